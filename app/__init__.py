@@ -1,0 +1,55 @@
+"""Application factory: a flat list of register_* steps."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config import BASE_DIR, INSTANCE_DIR, Config, get_config
+
+
+def create_app(config: Config | str | None = None) -> Flask:
+    if config is None or isinstance(config, str):
+        config = get_config(config)
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder="static",
+    )
+    app.config.from_object(config)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+    from app import models  # noqa: F401  (registers every model and scope rule)
+    from app.core.cli import register_cli
+    from app.core.errors import register_error_handlers
+    from app.core.i18n import register_i18n
+    from app.core.requests import register_request_hooks
+    from app.core.security import register_security
+
+    register_extensions(app)
+    register_i18n(app)
+    register_security(app)
+    register_request_hooks(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.extensions import csrf, db, limiter
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.admin.views import bp as admin_bp
+    from app.auth.views import bp as auth_bp
+    from app.centres.views import bp as centres_bp
+    from app.enterprises.views import bp as enterprises_bp
+    from app.main.views import bp as main_bp
+
+    for bp in (main_bp, auth_bp, enterprises_bp, centres_bp, admin_bp):
+        app.register_blueprint(bp)

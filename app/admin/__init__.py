@@ -1,0 +1,1 @@
+"""Administration: centres, staff accounts and centre settings."""

@@ -1,0 +1,73 @@
+"""Account forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, ValidationError
+from wtforms.validators import EqualTo, Optional
+
+from app.auth.passwords import MAX_LENGTH, password_problems
+from app.core.forms import email_format, lower_filter, max_length, required, strip_filter
+from app.enterprises.forms import CreditCodeField, EnterpriseFieldsMixin
+
+
+class NewPasswordMixin:
+    password = PasswordField(
+        _l("Password"),
+        validators=[required(), max_length(MAX_LENGTH)],
+        description=_l("At least 8 characters; common passwords are refused."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[required(), EqualTo("password", message=_l("The two passwords do not match."))],
+    )
+
+    def validate_password(self, field):
+        email = getattr(getattr(self, "email", None), "data", "") or ""
+        problems = password_problems(field.data or "", email=email)
+        if problems:
+            raise ValidationError(" ".join(str(p) for p in problems))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), filters=[lower_filter], validators=[required(), max_length(254)])
+    password = PasswordField(_l("Password"), validators=[required(), max_length(MAX_LENGTH)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class PersonFieldsMixin:
+    full_name = StringField(_l("Your name"), filters=[strip_filter], validators=[required(), max_length(100)])
+    email = EmailField(
+        _l("E-mail"), filters=[lower_filter], validators=[required(), max_length(254), email_format()]
+    )
+    phone = StringField(_l("Phone"), filters=[strip_filter], validators=[Optional(), max_length(30)])
+
+
+class RegistrationForm(PersonFieldsMixin, NewPasswordMixin, EnterpriseFieldsMixin, FlaskForm):
+    """An applicant registers together with their enterprise.
+
+    When the credit code belongs to an enterprise already registered, the
+    enterprise fields are ignored and the person asks to join it instead.
+    """
+
+    position = StringField(_l("Your position in the enterprise"), filters=[strip_filter], validators=[Optional(), max_length(100)])
+    credit_code = CreditCodeField()
+
+    JOIN_OPTIONAL = ("name", "industry", "staff_count", "revenue_wan", "assets_wan", "centre_id")
+
+    def relax_for_existing_enterprise(self):
+        """Joining an existing enterprise: its details are not asked again."""
+        for name in self.JOIN_OPTIONAL:
+            field = getattr(self, name)
+            field.validators = [Optional()]
+            field.flags.required = False
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[required(), max_length(MAX_LENGTH)])
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(choices=[("zh_CN", "简体中文"), ("en", "English")])
+    next = StringField()

@@ -1,0 +1,1 @@
+"""Centres: the tree of assistance centres, their settings and scope."""

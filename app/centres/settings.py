@@ -1,0 +1,109 @@
+"""Centre settings: the deadlines and minimums of DOMAIN.md, each a sourced default.
+
+A centre stores only what it overrides; everything else is inherited from the
+nearest ancestor that sets it, and from the default below when none does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.centres.models import Centre, CentreSetting
+from app.extensions import db
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    default: int
+    unit: str  # working_days | days | months | percent | yuan | count | month_day
+    label: object
+    source: str = ""
+    minimum: int = 1
+    maximum: int | None = None
+
+
+UNIT_LABELS = {
+    "working_days": _l("working days"),
+    "days": _l("calendar days"),
+    "months": _l("months"),
+    "percent": _l("%"),
+    "yuan": _l("yuan"),
+    "count": _l("per month"),
+    "per_year": _l("per enterprise per year"),
+    "day_of_january": _l("January (day)"),
+}
+
+SETTINGS: tuple[SettingDef, ...] = (
+    SettingDef("acknowledge_working_days", 1, "working_days", _l("Acknowledge a new complaint within"), "centre practice"),
+    SettingDef(
+        "decision_working_days", 3, "working_days", _l("Decide to accept or decline within"), "Zhejiang Patent Regulations 2015"
+    ),
+    SettingDef(
+        "mediation_design_days", 10, "days", _l("Fast mediation deadline, design patents"), "2016 collaborative-protection targets"
+    ),
+    SettingDef(
+        "mediation_utility_model_months",
+        1,
+        "months",
+        _l("Fast mediation deadline, utility model patents"),
+        "2016 collaborative-protection targets",
+    ),
+    SettingDef("ruling_months", 3, "months", _l("Administrative ruling on a patent dispute"), "2025 measures"),
+    SettingDef("ruling_max_months", 5, "months", _l("Administrative ruling, extended maximum"), "2025 measures"),
+    SettingDef("referral_transfer_working_days", 5, "working_days", _l("Transfer a referral within"), "DOMAIN.md"),
+    SettingDef("referral_chase_days", 30, "days", _l("Chase the enforcement agency after"), "DOMAIN.md"),
+    SettingDef("visits_per_month", 1, "count", _l("On-site visits at least"), "2018 notice, item 2", maximum=100),
+    SettingDef("fund_support_percent", 50, "percent", _l("Fund support share of fees"), "Changzhou 2024", maximum=100),
+    SettingDef("fund_cap_per_request_yuan", 500_000, "yuan", _l("Fund cap per request"), "Changzhou 2024"),
+    SettingDef("fund_annual_cap_yuan", 15_000_000, "yuan", _l("Fund annual cap"), "Shenzhen 2023"),
+    SettingDef("fund_requests_per_year", 1, "per_year", _l("Approved fund requests"), "Shenzhen 2023", maximum=12),
+    SettingDef("annual_report_due_day", 31, "day_of_january", _l("Annual SME report due by"), "2014 opinions", maximum=31),
+)
+
+SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class EffectiveSetting:
+    definition: SettingDef
+    value: int
+    own_value: int | None  # set on this very centre
+    inherited_from: Centre | None  # the ancestor that set it, None when it is the default or own
+
+    @property
+    def is_default(self) -> bool:
+        return self.own_value is None and self.inherited_from is None
+
+
+def effective_settings(centre: Centre) -> dict[str, EffectiveSetting]:
+    """Every setting of ``centre``, resolved through its ancestors in one query."""
+    ids = centre.ancestor_ids or [centre.id]
+    rows = db.session.execute(
+        select(CentreSetting, Centre).join(Centre, Centre.id == CentreSetting.centre_id).where(
+            CentreSetting.centre_id.in_(ids)
+        )
+    ).all()
+    depth = {cid: i for i, cid in enumerate(ids)}
+    best: dict[str, tuple[int, CentreSetting, Centre]] = {}
+    for setting, owner in rows:
+        d = depth[setting.centre_id]
+        if setting.key in SETTINGS_BY_KEY and (setting.key not in best or d > best[setting.key][0]):
+            best[setting.key] = (d, setting, owner)
+    result = {}
+    for definition in SETTINGS:
+        found = best.get(definition.key)
+        if found is None:
+            result[definition.key] = EffectiveSetting(definition, definition.default, None, None)
+        elif found[1].centre_id == centre.id:
+            result[definition.key] = EffectiveSetting(definition, found[1].value, found[1].value, None)
+        else:
+            result[definition.key] = EffectiveSetting(definition, found[1].value, None, found[2])
+    return result
+
+
+def setting_value(centre: Centre, key: str) -> int:
+    return effective_settings(centre)[key].value

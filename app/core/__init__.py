@@ -1,0 +1,1 @@
+"""The shared core: database, scope, permissions, errors, i18n, security."""

@@ -1,0 +1,138 @@
+"""Database engine, session and declarative base.
+
+One engine per app, one scoped session per request (removed at teardown).
+The request commits once at its end (see ``register_db``); services only flush.
+
+SQLite is tuned for several gunicorn workers: WAL, foreign keys, a busy
+timeout, ``synchronous=NORMAL``, and transactions of requests that may write
+(POST, PUT, PATCH, DELETE, and CLI commands) start with ``BEGIN IMMEDIATE`` so
+that two writers queue on the busy timeout instead of failing with
+"database is locked" when a deferred reader upgrades to a writer.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored in UTC and always returned timezone-aware.
+
+    SQLite keeps no offset, so values are normalised to UTC on the way in
+    and tagged as UTC on the way out; naive datetimes are refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# "IMMEDIATE" while the current request or command may write; "DEFERRED" otherwise.
+sqlite_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "sqlite_begin_mode", default="IMMEDIATE"
+)
+
+
+@contextmanager
+def begin_mode(mode: str):
+    token = sqlite_begin_mode.set(mode)
+    try:
+        yield
+    finally:
+        sqlite_begin_mode.reset(token)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql(f"BEGIN {sqlite_begin_mode.get()}")
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    kwargs: dict = {"echo": echo, "future": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
+        if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+            kwargs["poolclass"] = StaticPool
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+class Database:
+    """Holds the engine and the scoped session of one app."""
+
+    Model = Base
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session_factory = sessionmaker(expire_on_commit=False)
+        self.session = scoped_session(self.session_factory)
+
+    def init_app(self, app) -> None:
+        self.engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ECHO", False))
+        self.session_factory.configure(bind=self.engine)
+        app.extensions["db"] = self
+
+        @app.teardown_appcontext
+        def _remove_session(exc):
+            self.session.remove()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine is not None and self.engine.dialect.name == "sqlite"

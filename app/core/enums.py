@@ -1,0 +1,39 @@
+"""Enum helpers: lower-case snake_case values stored as CHECK-constrained strings."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Enum as SAEnum
+
+
+class LabelledEnum(enum.StrEnum):
+    """A string enum whose members carry a translatable display label.
+
+    Subclasses define ``_labels()`` returning {member: lazy_gettext(...)}.
+    """
+
+    @classmethod
+    def _labels(cls) -> dict:
+        return {}
+
+    @property
+    def label(self) -> str:
+        return str(self._labels().get(self, self.value))
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+
+def enum_column_type(enum_cls: type[enum.Enum], name: str) -> SAEnum:
+    """A portable enum column: VARCHAR + named CHECK constraint, storing values."""
+    return SAEnum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in enum_cls),
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )

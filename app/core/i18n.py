@@ -1,0 +1,67 @@
+"""Languages and time: zh_CN by default, English on request; UTC stored, Asia/Shanghai shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+from app.extensions import babel
+
+LANG_COOKIE = "lang"
+DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
+LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
+
+
+def normalise_locale(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.replace("-", "_")
+    if value in LANGUAGE_NAMES:
+        return value
+    if value.lower().startswith("zh"):
+        return "zh_CN"
+    if value.lower().startswith("en"):
+        return "en"
+    return None
+
+
+def select_locale() -> str:
+    if request:
+        if request.path.startswith("/api/"):
+            best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+            return normalise_locale(best) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        if current_user and current_user.is_authenticated and current_user.locale:
+            return current_user.locale
+        chosen = normalise_locale(request.cookies.get(LANG_COOKIE))
+        if chosen:
+            return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def localtime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """A UTC timestamp shown in Asia/Shanghai time."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def html_lang() -> str:
+    locale = get_locale()
+    return "zh-CN" if locale is None or str(locale) == "zh_CN" else "en"
+
+
+def register_i18n(app) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    app.jinja_env.filters["localtime"] = localtime
+
+    @app.context_processor
+    def _i18n_context():
+        return {
+            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+            "html_lang": html_lang(),
+            "language_names": LANGUAGE_NAMES,
+        }

@@ -1,0 +1,55 @@
+"""The life of a request against the database.
+
+Requests with a safe method only read, so their SQLite transactions start
+deferred; any other method starts ``BEGIN IMMEDIATE``. The request commits once
+at its end when the response is a success or a redirect, and rolls back
+otherwise, so a refused form (422) or an error never leaves half a record.
+Work queued with ``after_commit`` (mail and other side effects) runs only
+after that commit.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.core.db import sqlite_begin_mode
+from app.extensions import db
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def after_commit(fn, *args, **kwargs) -> None:
+    g.setdefault("_after_commit", []).append((fn, args, kwargs))
+
+
+def register_request_hooks(app) -> None:
+    @app.before_request
+    def _begin_mode():
+        g._begin_token = sqlite_begin_mode.set("DEFERRED" if request.method in SAFE_METHODS else "IMMEDIATE")
+
+    @app.after_request
+    def _commit(response):
+        session = db.session
+        if response.status_code >= 400:
+            session.rollback()
+            return response
+        try:
+            session.commit()
+        except (IntegrityError, StaleDataError):
+            session.rollback()
+            from app.core.errors import conflict_response
+
+            return conflict_response()
+        for fn, args, kwargs in g.pop("_after_commit", []):
+            fn(*args, **kwargs)
+        return response
+
+    @app.teardown_request
+    def _reset(exc):
+        if exc is not None:
+            db.session.rollback()
+        token = g.pop("_begin_token", None)
+        if token is not None:
+            sqlite_begin_mode.reset(token)

@@ -1,0 +1,55 @@
+"""Login sessions and HTTP security headers."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db, login_manager
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def load_user(session_id: str):
+    """Load a user from the login cookie ``"<id>:<nonce>"``.
+
+    A rotated nonce (password change, deactivation, "log out everywhere")
+    or a deactivated account ends the session.
+    """
+    from app.auth.models import User
+
+    user_id, _, nonce = (session_id or "").partition(":")
+    if not user_id.isdigit() or not nonce:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_nonce != nonce:
+        return None
+    return user
+
+
+def register_security(app) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if current_app.config.get("SECURITY_HSTS"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static" and "Cache-Control" not in headers:
+            headers["Cache-Control"] = "no-store"
+        return response

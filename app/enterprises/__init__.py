@@ -1,0 +1,1 @@
+"""Enterprises: registration, size class, flags and membership."""

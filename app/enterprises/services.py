@@ -1,0 +1,149 @@
+"""Every write about enterprises and their members."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.auth.models import Role, User
+from app.auth.services import new_user
+from app.centres.models import Centre
+from app.core.db import utcnow
+from app.core.errors import ConflictError, ServiceError
+from app.core.identifiers import credit_code_region, normalise_credit_code
+from app.core.permissions import centre_in_scope
+from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
+from app.enterprises.sme_size import Industry
+from app.extensions import db
+
+ENTERPRISE_FIELDS = (
+    "name",
+    "address",
+    "region",
+    "industry",
+    "staff_count",
+    "revenue_wan",
+    "assets_wan",
+    "is_specialised_new",
+    "is_little_giant",
+    "is_in_hardship",
+)
+
+
+def find_enterprise(credit_code: str) -> Enterprise | None:
+    return db.session.execute(select(Enterprise).where(Enterprise.credit_code == credit_code)).scalar_one_or_none()
+
+
+def _serving_centre(centre_id) -> Centre:
+    centre = db.session.get(Centre, centre_id) if centre_id else None
+    if centre is None or not centre.is_active:
+        raise ServiceError(_l("Choose an active assistance centre."), field="centre_id")
+    return centre
+
+
+def _apply(enterprise: Enterprise, data: dict) -> None:
+    for key in ENTERPRISE_FIELDS:
+        if key in data:
+            value = data[key]
+            if key == "industry":
+                value = Industry(value)
+            elif key in ("revenue_wan", "assets_wan") and value is not None:
+                value = Decimal(value)
+            elif isinstance(value, str):
+                value = value.strip()
+            setattr(enterprise, key, value)
+    try:
+        enterprise.refresh_size_class()
+    except ValueError:
+        raise ServiceError(_l("Total assets are needed to classify this industry."), field="assets_wan") from None
+
+
+def register_applicant(*, person: dict, credit_code: str, enterprise: dict) -> tuple[User, EnterpriseMember]:
+    """An SME employee registers together with their enterprise.
+
+    A new enterprise is created with the person as its first active member. If
+    the enterprise is already registered, the person only asks to join: the
+    membership stays pending until a member or staff approves it.
+    """
+    code = normalise_credit_code(credit_code)
+    user = new_user(
+        email=person["email"],
+        name=person["name"],
+        phone=person.get("phone", ""),
+        role=Role.APPLICANT,
+        password=person["password"],
+    )
+    existing = find_enterprise(code)
+    if existing is None:
+        firm = Enterprise(credit_code=code, region_code=credit_code_region(code), centre=_serving_centre(enterprise.get("centre_id")))
+        _apply(firm, enterprise)
+        db.session.add(firm)
+        member = EnterpriseMember(
+            enterprise=firm, user=user, status=MembershipStatus.ACTIVE, position=person.get("position", ""), decided_at=utcnow()
+        )
+    else:
+        member = EnterpriseMember(
+            enterprise=existing, user=user, status=MembershipStatus.PENDING, position=person.get("position", "")
+        )
+    db.session.add(member)
+    db.session.flush()
+    return user, member
+
+
+def request_to_join(user: User, credit_code: str, position: str = "") -> EnterpriseMember:
+    """An applicant without an enterprise (e.g. after a rejection) asks to join one."""
+    code = normalise_credit_code(credit_code)
+    firm = find_enterprise(code)
+    if firm is None:
+        raise ServiceError(_l("No enterprise with this credit code is registered yet."), field="credit_code")
+    member = db.session.execute(select(EnterpriseMember).where(EnterpriseMember.user_id == user.id)).scalar_one_or_none()
+    if member is not None and member.status is not MembershipStatus.REJECTED:
+        raise ServiceError(_l("You already belong to an enterprise or have a request pending."))
+    if member is None:
+        member = EnterpriseMember(user=user)
+        db.session.add(member)
+    member.enterprise = firm
+    member.status = MembershipStatus.PENDING
+    member.position = position
+    member.requested_at = utcnow()
+    member.decided_at = None
+    member.decided_by_id = None
+    db.session.flush()
+    return member
+
+
+def can_manage_enterprise(actor: User, enterprise: Enterprise) -> bool:
+    """Active members of the enterprise and staff of its centre's subtree."""
+    if actor.is_staff:
+        return centre_in_scope(actor, enterprise.centre)
+    return any(m.user_id == actor.id and m.status is MembershipStatus.ACTIVE for m in enterprise.members)
+
+
+def update_enterprise(actor: User, enterprise: Enterprise, data: dict, version: int | None) -> Enterprise:
+    if not can_manage_enterprise(actor, enterprise):
+        raise ServiceError(_l("You may not change this enterprise."))
+    if version is not None and int(version) != enterprise.version:
+        raise ConflictError(_l("This enterprise was changed by someone else meanwhile. Reload the page to see the latest version."))
+    if "centre_id" in data and data["centre_id"] and data["centre_id"] != enterprise.centre_id:
+        centre = _serving_centre(data["centre_id"])
+        if actor.is_staff and not centre_in_scope(actor, centre):
+            raise ServiceError(_l("Choose a centre within your own."), field="centre_id")
+        enterprise.centre = centre
+    _apply(enterprise, data)
+    db.session.flush()
+    return enterprise
+
+
+def decide_membership(actor: User, member: EnterpriseMember, approve: bool) -> EnterpriseMember:
+    """A member of the enterprise or staff in scope admits or refuses a join request."""
+    if member.status is not MembershipStatus.PENDING:
+        raise ServiceError(_l("This request has already been decided."))
+    if member.user_id == actor.id or not can_manage_enterprise(actor, member.enterprise):
+        raise ServiceError(_l("You may not decide on this request."))
+    member.status = MembershipStatus.ACTIVE if approve else MembershipStatus.REJECTED
+    member.decided_at = utcnow()
+    member.decided_by_id = actor.id
+    db.session.flush()
+    return member

@@ -1,0 +1,191 @@
+"""Enterprise pages: the applicant's own enterprise, the staff list, details, members."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import Optional
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from app.auth.models import Role
+from app.centres.models import Centre
+from app.core.errors import ConflictError, ServiceError
+from app.core.forms import max_length, strip_filter
+from app.core.permissions import staff_required
+from app.core.scope import get_visible, visible
+from app.core.views import field_error, render_form
+from app.enterprises.forms import CreditCodeField, EnterpriseForm
+from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
+from app.enterprises.services import can_manage_enterprise, decide_membership, request_to_join, update_enterprise
+from app.enterprises.sme_size import Industry, SizeClass, explain
+from app.extensions import db
+
+bp = Blueprint("enterprises", __name__)
+
+PAGE_SIZE = 50
+
+
+class JoinForm(FlaskForm):
+    credit_code = CreditCodeField()
+    position = StringField(_l("Your position in the enterprise"), filters=[strip_filter], validators=[Optional(), max_length(100)])
+
+
+def _load(enterprise_id: int) -> Enterprise:
+    enterprise = get_visible(Enterprise, enterprise_id, current_user)
+    if enterprise is None:
+        abort(404)
+    return enterprise
+
+
+@bp.get("/enterprise")
+@login_required
+def mine():
+    """The applicant's own enterprise, or a form to ask to join one."""
+    if current_user.is_staff:
+        return redirect(url_for("enterprises.index"))
+    member = db.session.execute(select(EnterpriseMember).where(EnterpriseMember.user_id == current_user.id)).scalar_one_or_none()
+    if member is not None and member.status is MembershipStatus.ACTIVE:
+        return redirect(url_for("enterprises.show", enterprise_id=member.enterprise_id))
+    return render_template("enterprises/no_enterprise.html", member=member, form=JoinForm())
+
+
+@bp.post("/enterprise/join")
+@login_required
+def join():
+    if current_user.is_staff:
+        abort(403)
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            request_to_join(current_user, form.credit_code.data, form.position.data or "")
+        except ServiceError as exc:
+            field_error(form, exc)
+        else:
+            flash(_("Your request was sent. A member of the enterprise or your centre will decide on it."), "success")
+            return redirect(url_for("enterprises.mine"))
+    member = db.session.execute(select(EnterpriseMember).where(EnterpriseMember.user_id == current_user.id)).scalar_one_or_none()
+    return render_form("enterprises/no_enterprise.html", form, member=member)
+
+
+@bp.get("/enterprises")
+@staff_required
+def index():
+    """Enterprises of the staff member's subtree, filtered and paged by id (keyset)."""
+    q = (request.args.get("q") or "").strip()[:100]
+    size = request.args.get("size") or ""
+    industry = request.args.get("industry") or ""
+    after = request.args.get("after", type=int)
+    stmt = visible(select(Enterprise).options(selectinload(Enterprise.centre)), current_user, Enterprise)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Enterprise.name.ilike(like), Enterprise.credit_code.ilike(like)))
+    if size in SizeClass._value2member_map_:
+        stmt = stmt.where(Enterprise.size_class == SizeClass(size))
+    if industry in Industry._value2member_map_:
+        stmt = stmt.where(Enterprise.industry == Industry(industry))
+    if after:
+        stmt = stmt.where(Enterprise.id > after)
+    rows = db.session.execute(stmt.order_by(Enterprise.id).limit(PAGE_SIZE + 1)).scalars().all()
+    next_after = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    return render_template(
+        "enterprises/index.html",
+        enterprises=rows[:PAGE_SIZE],
+        next_after=next_after,
+        q=q,
+        size=size,
+        industry=industry,
+        sizes=SizeClass,
+        industries=Industry,
+    )
+
+
+@bp.get("/enterprises/<int:enterprise_id>")
+@login_required
+def show(enterprise_id: int):
+    enterprise = _load(enterprise_id)
+    members = db.session.execute(
+        select(EnterpriseMember)
+        .options(selectinload(EnterpriseMember.user))
+        .where(EnterpriseMember.enterprise_id == enterprise.id)
+        .order_by(EnterpriseMember.status, EnterpriseMember.requested_at)
+    ).scalars().all()
+    assessment = enterprise.assess_size()
+    return render_template(
+        "enterprises/show.html",
+        enterprise=enterprise,
+        members=members,
+        size_reasons=explain(assessment),
+        can_manage=can_manage_enterprise(current_user, enterprise),
+        decide_form=FlaskForm(),
+    )
+
+
+def _centre_choices_for(user, enterprise):
+    if user.is_staff:
+        stmt = visible(select(Centre).where(Centre.is_active.is_(True)), user, Centre)
+    else:
+        stmt = select(Centre).where(Centre.is_active.is_(True))
+    centres = db.session.execute(stmt.order_by(Centre.path)).scalars().all()
+    if enterprise.centre not in centres:
+        centres.insert(0, enterprise.centre)
+    return [(c.id, f"{c.name}（{c.code}）") for c in centres]
+
+
+@bp.route("/enterprises/<int:enterprise_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(enterprise_id: int):
+    enterprise = _load(enterprise_id)
+    if not can_manage_enterprise(current_user, enterprise):
+        abort(403)
+    form = EnterpriseForm(obj=enterprise)
+    form.centre_id.choices = _centre_choices_for(current_user, enterprise)
+    if request.method == "GET":
+        form.version.data = enterprise.version
+        form.industry.data = enterprise.industry.value
+    if form.validate_on_submit():
+        data = {name: getattr(form, name).data for name in (
+            "name", "address", "region", "industry", "staff_count", "revenue_wan", "assets_wan", "centre_id",
+            "is_specialised_new", "is_little_giant", "is_in_hardship")}
+        for key in ("address", "region"):
+            data[key] = data[key] or ""
+        try:
+            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            update_enterprise(current_user, enterprise, data, version)
+        except ConflictError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc.message))
+            return render_template("enterprises/edit.html", form=form, enterprise=db.session.get(Enterprise, enterprise_id)), 409
+        except ServiceError as exc:
+            field_error(form, exc)
+        else:
+            flash(_("The enterprise has been updated."), "success")
+            return redirect(url_for("enterprises.show", enterprise_id=enterprise.id))
+    return render_form("enterprises/edit.html", form, enterprise=enterprise)
+
+
+@bp.post("/enterprises/<int:enterprise_id>/members/<int:member_id>/<any(approve, reject):decision>")
+@login_required
+def decide(enterprise_id: int, member_id: int, decision: str):
+    enterprise = _load(enterprise_id)
+    member = db.session.get(EnterpriseMember, member_id)
+    if member is None or member.enterprise_id != enterprise.id:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        decide_membership(current_user, member, approve=decision == "approve")
+    except ServiceError as exc:
+        flash(str(exc.message), "danger")
+        return redirect(url_for("enterprises.show", enterprise_id=enterprise.id), code=303)
+    if decision == "approve":
+        flash(_("%(name)s can now act for the enterprise.", name=member.user.name), "success")
+    else:
+        flash(_("The request of %(name)s was refused.", name=member.user.name), "info")
+    if current_user.role is Role.APPLICANT:
+        return redirect(url_for("main.home"))
+    return redirect(url_for("enterprises.show", enterprise_id=enterprise.id))

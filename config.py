@@ -1,0 +1,143 @@
+"""Configuration read from the environment.
+
+`APP_ENV` picks the class: ``development`` (default), ``production`` or
+``testing``.  Every setting that differs between machines comes from an
+environment variable; nothing secret is kept in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling the URL comes in."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def default_database_url() -> str:
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / 'ipaid.sqlite3'}"
+
+
+def database_url() -> str:
+    return normalise_database_url(os.environ.get("DATABASE_URL") or default_database_url())
+
+
+def _instance_secret_key() -> str:
+    """A random key generated once into instance/ and reused (development only)."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    APP_ENV = "development"
+    SQLALCHEMY_DATABASE_URI = database_url()
+    SQLALCHEMY_ECHO = False
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE_DIR / "uploads")
+    MAX_CONTENT_LENGTH = _int_env("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+
+    BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "zh_CN")
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+    LANGUAGES = ("zh_CN", "en")
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    WTF_I18N_ENABLED = True
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "ipaid_session"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;60 per hour")
+    LOGIN_LOCKOUT_THRESHOLD = _int_env("LOGIN_LOCKOUT_THRESHOLD", 5)
+    LOGIN_LOCKOUT_MINUTES = _int_env("LOGIN_LOCKOUT_MINUTES", 15)
+
+    PASSWORD_MIN_LENGTH = 8
+    SECURITY_HSTS = False
+
+    def __init__(self) -> None:
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = _instance_secret_key()
+
+
+class DevelopmentConfig(Config):
+    APP_ENV = "development"
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without its secrets, cookies only over HTTPS."""
+
+    APP_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SECURITY_HSTS = True
+
+    def __init__(self) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(
+                "Production refuses to start without " + " and ".join(missing) + " in the environment."
+            )
+        self.SECRET_KEY = os.environ["SECRET_KEY"]
+        self.SQLALCHEMY_DATABASE_URI = database_url()
+
+
+class TestingConfig(Config):
+    """Tests: a throwaway database given by the fixtures, no rate limit by default."""
+
+    APP_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("TEST_DATABASE_URL") or "sqlite:///:memory:"
+    )
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    WTF_CSRF_ENABLED = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def get_config(name: str | None = None) -> Config:
+    name = name or os.environ.get("APP_ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"Unknown APP_ENV {name!r}; use one of {', '.join(CONFIGS)}") from None
