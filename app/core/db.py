@@ -13,12 +13,15 @@ that two writers queue on the busy timeout instead of failing with
 from __future__ import annotations
 
 import contextvars
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from flask import current_app
+from flask.globals import _cv_app
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
@@ -114,19 +117,33 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     return engine
 
 
+def _session_scope():
+    """One session per app context (so each request has its own), per thread outside one."""
+    ctx = _cv_app.get(None)
+    return ("ctx", id(ctx)) if ctx is not None else ("thread", threading.get_ident())
+
+
+class AppSession(Session):
+    """Binds to the engine of the current app, unless a bind was given (tests)."""
+
+    def get_bind(self, mapper=None, **kw):
+        if self.bind is not None:
+            return self.bind
+        return current_app.extensions["db_engine"]
+
+
 class Database:
-    """Holds the engine and the scoped session of one app."""
+    """The scoped session shared by the app(s) of this process; one engine per app."""
 
     Model = Base
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session_factory = sessionmaker(expire_on_commit=False)
-        self.session = scoped_session(self.session_factory)
+        self.session_factory = sessionmaker(class_=AppSession, expire_on_commit=False)
+        self.session = scoped_session(self.session_factory, scopefunc=_session_scope)
 
     def init_app(self, app) -> None:
-        self.engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ECHO", False))
-        self.session_factory.configure(bind=self.engine)
+        engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ECHO", False))
+        app.extensions["db_engine"] = engine
         app.extensions["db"] = self
 
         @app.teardown_appcontext
@@ -134,5 +151,9 @@ class Database:
             self.session.remove()
 
     @property
+    def engine(self) -> Engine:
+        return current_app.extensions["db_engine"]
+
+    @property
     def is_sqlite(self) -> bool:
-        return self.engine is not None and self.engine.dialect.name == "sqlite"
+        return self.engine.dialect.name == "sqlite"

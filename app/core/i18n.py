@@ -49,9 +49,14 @@ def localtime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value, fmt)
 
 
-def html_lang() -> str:
+def current_language() -> str:
+    """The interface language as one of LANGUAGE_NAMES' keys."""
     locale = get_locale()
-    return "zh-CN" if locale is None or str(locale) == "zh_CN" else "en"
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
+
+
+def html_lang() -> str:
+    return "en" if current_language() == "en" else "zh-CN"
 
 
 def register_i18n(app) -> None:
@@ -61,7 +66,7 @@ def register_i18n(app) -> None:
     @app.context_processor
     def _i18n_context():
         return {
-            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+            "current_locale": current_language(),
             "html_lang": html_lang(),
             "language_names": LANGUAGE_NAMES,
         }

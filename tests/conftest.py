@@ -1,0 +1,231 @@
+"""Shared fixtures: the app on SQLite or PostgreSQL, isolated tests, factories, logins.
+
+The database is chosen by ``TEST_DATABASE_URL`` (PostgreSQL) and is SQLite in a
+temporary file otherwise. The schema is built by ``alembic upgrade head``, so
+every test also runs against the real migrations. Each test runs inside a
+transaction that is rolled back at its end (the app's own commits become
+savepoint releases), so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from config import TestingConfig, normalise_database_url
+from tests.helpers import PASSWORD, post_form, valid_credit_code
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "e2e: browser test against a live server with its own database")
+
+
+def _prepare_postgres(url: str) -> None:
+    """Create the test database if needed and empty its schema."""
+    import psycopg
+
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{parsed.database}"')
+    with psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def fresh_database_url(tmp_path_factory, name: str) -> str:
+    """A new, empty database migrated to head: a temp SQLite file, or a PostgreSQL database."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        url = make_url(normalise_database_url(base))
+        url = url.set(database=f"{url.database}_{name}" if name != "main" else url.database)
+        rendered = url.render_as_string(hide_password=False)
+        _prepare_postgres(rendered)
+    else:
+        rendered = f"sqlite:///{tmp_path_factory.mktemp('db') / f'{name}.sqlite3'}"
+    upgrade(rendered)
+    return rendered
+
+
+def upgrade(url: str) -> None:
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig(os.path.join(os.path.dirname(__file__), "..", "alembic.ini"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(cfg, "head")
+
+
+def make_app(url: str, **overrides):
+    from app import create_app
+
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = url
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return fresh_database_url(tmp_path_factory, "main")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    return make_app(database_url, UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")))
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request, app):
+    """Run each test in a transaction rolled back at the end (browser tests use their own database)."""
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
+    from app.core.db import begin_mode
+    from app.extensions import db
+
+    engine = app.extensions["db_engine"]
+    with begin_mode("IMMEDIATE"):
+        connection = engine.connect()
+        outer = connection.begin()
+    db.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session_factory.configure(bind=None, join_transaction_mode="conservative_savepoint")
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(app):
+    from app.extensions import db
+
+    return db.session
+
+
+# ---- factories ---------------------------------------------------------------------------
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    from app.auth.passwords import hash_password
+
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def make_centre(session):
+    from app.centres.models import Centre, CentreLevel
+
+    def make(code=None, parent=None, level=None, name_zh=None, **kw):
+        code = code or f"T{next(_seq)}"
+        level = level or (CentreLevel.PROVINCIAL if parent is None else CentreLevel.MUNICIPAL)
+        centre = Centre(code=code, name_zh=name_zh or f"{code}维权援助中心", name_en=f"{code} centre", level=level,
+                        parent=parent, path="/", **kw)
+        session.add(centre)
+        session.flush()
+        centre.path = f"{parent.path if parent else '/'}{centre.id}/"
+        session.commit()
+        return centre
+
+    return make
+
+
+@pytest.fixture
+def make_user(session, password_hash):
+    from app.auth.models import Role, User
+
+    def make(role=Role.CASEWORKER, centre=None, email=None, name=None, **kw):
+        role = Role(role)
+        user = User(email=email or f"user{next(_seq)}@example.cn", name=name or f"测试用户{next(_seq)}", role=role,
+                    centre=centre if role is not Role.APPLICANT else None, password_hash=password_hash, **kw)
+        session.add(user)
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_enterprise(session):
+    from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
+    from app.enterprises.sme_size import Industry
+
+    def make(centre, members=(), name=None, industry=Industry.INDUSTRY, staff=50, revenue="1000", assets=None,
+             pending=(), **kw):
+        code = valid_credit_code()
+        firm = Enterprise(credit_code=code, region_code=code[2:8], name=name or f"测试企业{next(_seq)}有限公司",
+                          industry=industry, staff_count=staff, revenue_wan=Decimal(revenue),
+                          assets_wan=Decimal(assets) if assets is not None else None, centre=centre, **kw)
+        firm.refresh_size_class()
+        session.add(firm)
+        for user in members:
+            session.add(EnterpriseMember(enterprise=firm, user=user, status=MembershipStatus.ACTIVE))
+        for user in pending:
+            session.add(EnterpriseMember(enterprise=firm, user=user, status=MembershipStatus.PENDING))
+        session.commit()
+        return firm
+
+    return make
+
+
+@pytest.fixture
+def world(make_centre, make_user, make_enterprise):
+    """Two provinces; the first has a city with a county below it. One user of every role at the city,
+    an applicant per enterprise, and objects in a sibling city and another province for scope checks."""
+    from app.auth.models import Role
+    from app.centres.models import CentreLevel
+
+    class World:
+        pass
+
+    w = World()
+    w.province = make_centre("PA", level=CentreLevel.PROVINCIAL)
+    w.city = make_centre("CA", parent=w.province, level=CentreLevel.MUNICIPAL)
+    w.county = make_centre("CAC", parent=w.city, level=CentreLevel.COUNTY)
+    w.sibling = make_centre("CB", parent=w.province, level=CentreLevel.MUNICIPAL)
+    w.other_province = make_centre("PB", level=CentreLevel.PROVINCIAL)
+    w.users = {role.value: make_user(role, centre=w.city, email=f"{role.value}@city.cn") for role in Role}
+    w.province_admin = make_user(Role.ADMIN, centre=w.province, email="admin@province.cn")
+    w.sibling_caseworker = make_user(Role.CASEWORKER, centre=w.sibling, email="cw@sibling.cn")
+    w.sibling_admin = make_user(Role.ADMIN, centre=w.sibling, email="admin@sibling.cn")
+    w.applicant = w.users["applicant"]
+    w.enterprise = make_enterprise(w.city, members=[w.applicant], name="本市企业有限公司")
+    w.county_enterprise = make_enterprise(w.county, name="县级企业有限公司")
+    w.other_applicant = make_user(Role.APPLICANT, email="other@firm.cn")
+    w.other_enterprise = make_enterprise(w.sibling, members=[w.other_applicant], name="邻市企业有限公司")
+    w.far_enterprise = make_enterprise(w.other_province, name="外省企业有限公司")
+    return w
+
+
+# ---- clients -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(app):
+    """A test client logged in as ``user`` through the real login form."""
+
+    def do_login(user, password=PASSWORD):
+        c = app.test_client()
+        response = post_form(c, "/login", {"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return c
+
+    return do_login
