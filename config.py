@@ -115,7 +115,7 @@ class ProductionConfig(Config):
 
 
 class TestingConfig(Config):
-    """Tests: a throwaway database given by the fixtures, no rate limit by default."""
+    """Tests: a throwaway database given by the fixtures."""
 
     APP_ENV = "testing"
     TESTING = True
@@ -123,8 +123,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("TEST_DATABASE_URL") or "sqlite:///:memory:"
     )
-    RATELIMIT_ENABLED = False
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = "memory://"  # on, as in production; tests reset it before each test
     WTF_CSRF_ENABLED = True
 
 

@@ -90,8 +90,9 @@ def _isolated(request, app):
         yield
         return
     from app.core.db import begin_mode
-    from app.extensions import db
+    from app.extensions import db, limiter
 
+    limiter.reset()
     engine = app.extensions["db_engine"]
     with begin_mode("IMMEDIATE"):
         connection = engine.connect()
