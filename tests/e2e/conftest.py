@@ -42,7 +42,7 @@ def _compile_catalogs(target: Path) -> Path:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    source = ROOT / "app" / "translations"
+    import os; source = Path(os.environ.get("E2E_TMP_PO", ROOT / "app" / "translations"))
     for po_path in source.glob("*/LC_MESSAGES/*.po"):
         mo_path = target / po_path.relative_to(source).with_suffix(".mo")
         mo_path.parent.mkdir(parents=True, exist_ok=True)
