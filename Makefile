@@ -66,6 +66,7 @@ test-postgres: setup
 	  TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest; \
 	else \
 	  echo "== PostgreSQL leg SKIPPED: no server answers on 127.0.0.1:5432 =="; \
+	  if [ -n "$$REQUIRE_POSTGRES" ]; then echo "REQUIRE_POSTGRES is set: failing"; exit 1; fi; \
 	fi
 
 serve: setup ## Production-style: gunicorn (set APP_ENV=production, SECRET_KEY and DATABASE_URL)

@@ -72,7 +72,7 @@ def centre_new():
 def centre_edit(centre_id: int):
     centre = _centre_or_404(centre_id)
     form = CentreForm(obj=centre)
-    form.code.data = centre.code  # the code is part of case numbers and never changes
+    del form.code  # the code is part of case numbers and never changes
     form.parent_id.choices = _parent_choices(exclude=centre)
     if centre.parent_id is not None and centre.parent_id not in {c for c, _label in form.parent_id.choices}:
         # The parent is above the admin's reach: it can be kept but not chosen anew.
@@ -169,8 +169,8 @@ def user_edit(user_id: int):
     if not user.is_staff:
         abort(404)
     form = StaffForm(obj=user)
+    del form.email  # the e-mail is the login name; it is shown, not edited
     form.centre_id.choices = centre_choices(current_user)
-    form.email.data = user.email
     if request.method == "GET":
         form.full_name.data = user.name
         form.role.data = user.role.value
@@ -195,6 +195,7 @@ def user_password(user_id: int):
         abort(404)
     form = ResetPasswordForm(prefix="reset")
     edit_form = StaffForm(obj=user)
+    del edit_form.email
     edit_form.centre_id.choices = centre_choices(current_user)
     edit_form.full_name.data = user.name
     edit_form.role.data = user.role.value

@@ -207,6 +207,16 @@ def test_zh_cn_catalog_is_compiled():
     assert MO_FILE.exists(), f"{MO_FILE} missing: run `.venv/bin/pybabel compile -d app/translations -D messages`"
 
 
+def test_zh_cn_locale_finds_the_zh_cn_catalog(app):
+    # Babel parses "zh_CN" as zh_Hans_CN; the catalog must be found under the name Babel looks for,
+    # otherwise every Chinese user silently gets English however complete messages.po is.
+    from flask_babel import get_locale, get_translations
+
+    with app.app_context(), force_locale("zh_CN"):
+        locale, loaded = str(get_locale()), list(get_translations().files)
+    assert loaded, f"no messages.mo loaded for locale {locale} from app/translations"
+
+
 @pytest.mark.parametrize(
     "raw",
     ["91110000802100433C", "91110000802100433", "9111000080210043OB", ""],

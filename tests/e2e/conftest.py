@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from config import TestingConfig
 from tests.conftest import fresh_database_url, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,20 +38,31 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _compile_catalogs(target: Path) -> Path:
-    """Compile every app/translations/*/LC_MESSAGES/*.po into ``target`` (fuzzy entries skipped)."""
+def _compile_catalogs(directories: str, target: Path) -> str:
+    """Compile the ``.po`` files of the app's translation directories (``;``-separated) under ``target``.
+
+    Each directory is mirrored as ``target/<n>/<locale>/LC_MESSAGES/<domain>.mo`` (fuzzy entries skipped,
+    as ``pybabel compile`` does); the return value is the matching BABEL_TRANSLATION_DIRECTORIES.
+    """
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    import os; source = Path(os.environ.get("E2E_TMP_PO", ROOT / "app" / "translations"))
-    for po_path in source.glob("*/LC_MESSAGES/*.po"):
-        mo_path = target / po_path.relative_to(source).with_suffix(".mo")
-        mo_path.parent.mkdir(parents=True, exist_ok=True)
-        with po_path.open("rb") as fh:
-            catalog = read_po(fh, locale=po_path.parts[-3])
-        with mo_path.open("wb") as fh:
-            write_mo(fh, catalog, use_fuzzy=False)
-    return target
+    compiled = []
+    for index, directory in enumerate(d for d in directories.split(";") if d):
+        source = Path(directory)
+        if not source.is_absolute():
+            source = ROOT / source
+        mirror = target / str(index)
+        mirror.mkdir(parents=True, exist_ok=True)
+        for po_path in source.glob("*/LC_MESSAGES/*.po"):
+            mo_path = mirror / po_path.relative_to(source).with_suffix(".mo")
+            mo_path.parent.mkdir(parents=True, exist_ok=True)
+            with po_path.open("rb") as fh:
+                catalog = read_po(fh, locale=po_path.parts[-3])
+            with mo_path.open("wb") as fh:
+                write_mo(fh, catalog, use_fuzzy=False)
+        compiled.append(str(mirror))
+    return ";".join(compiled)
 
 
 @pytest.fixture(scope="session")
@@ -62,10 +74,10 @@ def live_server(tmp_path_factory):
     from app.extensions import db
 
     url = fresh_database_url(tmp_path_factory, "e2e")
-    translations = _compile_catalogs(tmp_path_factory.mktemp("translations"))
+    translations = _compile_catalogs(TestingConfig.BABEL_TRANSLATION_DIRECTORIES, tmp_path_factory.mktemp("mo"))
     app = make_app(
         url,
-        BABEL_TRANSLATION_DIRECTORIES=str(translations),
+        BABEL_TRANSLATION_DIRECTORIES=translations,
         UPLOAD_FOLDER=str(tmp_path_factory.mktemp("e2e-uploads")),
     )
     assert app.config["WTF_CSRF_ENABLED"]
@@ -116,6 +128,8 @@ def artifacts_dir():
 @pytest.fixture
 def page(request, browser, live_server, artifacts_dir):
     """A fresh browser context (locale zh-CN) per test; ``page.problems`` collects JS errors."""
+    failed_shot = artifacts_dir / f"FAILED-{_slug(request.node.name)}.png"
+    failed_shot.unlink(missing_ok=True)
     context = browser.new_context(
         locale="zh-CN",
         base_url=live_server,
@@ -133,7 +147,7 @@ def page(request, browser, live_server, artifacts_dir):
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:
             try:
-                pg.screenshot(path=str(artifacts_dir / f"FAILED-{_slug(request.node.name)}.png"), full_page=True)
+                pg.screenshot(path=str(failed_shot), full_page=True)
             except Exception:  # the page may be gone already
                 pass
         context.close()
@@ -157,4 +171,3 @@ def shot(page, request, artifacts_dir):
         return path
 
     return take
-

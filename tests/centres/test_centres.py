@@ -1,0 +1,205 @@
+"""Centres: the tree, inherited settings, staff accounts, demo data and the CLI."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.auth.models import Role, User
+from app.centres.models import Centre, CentreLevel, CentreSetting
+from app.centres.settings import SETTINGS_BY_KEY, effective_settings
+from tests.helpers import post_form
+
+
+def test_settings_inherit_from_the_nearest_ancestor(world, session, app):
+    session.add(CentreSetting(centre_id=world.province.id, key="decision_working_days", value=5))
+    session.add(CentreSetting(centre_id=world.city.id, key="visits_per_month", value=2))
+    session.commit()
+    with app.app_context():
+        county = effective_settings(world.county)
+        assert county["decision_working_days"].value == 5
+        assert county["decision_working_days"].inherited_from.id == world.province.id
+        assert county["visits_per_month"].value == 2
+        assert county["acknowledge_working_days"].value == 1 and county["acknowledge_working_days"].is_default
+        sibling = effective_settings(world.sibling)
+        assert sibling["visits_per_month"].value == 1  # the city's override does not reach its sibling
+        assert effective_settings(world.other_province)["decision_working_days"].value == 3
+
+
+def test_every_domain_default_is_present():
+    expected = {
+        "acknowledge_working_days": 1,
+        "decision_working_days": 3,
+        "mediation_design_days": 10,
+        "mediation_utility_model_months": 1,
+        "ruling_months": 3,
+        "ruling_max_months": 5,
+        "referral_transfer_working_days": 5,
+        "referral_chase_days": 30,
+        "visits_per_month": 1,
+        "fund_support_percent": 50,
+        "fund_cap_per_request_yuan": 500_000,
+        "fund_annual_cap_yuan": 15_000_000,
+        "fund_requests_per_year": 1,
+        "annual_report_due_day": 31,
+    }
+    assert {k: d.default for k, d in SETTINGS_BY_KEY.items()} == expected
+
+
+def settings_form(**values):
+    data = {key: "" for key in SETTINGS_BY_KEY}
+    data.update({k: str(v) for k, v in values.items()})
+    return data
+
+
+def test_admin_sets_and_clears_a_setting(world, login, session):
+    c = login(world.users["admin"])
+    url = f"/admin/centres/{world.county.id}/settings"
+    assert post_form(c, url, settings_form(decision_working_days=5)).status_code == 302
+    session.expire_all()
+    assert session.scalar(select(CentreSetting.value).where(CentreSetting.centre_id == world.county.id)) == 5
+    assert post_form(c, url, settings_form()).status_code == 302
+    session.expire_all()
+    assert session.scalar(select(func.count(CentreSetting.id)).where(CentreSetting.centre_id == world.county.id)) == 0
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "abc", "1.5"])
+def test_zero_negative_or_non_numeric_deadlines_are_refused(world, login, session, value):
+    c = login(world.users["admin"])
+    c.set_cookie("lang", "en")
+    response = post_form(c, f"/admin/centres/{world.city.id}/settings", {**settings_form(), "acknowledge_working_days": value})
+    assert response.status_code == 422
+    assert 'id="acknowledge_working_days-error"' in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count(CentreSetting.id))) == 0
+
+
+def test_percent_above_100_is_refused(world, login):
+    c = login(world.users["admin"])
+    response = post_form(c, f"/admin/centres/{world.city.id}/settings", settings_form(fund_support_percent=120))
+    assert response.status_code == 422
+
+
+def centre_form(**overrides):
+    data = {"code": "CAW", "name_zh": "城区工作站", "name_en": "City workstation", "level": "workstation",
+            "parent_id": "", "region": "", "address": "", "phone": ""}
+    data.update(overrides)
+    return data
+
+
+def test_admin_creates_a_centre_below_their_own(world, login, session):
+    c = login(world.users["admin"])
+    response = post_form(c, "/admin/centres/new", centre_form(parent_id=str(world.city.id)))
+    assert response.status_code == 302
+    centre = session.execute(select(Centre).where(Centre.code == "CAW")).scalar_one()
+    assert centre.path == f"{world.city.path}{centre.id}/"
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"code": "ca w"}, "code"),
+        ({"code": "CA"}, "code"),  # taken
+        ({"level": "provincial"}, "level"),  # above its parent
+        ({"level": "national"}, "level"),
+        ({"parent_id": "SIBLING"}, "parent_id"),  # not a choice for this admin
+        ({"name_zh": ""}, "name_zh"),
+    ],
+)
+def test_bad_centres_are_refused(world, login, session, overrides, field):
+    c = login(world.users["admin"])
+    overrides = {k: (str(world.sibling.id) if v == "SIBLING" else v) for k, v in overrides.items()}
+    before = session.scalar(select(func.count(Centre.id)))
+    response = post_form(c, "/admin/centres/new", centre_form(**{"parent_id": str(world.city.id), **overrides}))
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count(Centre.id))) == before
+
+
+def test_moving_a_centre_moves_its_subtree(world, make_centre, login, session):
+    station = make_centre("CACW", parent=world.county, level=CentreLevel.WORKSTATION)
+    c = login(world.province_admin)
+    data = {"name_zh": world.county.name_zh, "name_en": world.county.name_en, "level": "county",
+            "parent_id": str(world.sibling.id), "region": "", "address": "", "phone": "", "is_active": "y"}
+    response = post_form(c, f"/admin/centres/{world.county.id}/edit", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    county = session.get(Centre, world.county.id)
+    assert county.path == f"{world.sibling.path}{county.id}/"
+    assert session.get(Centre, station.id).path == f"{county.path}{station.id}/"
+    # The city's staff no longer see the county; the sibling's do.
+    assert login(world.users["caseworker"]).get(f"/centres/{county.id}").status_code == 404
+    assert login(world.sibling_caseworker).get(f"/centres/{county.id}").status_code == 200
+
+
+def test_a_centre_cannot_move_below_itself(world, login, session):
+    c = login(world.province_admin)
+    data = {"name_zh": world.city.name_zh, "name_en": world.city.name_en, "level": "municipal",
+            "parent_id": str(world.county.id), "region": "", "address": "", "phone": "", "is_active": "y"}
+    response = post_form(c, f"/admin/centres/{world.city.id}/edit", data)
+    assert response.status_code == 422
+    session.expire_all()
+    assert session.get(Centre, world.city.id).parent_id == world.province.id
+
+
+def staff_form(**overrides):
+    data = {"full_name": "新同事", "email": "new.colleague@city.cn", "phone": "", "role": "caseworker",
+            "centre_id": "", "password": "Lantern-Kx9-bridge", "confirm": "Lantern-Kx9-bridge"}
+    data.update(overrides)
+    return data
+
+
+def test_admin_creates_staff_in_scope_only(world, login, session):
+    c = login(world.users["admin"])
+    assert post_form(c, "/admin/users/new", staff_form(centre_id=str(world.county.id))).status_code == 302
+    created = session.execute(select(User).where(User.email == "new.colleague@city.cn")).scalar_one()
+    assert created.role is Role.CASEWORKER and created.centre_id == world.county.id
+    response = post_form(c, "/admin/users/new", staff_form(email="x@sibling.cn", centre_id=str(world.sibling.id)))
+    assert response.status_code == 422
+    response = post_form(c, "/admin/users/new", staff_form(email="y@city.cn", role="applicant", centre_id=str(world.city.id)))
+    assert response.status_code == 422
+    response = post_form(c, "/admin/users/new", staff_form(email="caseworker@city.cn", centre_id=str(world.city.id)))
+    assert response.status_code == 422 and 'id="email-error"' in response.get_data(as_text=True)
+
+
+def test_admin_cannot_deactivate_themselves(world, login, session):
+    admin = world.users["admin"]
+    c = login(admin)
+    post_form(c, f"/admin/users/{admin.id}/deactivate", {}, token_url="/admin/users")
+    session.expire_all()
+    assert session.get(User, admin.id).is_active
+
+
+def test_seed_demo_is_idempotent_and_has_every_role(app, session):
+    from app.admin.demo import seed_demo
+
+    with app.app_context():
+        first = seed_demo()
+        session.commit()
+        second = seed_demo()
+        session.commit()
+    assert first["centres"] >= 6 and first["enterprises"] >= 4
+    assert second == {"centres": 0, "users": 0, "enterprises": 0}
+    roles = set(session.execute(select(User.role)).scalars())
+    assert roles == set(Role)
+    levels = {c.level for c in session.execute(select(Centre)).scalars()}
+    assert {CentreLevel.PROVINCIAL, CentreLevel.MUNICIPAL, CentreLevel.COUNTY, CentreLevel.WORKSTATION} <= levels
+
+
+def test_create_user_cli(app, world, session):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "--email", "Boss@City.cn", "--name", "新负责人", "--role", "supervisor",
+                                 "--centre", "ca", "--password", "Lantern-Kx9-bridge"])
+    assert result.exit_code == 0, result.output
+    user = session.execute(select(User).where(User.email == "boss@city.cn")).scalar_one()
+    assert user.role is Role.SUPERVISOR and user.centre_id == world.city.id
+    result = runner.invoke(args=["create-user", "--email", "weak@city.cn", "--name", "x", "--role", "caseworker",
+                                 "--centre", "CA", "--password", "12345678"])
+    assert result.exit_code != 0
+    result = runner.invoke(args=["create-user", "--email", "nowhere@city.cn", "--name", "x", "--role", "caseworker",
+                                 "--centre", "NOPE", "--password", "Lantern-Kx9-bridge"])
+    assert result.exit_code != 0 and "NOPE" in result.output
+    result = runner.invoke(args=["create-user", "--email", "prompted@city.cn", "--name", "x", "--role", "mediator",
+                                 "--centre", "CA"], input="Lantern-Kx9-bridge\nLantern-Kx9-bridge\n")
+    assert result.exit_code == 0, result.output
