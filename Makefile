@@ -48,7 +48,7 @@ venv: $(STAMP)
 
 translations: $(STAMP)
 	@$(BIN)/pybabel compile -d app/translations -D messages -f --statistics 2>&1 | grep -v '^$$' | sed 's/^/  /' || true
-	@test -f app/translations/zh_CN/LC_MESSAGES/messages.mo
+	@test -f app/translations/zh_Hans_CN/LC_MESSAGES/messages.mo
 
 db-upgrade: $(STAMP)
 	@$(BIN)/alembic upgrade head
@@ -77,3 +77,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+i18n-update: $(STAMP) ## Re-extract messages and update the Chinese catalog (then translate the new entries)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --add-location=file --sort-output --project ipaid .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l zh_Hans_CN --no-fuzzy-matching

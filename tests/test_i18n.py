@@ -70,7 +70,7 @@ def test_chinese_catalog_is_complete():
 
     from babel.messages.pofile import read_po
 
-    path = Path(__file__).resolve().parents[1] / "app/translations/zh_CN/LC_MESSAGES/messages.po"
+    path = Path(__file__).resolve().parents[1] / "app/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
     with path.open("rb") as fh:
         catalog = read_po(fh)
     problems = []

@@ -74,7 +74,7 @@ def update_centre(actor: User, centre: Centre, *, name_zh: str, name_en: str, le
     _check_parent(actor, parent, level, centre=centre)
     for child in centre.children:
         if child.level.rank <= level.rank and child.level not in (CentreLevel.SUB_CENTRE, CentreLevel.WORKSTATION):
-            raise ServiceError(_l("A centre below this one would then stand above it; change it first."), field="level")
+            raise ServiceError(_l("A centre below this one would then be at the same level as it or above it; change that centre first."), field="level")
     if level in (CentreLevel.SUB_CENTRE, CentreLevel.WORKSTATION) and centre.children:
         raise ServiceError(_l("Sub-centres and workstations have no centres below them."), field="level")
     centre.name_zh, centre.name_en = name_zh.strip(), name_en.strip()

@@ -60,7 +60,7 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("fund_support_percent", 50, "percent", _l("Fund support share of fees"), "Changzhou 2024", maximum=100),
     SettingDef("fund_cap_per_request_yuan", 500_000, "yuan", _l("Fund cap per request"), "Changzhou 2024"),
     SettingDef("fund_annual_cap_yuan", 15_000_000, "yuan", _l("Fund annual cap"), "Shenzhen 2023"),
-    SettingDef("fund_requests_per_year", 1, "per_year", _l("Approved fund requests"), "Shenzhen 2023", maximum=12),
+    SettingDef("fund_requests_per_year", 1, "per_year", _l("Approved fund requests, at most"), "Shenzhen 2023", maximum=12),
     SettingDef("annual_report_due_day", 31, "day_of_january", _l("Annual SME report due by"), "2014 opinions", maximum=31),
 )
 

@@ -33,7 +33,7 @@ class EnterpriseFieldsMixin:
         validators=[Optional(), not_negative()],
         description=_l("Needed for construction, real-estate development, leasing and business services."),
     )
-    centre_id = SelectField(_l("Assistance centre serving you"), coerce=int, validators=[required()])
+    centre_id = SelectField(_l("Assistance centre serving the enterprise"), coerce=int, validators=[required()])
     is_specialised_new = BooleanField(_l("Recognised as a “specialised and new” SME"))
     is_little_giant = BooleanField(_l("Recognised as a “little giant” enterprise"))
     is_in_hardship = BooleanField(_l("In economic hardship"))

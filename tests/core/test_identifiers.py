@@ -18,7 +18,7 @@ from app.core.identifiers import IdentifierError, normalise_credit_code
 
 # DOMAIN.md: 18 characters from this set (no I, O, S, V, Z).
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-MO_FILE = Path(__file__).resolve().parents[2] / "app" / "translations" / "zh_CN" / "LC_MESSAGES" / "messages.mo"
+MO_FILE = Path(__file__).resolve().parents[2] / "app" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.mo"
 
 
 def reference_check_char(first17: str) -> str:
