@@ -65,6 +65,24 @@ def _compile_catalogs(directories: str, target: Path) -> str:
     return ";".join(compiled)
 
 
+def _default_session_factory() -> None:
+    """Put the shared session factory back to its defaults (no bind: each app's own engine).
+
+    The unit tests' ``_isolated`` fixture rebinds ``db.session_factory`` to a connection for each
+    test and reconfigures it afterwards; the live server must not inherit any of that.
+    """
+    from app.extensions import db
+
+    db.session.remove()
+    db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
+
+
+@pytest.fixture(autouse=True)
+def _app_sessions():
+    """Every browser test starts with the default session factory (other tests may have run before)."""
+    _default_session_factory()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """Base URL of the app served on 127.0.0.1 (a free port) with the demo data loaded."""
@@ -81,6 +99,7 @@ def live_server(tmp_path_factory):
         UPLOAD_FOLDER=str(tmp_path_factory.mktemp("e2e-uploads")),
     )
     assert app.config["WTF_CSRF_ENABLED"]
+    _default_session_factory()
     with app.app_context():
         seed_demo()
         db.session.commit()
