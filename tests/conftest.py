@@ -102,7 +102,7 @@ def _isolated(request, app):
         yield
     finally:
         db.session.remove()
-        db.session_factory.configure(bind=None, join_transaction_mode="conservative_savepoint")
+        db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
         outer.rollback()
         connection.close()
 

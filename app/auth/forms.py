@@ -67,6 +67,11 @@ class RegistrationForm(PersonFieldsMixin, NewPasswordMixin, EnterpriseFieldsMixi
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[required(), max_length(MAX_LENGTH)])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password.label.text = _l("New password")
+        self.confirm.label.text = _l("Repeat the new password")
+
 
 class LanguageForm(FlaskForm):
     locale = SelectField(choices=[("zh_CN", "简体中文"), ("en", "English")])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -194,8 +195,11 @@ def explain(assessment: SizeAssessment) -> list[str]:
     for c in assessment.comparisons:
         by_stage.setdefault(c.stage, []).append(c)
 
+    locale = get_locale()
+    separator = "，" if locale is not None and locale.language == "zh" else ", "
+
     def items(comps, sign):
-        return ", ".join(f"{_field_label(c.field)} {_fmt(c.value)} {sign} {c.bound}" for c in comps)
+        return separator.join(f"{_field_label(c.field)} {_fmt(c.value)} {sign} {c.bound}" for c in comps)
 
     sme = by_stage.get("sme", [])
     if assessment.size_class is SizeClass.LARGE:
