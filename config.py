@@ -107,9 +107,7 @@ class ProductionConfig(Config):
     def __init__(self) -> None:
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if missing:
-            raise RuntimeError(
-                "Production refuses to start without " + " and ".join(missing) + " in the environment."
-            )
+            raise RuntimeError("Production refuses to start without " + " and ".join(missing) + " in the environment.")
         self.SECRET_KEY = os.environ["SECRET_KEY"]
         self.SQLALCHEMY_DATABASE_URI = database_url()
 
@@ -120,9 +118,7 @@ class TestingConfig(Config):
     APP_ENV = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret-key-not-for-production"
-    SQLALCHEMY_DATABASE_URI = normalise_database_url(
-        os.environ.get("TEST_DATABASE_URL") or "sqlite:///:memory:"
-    )
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite:///:memory:")
     RATELIMIT_STORAGE_URI = "memory://"  # on, as in production; tests reset it before each test
     WTF_CSRF_ENABLED = True
 

@@ -1,9 +1,8 @@
 """Imports every model and scope rule so metadata and scoping are complete."""
 
-from app.auth.models import Role, User  # noqa: F401
-from app.centres.models import Centre, CentreLevel, CentreSetting  # noqa: F401
-from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus  # noqa: F401
-
 from app.auth import scope as _auth_scope  # noqa: F401,E402
+from app.auth.models import Role, User  # noqa: F401
 from app.centres import scope as _centres_scope  # noqa: F401,E402
+from app.centres.models import Centre, CentreLevel, CentreSetting  # noqa: F401
 from app.enterprises import scope as _enterprises_scope  # noqa: F401,E402
+from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus  # noqa: F401

@@ -14,7 +14,6 @@ import os
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from config import TestingConfig, normalise_database_url
@@ -35,7 +34,9 @@ def _prepare_postgres(url: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{parsed.database}"')
-    with psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as conn:
+    with psycopg.connect(
+        parsed.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+    ) as conn:
         conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
         conn.execute("CREATE SCHEMA public")
 
@@ -133,8 +134,15 @@ def make_centre(session):
     def make(code=None, parent=None, level=None, name_zh=None, **kw):
         code = code or f"T{next(_seq)}"
         level = level or (CentreLevel.PROVINCIAL if parent is None else CentreLevel.MUNICIPAL)
-        centre = Centre(code=code, name_zh=name_zh or f"{code}维权援助中心", name_en=f"{code} centre", level=level,
-                        parent=parent, path="/", **kw)
+        centre = Centre(
+            code=code,
+            name_zh=name_zh or f"{code}维权援助中心",
+            name_en=f"{code} centre",
+            level=level,
+            parent=parent,
+            path="/",
+            **kw,
+        )
         session.add(centre)
         session.flush()
         centre.path = f"{parent.path if parent else '/'}{centre.id}/"
@@ -150,8 +158,14 @@ def make_user(session, password_hash):
 
     def make(role=Role.CASEWORKER, centre=None, email=None, name=None, **kw):
         role = Role(role)
-        user = User(email=email or f"user{next(_seq)}@example.cn", name=name or f"测试用户{next(_seq)}", role=role,
-                    centre=centre if role is not Role.APPLICANT else None, password_hash=password_hash, **kw)
+        user = User(
+            email=email or f"user{next(_seq)}@example.cn",
+            name=name or f"测试用户{next(_seq)}",
+            role=role,
+            centre=centre if role is not Role.APPLICANT else None,
+            password_hash=password_hash,
+            **kw,
+        )
         session.add(user)
         session.commit()
         return user
@@ -164,12 +178,29 @@ def make_enterprise(session):
     from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
     from app.enterprises.sme_size import Industry
 
-    def make(centre, members=(), name=None, industry=Industry.INDUSTRY, staff=50, revenue="1000", assets=None,
-             pending=(), **kw):
+    def make(
+        centre,
+        members=(),
+        name=None,
+        industry=Industry.INDUSTRY,
+        staff=50,
+        revenue="1000",
+        assets=None,
+        pending=(),
+        **kw,
+    ):
         code = valid_credit_code()
-        firm = Enterprise(credit_code=code, region_code=code[2:8], name=name or f"测试企业{next(_seq)}有限公司",
-                          industry=industry, staff_count=staff, revenue_wan=Decimal(revenue),
-                          assets_wan=Decimal(assets) if assets is not None else None, centre=centre, **kw)
+        firm = Enterprise(
+            credit_code=code,
+            region_code=code[2:8],
+            name=name or f"测试企业{next(_seq)}有限公司",
+            industry=industry,
+            staff_count=staff,
+            revenue_wan=Decimal(revenue),
+            assets_wan=Decimal(assets) if assets is not None else None,
+            centre=centre,
+            **kw,
+        )
         firm.refresh_size_class()
         session.add(firm)
         for user in members:

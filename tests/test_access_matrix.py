@@ -46,7 +46,11 @@ MATRIX = [
     ("GET", lambda w: f"/enterprises/{w.other_enterprise.id}/edit", expect(404, anon=302)),
     ("GET", lambda w: f"/enterprises/{w.far_enterprise.id}", expect(404, anon=302)),
     ("GET", lambda w: "/enterprises/999999", expect(404, anon=302)),
-    ("POST", lambda w: f"/enterprises/{w.other_enterprise.id}/members/{w.other_member.id}/approve", expect(404, anon=302)),
+    (
+        "POST",
+        lambda w: f"/enterprises/{w.other_enterprise.id}/members/{w.other_member.id}/approve",
+        expect(404, anon=302),
+    ),
     ("POST", lambda w: f"/enterprises/{w.enterprise.id}/members/{w.other_member.id}/approve", expect(404, anon=302)),
     ("GET", lambda w: "/centres", expect(403, anon=302, staff=200)),
     ("GET", lambda w: f"/centres/{w.city.id}", expect(403, anon=302, staff=200)),
@@ -84,7 +88,9 @@ def matrix_world(world, make_user, session):
     from app.enterprises.models import EnterpriseMember, MembershipStatus
 
     joiner = make_user(Role.APPLICANT, email="joiner@sibling-firm.cn")
-    world.other_member = EnterpriseMember(enterprise=world.other_enterprise, user=joiner, status=MembershipStatus.PENDING)
+    world.other_member = EnterpriseMember(
+        enterprise=world.other_enterprise, user=joiner, status=MembershipStatus.PENDING
+    )
     session.add(world.other_member)
     session.commit()
     return world

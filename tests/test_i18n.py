@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -45,7 +45,7 @@ def test_unknown_locale_is_ignored(client):
 
 def test_error_pages_in_both_languages(client):
     response = client.get("/no-such-page")
-    assert response.status_code == 404 and "lang=\"zh-CN\"" in response.get_data(as_text=True)
+    assert response.status_code == 404 and 'lang="zh-CN"' in response.get_data(as_text=True)
     client.set_cookie("lang", "en")
     response = client.get("/no-such-page")
     assert "Not found" in response.get_data(as_text=True)
@@ -55,7 +55,7 @@ def test_times_are_shown_in_shanghai_time(app):
     from app.core.i18n import localtime
 
     with app.test_request_context("/"):
-        assert localtime(datetime(2026, 1, 31, 16, 30, tzinfo=timezone.utc)) == "2026-02-01 00:30"
+        assert localtime(datetime(2026, 1, 31, 16, 30, tzinfo=UTC)) == "2026-02-01 00:30"
 
 
 def test_times_are_stored_in_utc(world, session):

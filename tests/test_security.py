@@ -30,8 +30,9 @@ def test_session_cookie_is_httponly_and_samesite(world, client):
 
 
 def test_too_large_request_gets_413(client, app):
-    response = client.post("/login", data=b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1),
-                           content_type="application/octet-stream")
+    response = client.post(
+        "/login", data=b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1), content_type="application/octet-stream"
+    )
     assert response.status_code == 413
 
 

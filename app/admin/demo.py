@@ -23,13 +23,62 @@ DEMO_PASSWORD = "Demo-IPaid-2026"
 
 # code, parent, level, zh, en, region
 CENTRES = [
-    ("CN", None, CentreLevel.NATIONAL, "国家知识产权维权援助中心", "National IP Rights Protection Assistance Centre", "全国"),
-    ("GD", "CN", CentreLevel.PROVINCIAL, "广东省知识产权维权援助中心", "Guangdong IP Rights Protection Assistance Centre", "广东省"),
-    ("GZ", "GD", CentreLevel.MUNICIPAL, "广州市知识产权维权援助中心", "Guangzhou IP Rights Protection Assistance Centre", "广东省广州市"),
-    ("SZ", "GD", CentreLevel.MUNICIPAL, "深圳市知识产权维权援助中心", "Shenzhen IP Rights Protection Assistance Centre", "广东省深圳市"),
-    ("SZLG", "SZ", CentreLevel.COUNTY, "深圳市龙岗区知识产权维权援助中心", "Longgang District IP Assistance Centre", "广东省深圳市龙岗区"),
-    ("SZHQB", "SZ", CentreLevel.WORKSTATION, "华强北电子市场知识产权维权援助工作站", "Huaqiangbei Electronics Market IP Workstation", "广东省深圳市福田区"),
-    ("GZHZ", "GZ", CentreLevel.SUB_CENTRE, "海珠区纺织服装产业知识产权维权援助分中心", "Haizhu Textile and Garment IP Assistance Sub-centre", "广东省广州市海珠区"),
+    (
+        "CN",
+        None,
+        CentreLevel.NATIONAL,
+        "国家知识产权维权援助中心",
+        "National IP Rights Protection Assistance Centre",
+        "全国",
+    ),
+    (
+        "GD",
+        "CN",
+        CentreLevel.PROVINCIAL,
+        "广东省知识产权维权援助中心",
+        "Guangdong IP Rights Protection Assistance Centre",
+        "广东省",
+    ),
+    (
+        "GZ",
+        "GD",
+        CentreLevel.MUNICIPAL,
+        "广州市知识产权维权援助中心",
+        "Guangzhou IP Rights Protection Assistance Centre",
+        "广东省广州市",
+    ),
+    (
+        "SZ",
+        "GD",
+        CentreLevel.MUNICIPAL,
+        "深圳市知识产权维权援助中心",
+        "Shenzhen IP Rights Protection Assistance Centre",
+        "广东省深圳市",
+    ),
+    (
+        "SZLG",
+        "SZ",
+        CentreLevel.COUNTY,
+        "深圳市龙岗区知识产权维权援助中心",
+        "Longgang District IP Assistance Centre",
+        "广东省深圳市龙岗区",
+    ),
+    (
+        "SZHQB",
+        "SZ",
+        CentreLevel.WORKSTATION,
+        "华强北电子市场知识产权维权援助工作站",
+        "Huaqiangbei Electronics Market IP Workstation",
+        "广东省深圳市福田区",
+    ),
+    (
+        "GZHZ",
+        "GZ",
+        CentreLevel.SUB_CENTRE,
+        "海珠区纺织服装产业知识产权维权援助分中心",
+        "Haizhu Textile and Garment IP Assistance Sub-centre",
+        "广东省广州市海珠区",
+    ),
 ]
 
 # email, name, role, centre
@@ -47,16 +96,66 @@ STAFF = [
 
 # credit code, name, industry, staff, revenue, assets, centre, flags, address, region
 ENTERPRISES = [
-    ("91440300MA5F8KQ21U", "深圳市华芯微电子有限公司", Industry.INDUSTRY, 85, "4200", None, "SZHQB",
-     {"is_specialised_new": True}, "深圳市福田区华强北路1002号", "广东省深圳市福田区"),
-    ("91440300MA5EY3PN22", "深圳市云图软件科技有限公司", Industry.SOFTWARE_IT, 42, "860", None, "SZ",
-     {"is_specialised_new": True, "is_little_giant": True}, "深圳市南山区科技园南区8栋", "广东省深圳市南山区"),
-    ("91440300MA5G2R7T4W", "深圳市鹏程电子贸易有限公司", Industry.WHOLESALE, 36, "12000", None, "SZLG",
-     {}, "深圳市龙岗区坂田街道雅宝路66号", "广东省深圳市龙岗区"),
-    ("91440101MA59TR6X1W", "广州市绣锦服饰有限公司", Industry.INDUSTRY, 14, "260", None, "GZHZ",
-     {"is_in_hardship": True}, "广州市海珠区中大布匹市场东区3楼", "广东省广州市海珠区"),
-    ("91440101MA5AXQ8G0A", "广州市百味餐饮管理有限公司", Industry.CATERING, 8, "95", None, "GZ",
-     {}, "广州市越秀区北京路218号", "广东省广州市越秀区"),
+    (
+        "91440300MA5F8KQ21U",
+        "深圳市华芯微电子有限公司",
+        Industry.INDUSTRY,
+        85,
+        "4200",
+        None,
+        "SZHQB",
+        {"is_specialised_new": True},
+        "深圳市福田区华强北路1002号",
+        "广东省深圳市福田区",
+    ),
+    (
+        "91440300MA5EY3PN22",
+        "深圳市云图软件科技有限公司",
+        Industry.SOFTWARE_IT,
+        42,
+        "860",
+        None,
+        "SZ",
+        {"is_specialised_new": True, "is_little_giant": True},
+        "深圳市南山区科技园南区8栋",
+        "广东省深圳市南山区",
+    ),
+    (
+        "91440300MA5G2R7T4W",
+        "深圳市鹏程电子贸易有限公司",
+        Industry.WHOLESALE,
+        36,
+        "12000",
+        None,
+        "SZLG",
+        {},
+        "深圳市龙岗区坂田街道雅宝路66号",
+        "广东省深圳市龙岗区",
+    ),
+    (
+        "91440101MA59TR6X1W",
+        "广州市绣锦服饰有限公司",
+        Industry.INDUSTRY,
+        14,
+        "260",
+        None,
+        "GZHZ",
+        {"is_in_hardship": True},
+        "广州市海珠区中大布匹市场东区3楼",
+        "广东省广州市海珠区",
+    ),
+    (
+        "91440101MA5AXQ8G0A",
+        "广州市百味餐饮管理有限公司",
+        Industry.CATERING,
+        8,
+        "95",
+        None,
+        "GZ",
+        {},
+        "广州市越秀区北京路218号",
+        "广东省广州市越秀区",
+    ),
 ]
 
 # email, name, credit code, position, status
@@ -103,8 +202,14 @@ def seed_demo() -> dict[str, int]:
     existing_users = {u.email: u for u in db.session.execute(select(User)).scalars()}
     for email, name, role, centre_code in STAFF:
         if email not in existing_users:
-            user = User(email=email, name=name, role=role, centre=centres[centre_code], password_hash=password_hash,
-                        password_changed_at=utcnow())
+            user = User(
+                email=email,
+                name=name,
+                role=role,
+                centre=centres[centre_code],
+                password_hash=password_hash,
+                password_changed_at=utcnow(),
+            )
             db.session.add(user)
             existing_users[email] = user
             created["users"] += 1
@@ -115,9 +220,17 @@ def seed_demo() -> dict[str, int]:
         if code in firms:
             continue
         firm = Enterprise(
-            credit_code=code, region_code=credit_code_region(code), name=name, industry=industry, staff_count=staff,
-            revenue_wan=Decimal(revenue), assets_wan=Decimal(assets) if assets else None, centre=centres[centre_code],
-            address=address, region=region, **flags,
+            credit_code=code,
+            region_code=credit_code_region(code),
+            name=name,
+            industry=industry,
+            staff_count=staff,
+            revenue_wan=Decimal(revenue),
+            assets_wan=Decimal(assets) if assets else None,
+            centre=centres[centre_code],
+            address=address,
+            region=region,
+            **flags,
         )
         firm.refresh_size_class()
         db.session.add(firm)
@@ -128,10 +241,19 @@ def seed_demo() -> dict[str, int]:
     for email, name, code, position, status in APPLICANTS:
         if email in existing_users:
             continue
-        user = User(email=email, name=name, role=Role.APPLICANT, password_hash=password_hash, password_changed_at=utcnow())
+        user = User(
+            email=email, name=name, role=Role.APPLICANT, password_hash=password_hash, password_changed_at=utcnow()
+        )
         db.session.add(user)
-        db.session.add(EnterpriseMember(enterprise=firms[code], user=user, status=status, position=position,
-                                        decided_at=utcnow() if status is MembershipStatus.ACTIVE else None))
+        db.session.add(
+            EnterpriseMember(
+                enterprise=firms[code],
+                user=user,
+                status=status,
+                position=position,
+                decided_at=utcnow() if status is MembershipStatus.ACTIVE else None,
+            )
+        )
         existing_users[email] = user
         created["users"] += 1
     db.session.flush()

@@ -67,5 +67,3 @@ def settings_form_class(definitions):
             IntegerField(d.label, validators=[Optional(), NumberRange(message=message, **bounds)]),
         )
     return SettingsForm
-
-

@@ -37,7 +37,9 @@ def _centre_or_404(centre_id) -> Centre:
 def _parent_choices(exclude: Centre | None = None):
     choices = [(c_id, label) for c_id, label in centre_choices(current_user, active_only=False)]
     if exclude is not None:
-        excluded = {c.id for c in db.session.execute(select(Centre).where(Centre.path.startswith(exclude.path))).scalars()}
+        excluded = {
+            c.id for c in db.session.execute(select(Centre).where(Centre.path.startswith(exclude.path))).scalars()
+        }
         choices = [(c_id, label) for c_id, label in choices if c_id not in excluded]
     if current_user.centre.parent_id is None:
         choices.insert(0, (0, _("(none: national centre)")))
@@ -55,9 +57,15 @@ def centre_new():
         parent = _centre_or_404(form.parent_id.data) if form.parent_id.data else None
         try:
             centre = create_centre(
-                current_user, code=form.code.data, name_zh=form.name_zh.data, name_en=form.name_en.data,
-                level=CentreLevel(form.level.data), parent=parent, region=form.region.data or "",
-                address=form.address.data or "", phone=form.phone.data or "",
+                current_user,
+                code=form.code.data,
+                name_zh=form.name_zh.data,
+                name_en=form.name_en.data,
+                level=CentreLevel(form.level.data),
+                parent=parent,
+                region=form.region.data or "",
+                address=form.address.data or "",
+                phone=form.phone.data or "",
             )
         except ServiceError as exc:
             field_error(form, exc)
@@ -87,9 +95,16 @@ def centre_edit(centre_id: int):
             parent = _centre_or_404(form.parent_id.data) if form.parent_id.data else None
         try:
             update_centre(
-                current_user, centre, name_zh=form.name_zh.data, name_en=form.name_en.data,
-                level=CentreLevel(form.level.data), parent=parent, region=form.region.data or "",
-                address=form.address.data or "", phone=form.phone.data or "", is_active=form.is_active.data,
+                current_user,
+                centre,
+                name_zh=form.name_zh.data,
+                name_en=form.name_en.data,
+                level=CentreLevel(form.level.data),
+                parent=parent,
+                region=form.region.data or "",
+                address=form.address.data or "",
+                phone=form.phone.data or "",
+                is_active=form.is_active.data,
             )
         except ServiceError as exc:
             field_error(form, exc)
@@ -116,8 +131,14 @@ def centre_settings(centre_id: int):
         else:
             flash(_("The settings of %(code)s have been saved.", code=centre.code), "success")
             return redirect(url_for("centres.show", centre_id=centre.id))
-    return render_form("admin/centre_settings.html", form, centre=centre, effective=effective, settings=SETTINGS,
-                       unit_labels=UNIT_LABELS)
+    return render_form(
+        "admin/centre_settings.html",
+        form,
+        centre=centre,
+        effective=effective,
+        settings=SETTINGS,
+        unit_labels=UNIT_LABELS,
+    )
 
 
 @bp.get("/users")
@@ -132,7 +153,9 @@ def users():
         stmt = stmt.where(User.id > after)
     rows = db.session.execute(stmt.order_by(User.id).limit(PAGE_SIZE + 1)).scalars().all()
     next_after = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
-    return render_template("admin/users.html", users=rows[:PAGE_SIZE], next_after=next_after, q=q, action_form=FlaskForm())
+    return render_template(
+        "admin/users.html", users=rows[:PAGE_SIZE], next_after=next_after, q=q, action_form=FlaskForm()
+    )
 
 
 def _user_or_404(user_id) -> User:
@@ -152,8 +175,15 @@ def user_new():
     if form.validate_on_submit():
         centre = _centre_or_404(form.centre_id.data)
         try:
-            user = create_staff(current_user, email=form.email.data, name=form.full_name.data, role=Role(form.role.data),
-                                centre=centre, password=form.password.data, phone=form.phone.data or "")
+            user = create_staff(
+                current_user,
+                email=form.email.data,
+                name=form.full_name.data,
+                role=Role(form.role.data),
+                centre=centre,
+                password=form.password.data,
+                phone=form.phone.data or "",
+            )
         except ServiceError as exc:
             field_error(form, exc)
         else:
@@ -177,8 +207,14 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         centre = _centre_or_404(form.centre_id.data)
         try:
-            update_staff(current_user, user, name=form.full_name.data, role=Role(form.role.data), centre=centre,
-                         phone=form.phone.data or "")
+            update_staff(
+                current_user,
+                user,
+                name=form.full_name.data,
+                role=Role(form.role.data),
+                centre=centre,
+                phone=form.phone.data or "",
+            )
         except ServiceError as exc:
             field_error(form, exc)
         else:

@@ -38,9 +38,7 @@ class LoginForm(FlaskForm):
 
 class PersonFieldsMixin:
     full_name = StringField(_l("Your name"), filters=[strip_filter], validators=[required(), max_length(100)])
-    email = EmailField(
-        _l("E-mail"), filters=[lower_filter], validators=[required(), max_length(254), email_format()]
-    )
+    email = EmailField(_l("E-mail"), filters=[lower_filter], validators=[required(), max_length(254), email_format()])
     phone = StringField(_l("Phone"), filters=[strip_filter], validators=[Optional(), max_length(30)])
 
 
@@ -51,7 +49,9 @@ class RegistrationForm(PersonFieldsMixin, NewPasswordMixin, EnterpriseFieldsMixi
     enterprise fields are ignored and the person asks to join it instead.
     """
 
-    position = StringField(_l("Your position in the enterprise"), filters=[strip_filter], validators=[Optional(), max_length(100)])
+    position = StringField(
+        _l("Your position in the enterprise"), filters=[strip_filter], validators=[Optional(), max_length(100)]
+    )
     credit_code = CreditCodeField()
 
     JOIN_OPTIONAL = ("name", "industry", "staff_count", "revenue_wan", "assets_wan", "centre_id")

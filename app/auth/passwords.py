@@ -22,8 +22,20 @@ MAX_LENGTH = 128
 
 # Commonly used passwords and keyboard runs that are also refused whatever their length.
 _EXTRA_COMMON = {
-    "woaini1314", "5201314520", "1qaz2wsx", "qwertyuiop", "zxcvbnm123", "password123", "admin12345",
-    "1q2w3e4r", "1q2w3e4r5t", "abcd1234", "a1234567", "aa123456", "qq123456", "iloveyou",
+    "woaini1314",
+    "5201314520",
+    "1qaz2wsx",
+    "qwertyuiop",
+    "zxcvbnm123",
+    "password123",
+    "admin12345",
+    "1q2w3e4r",
+    "1q2w3e4r5t",
+    "abcd1234",
+    "a1234567",
+    "aa123456",
+    "qq123456",
+    "iloveyou",
 }
 
 

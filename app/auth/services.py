@@ -38,7 +38,9 @@ def check_new_password(password: str, email: str = "", field: str = "password") 
         raise ServiceError(" ".join(str(p) for p in problems), field=field)
 
 
-def new_user(*, email: str, name: str, role: Role, password: str, centre: Centre | None = None, phone: str = "") -> User:
+def new_user(
+    *, email: str, name: str, role: Role, password: str, centre: Centre | None = None, phone: str = ""
+) -> User:
     """Create an account after checking e-mail, password and the role/centre pairing."""
     email = email.strip().lower()
     ensure_email_free(email)
@@ -130,10 +132,14 @@ def set_locale(user: User, locale: str) -> None:
 
 def _check_admin_reach(actor: User, centre: Centre | None) -> None:
     if actor.role is not Role.ADMIN or not centre_in_scope(actor, centre):
-        raise ServiceError(_l("You can only manage accounts of your centre and the centres below it."), field="centre_id")
+        raise ServiceError(
+            _l("You can only manage accounts of your centre and the centres below it."), field="centre_id"
+        )
 
 
-def create_staff(actor: User, *, email: str, name: str, role: Role, centre: Centre, password: str, phone: str = "") -> User:
+def create_staff(
+    actor: User, *, email: str, name: str, role: Role, centre: Centre, password: str, phone: str = ""
+) -> User:
     if role is Role.APPLICANT:
         raise ServiceError(_l("Applicants register themselves with their enterprise."), field="role")
     _check_admin_reach(actor, centre)

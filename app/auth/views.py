@@ -104,12 +104,17 @@ def register():
             field_error(form, exc)
         except IntegrityError:
             db.session.rollback()
-            form.form_errors.append(_("This e-mail or enterprise was registered by someone else just now. Please check and try again."))
+            form.form_errors.append(
+                _("This e-mail or enterprise was registered by someone else just now. Please check and try again.")
+            )
         else:
             _start_session(user)
             if member.status.value == "pending":
                 flash(
-                    _("Your account is created. %(name)s is already registered: a member of the enterprise or your centre must approve your request before you can act for it.", name=member.enterprise.name),
+                    _(
+                        "Your account is created. %(name)s is already registered: a member of the enterprise or your centre must approve your request before you can act for it.",
+                        name=member.enterprise.name,
+                    ),
                     "warning",
                 )
             else:

@@ -39,5 +39,7 @@ def staff_counts(centre_ids) -> dict[int, int]:
 
 
 def centre_choices(user, active_only: bool = True) -> list[tuple[int, str]]:
-    return [(c.id, f"{'— ' * (c.depth - (user.centre.depth if user.centre else 0))}{c.name}（{c.code}）")
-            for c in centres_in_scope(user, active_only)]
+    return [
+        (c.id, f"{'— ' * (c.depth - (user.centre.depth if user.centre else 0))}{c.name}（{c.code}）")
+        for c in centres_in_scope(user, active_only)
+    ]

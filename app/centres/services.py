@@ -41,7 +41,8 @@ def _check_parent(actor: User, parent: Centre | None, level: CentreLevel, centre
         raise ServiceError(_l("A national centre has no parent centre."), field="level")
     if level.rank <= parent.level.rank and level not in (CentreLevel.SUB_CENTRE, CentreLevel.WORKSTATION):
         raise ServiceError(
-            _l("A %(level)s cannot stand below a %(parent)s.", level=level.label, parent=parent.level.label), field="level"
+            _l("A %(level)s cannot stand below a %(parent)s.", level=level.label, parent=parent.level.label),
+            field="level",
         )
     if parent.level in (CentreLevel.SUB_CENTRE, CentreLevel.WORKSTATION):
         raise ServiceError(_l("Sub-centres and workstations have no centres below them."), field="parent_id")
@@ -49,14 +50,33 @@ def _check_parent(actor: User, parent: Centre | None, level: CentreLevel, centre
         raise ServiceError(_l("A centre cannot be moved below itself."), field="parent_id")
 
 
-def create_centre(actor: User, *, code: str, name_zh: str, name_en: str, level: CentreLevel, parent: Centre | None,
-                  region: str = "", address: str = "", phone: str = "") -> Centre:
+def create_centre(
+    actor: User,
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    level: CentreLevel,
+    parent: Centre | None,
+    region: str = "",
+    address: str = "",
+    phone: str = "",
+) -> Centre:
     code = normalise_code(code)
     if db.session.execute(select(Centre.id).where(Centre.code == code)).first():
         raise ServiceError(_l("This code is already used by another centre."), field="code")
     _check_parent(actor, parent, level)
-    centre = Centre(code=code, name_zh=name_zh.strip(), name_en=name_en.strip(), level=level, parent=parent,
-                    region=region.strip(), address=address.strip(), phone=phone.strip(), path="/")
+    centre = Centre(
+        code=code,
+        name_zh=name_zh.strip(),
+        name_en=name_en.strip(),
+        level=level,
+        parent=parent,
+        region=region.strip(),
+        address=address.strip(),
+        phone=phone.strip(),
+        path="/",
+    )
     db.session.add(centre)
     db.session.flush()
     centre.path = f"{parent.path if parent else '/'}{centre.id}/"
@@ -64,8 +84,19 @@ def create_centre(actor: User, *, code: str, name_zh: str, name_en: str, level: 
     return centre
 
 
-def update_centre(actor: User, centre: Centre, *, name_zh: str, name_en: str, level: CentreLevel, parent: Centre | None,
-                  region: str = "", address: str = "", phone: str = "", is_active: bool = True) -> Centre:
+def update_centre(
+    actor: User,
+    centre: Centre,
+    *,
+    name_zh: str,
+    name_en: str,
+    level: CentreLevel,
+    parent: Centre | None,
+    region: str = "",
+    address: str = "",
+    phone: str = "",
+    is_active: bool = True,
+) -> Centre:
     """Edit a centre; moving it moves its whole subtree (paths are rewritten in one statement)."""
     if not centre_in_scope(actor, centre) or actor.role is not Role.ADMIN:
         raise ServiceError(_l("You can only manage your centre and the centres below it."))
@@ -74,7 +105,12 @@ def update_centre(actor: User, centre: Centre, *, name_zh: str, name_en: str, le
     _check_parent(actor, parent, level, centre=centre)
     for child in centre.children:
         if child.level.rank <= level.rank and child.level not in (CentreLevel.SUB_CENTRE, CentreLevel.WORKSTATION):
-            raise ServiceError(_l("A centre below this one would then be at the same level as it or above it; change that centre first."), field="level")
+            raise ServiceError(
+                _l(
+                    "A centre below this one would then be at the same level as it or above it; change that centre first."
+                ),
+                field="level",
+            )
     if level in (CentreLevel.SUB_CENTRE, CentreLevel.WORKSTATION) and centre.children:
         raise ServiceError(_l("Sub-centres and workstations have no centres below them."), field="level")
     centre.name_zh, centre.name_en = name_zh.strip(), name_en.strip()
@@ -100,7 +136,10 @@ def save_settings(actor: User, centre: Centre, values: dict[str, int | None]) ->
     """Set (or clear, with None) a centre's own settings; cleared keys inherit again."""
     if actor.role is not Role.ADMIN or not centre_in_scope(actor, centre):
         raise ServiceError(_l("You can only manage your centre and the centres below it."))
-    own = {s.key: s for s in db.session.execute(select(CentreSetting).where(CentreSetting.centre_id == centre.id)).scalars()}
+    own = {
+        s.key: s
+        for s in db.session.execute(select(CentreSetting).where(CentreSetting.centre_id == centre.id)).scalars()
+    }
     for key, value in values.items():
         definition = SETTINGS_BY_KEY.get(key)
         if definition is None:
@@ -113,7 +152,8 @@ def save_settings(actor: User, centre: Centre, values: dict[str, int | None]) ->
             if definition.maximum is None:
                 raise ServiceError(_l("Enter a whole number of at least %(n)d.", n=definition.minimum), field=key)
             raise ServiceError(
-                _l("Enter a whole number from %(lo)d to %(hi)d.", lo=definition.minimum, hi=definition.maximum), field=key
+                _l("Enter a whole number from %(lo)d to %(hi)d.", lo=definition.minimum, hi=definition.maximum),
+                field=key,
             )
         if key in own:
             own[key].value = value

@@ -38,12 +38,22 @@ UNIT_LABELS = {
 }
 
 SETTINGS: tuple[SettingDef, ...] = (
-    SettingDef("acknowledge_working_days", 1, "working_days", _l("Acknowledge a new complaint within"), "centre practice"),
     SettingDef(
-        "decision_working_days", 3, "working_days", _l("Decide to accept or decline within"), "Zhejiang Patent Regulations 2015"
+        "acknowledge_working_days", 1, "working_days", _l("Acknowledge a new complaint within"), "centre practice"
     ),
     SettingDef(
-        "mediation_design_days", 10, "days", _l("Fast mediation deadline, design patents"), "2016 collaborative-protection targets"
+        "decision_working_days",
+        3,
+        "working_days",
+        _l("Decide to accept or decline within"),
+        "Zhejiang Patent Regulations 2015",
+    ),
+    SettingDef(
+        "mediation_design_days",
+        10,
+        "days",
+        _l("Fast mediation deadline, design patents"),
+        "2016 collaborative-protection targets",
     ),
     SettingDef(
         "mediation_utility_model_months",
@@ -60,8 +70,12 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("fund_support_percent", 50, "percent", _l("Fund support share of fees"), "Changzhou 2024", maximum=100),
     SettingDef("fund_cap_per_request_yuan", 500_000, "yuan", _l("Fund cap per request"), "Changzhou 2024"),
     SettingDef("fund_annual_cap_yuan", 15_000_000, "yuan", _l("Fund annual cap"), "Shenzhen 2023"),
-    SettingDef("fund_requests_per_year", 1, "per_year", _l("Approved fund requests, at most"), "Shenzhen 2023", maximum=12),
-    SettingDef("annual_report_due_day", 31, "day_of_january", _l("Annual SME report due by"), "2014 opinions", maximum=31),
+    SettingDef(
+        "fund_requests_per_year", 1, "per_year", _l("Approved fund requests, at most"), "Shenzhen 2023", maximum=12
+    ),
+    SettingDef(
+        "annual_report_due_day", 31, "day_of_january", _l("Annual SME report due by"), "2014 opinions", maximum=31
+    ),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
@@ -83,9 +97,9 @@ def effective_settings(centre: Centre) -> dict[str, EffectiveSetting]:
     """Every setting of ``centre``, resolved through its ancestors in one query."""
     ids = centre.ancestor_ids or [centre.id]
     rows = db.session.execute(
-        select(CentreSetting, Centre).join(Centre, Centre.id == CentreSetting.centre_id).where(
-            CentreSetting.centre_id.in_(ids)
-        )
+        select(CentreSetting, Centre)
+        .join(Centre, Centre.id == CentreSetting.centre_id)
+        .where(CentreSetting.centre_id.in_(ids))
     ).all()
     depth = {cid: i for i, cid in enumerate(ids)}
     best: dict[str, tuple[int, CentreSetting, Centre]] = {}

@@ -22,24 +22,25 @@ def register_cli(app: Flask) -> None:
             return
         created = seed_demo()
         db.session.commit()
-        click.echo(
-            "Demo data: {centres} centres, {users} users, {enterprises} enterprises created.".format(**created)
-        )
+        click.echo("Demo data: {centres} centres, {users} users, {enterprises} enterprises created.".format(**created))
 
     @app.cli.command("demo-accounts")
     def demo_accounts_command():
         """Print the demo accounts, one per role."""
         from app.admin.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-        click.echo("Demo accounts (password for all: %s)" % DEMO_PASSWORD)
+        click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD})")
         for role, email in DEMO_ACCOUNTS:
             click.echo(f"  {role:<15} {email}")
 
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--name", required=True)
-    @click.option("--role", required=True, type=click.Choice(
-        ["applicant", "caseworker", "mediator", "supervisor", "fund_committee", "admin"]))
+    @click.option(
+        "--role",
+        required=True,
+        type=click.Choice(["applicant", "caseworker", "mediator", "supervisor", "fund_committee", "admin"]),
+    )
     @click.option("--centre", "centre_code", help="Centre code (required for staff).")
     @click.option("--password", help="Prompted for when not given.")
     def create_user_command(email, name, role, centre_code, password):

@@ -30,7 +30,9 @@ ERROR_TEXTS = {
     405: (_l("Not allowed"), _l("This action cannot be done this way.")),
     409: (
         _l("Changed meanwhile"),
-        _l("Someone else changed this record meanwhile. Reload the page to see the latest version; your input was not saved."),
+        _l(
+            "Someone else changed this record meanwhile. Reload the page to see the latest version; your input was not saved."
+        ),
     ),
     413: (_l("Too large"), _l("What you sent is larger than the allowed size.")),
     422: (_l("Invalid input"), _l("Some of what you entered is not valid.")),
@@ -74,7 +76,9 @@ def _slug(code: int) -> str:
 def register_error_handlers(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc):
-        return error_response(400, _("This form has expired or was not sent from this site. Reload the page and try again."))
+        return error_response(
+            400, _("This form has expired or was not sent from this site. Reload the page and try again.")
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

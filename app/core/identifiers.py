@@ -38,9 +38,7 @@ def normalise_credit_code(raw: str) -> str:
     if not code:
         raise IdentifierError(_l("Enter the unified social credit code."))
     if len(code) != 18:
-        raise IdentifierError(
-            _l("A unified social credit code has 18 characters; this one has %(n)d.", n=len(code))
-        )
+        raise IdentifierError(_l("A unified social credit code has 18 characters; this one has %(n)d.", n=len(code)))
     bad = sorted({c for c in code if c not in CREDIT_CODE_CHARSET})
     if bad:
         raise IdentifierError(_l("A unified social credit code cannot contain %(chars)s.", chars=", ".join(bad)))

@@ -24,7 +24,9 @@ def is_applicant(user) -> bool:
 
 def centre_in_scope(user, centre) -> bool:
     """True when ``centre`` is the user's centre or below it."""
-    return bool(is_staff(user) and user.centre is not None and centre is not None and centre.path.startswith(user.centre.path))
+    return bool(
+        is_staff(user) and user.centre is not None and centre is not None and centre.path.startswith(user.centre.path)
+    )
 
 
 def roles_required(*roles: Role):

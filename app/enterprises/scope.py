@@ -16,9 +16,9 @@ def _members(stmt, user):
     if user.is_staff:
         return stmt.where(
             EnterpriseMember.enterprise_id.in_(
-                Enterprise.__table__.select().with_only_columns(Enterprise.id).where(
-                    Enterprise.centre_id.in_(centre_subtree_ids(user))
-                )
+                Enterprise.__table__.select()
+                .with_only_columns(Enterprise.id)
+                .where(Enterprise.centre_id.in_(centre_subtree_ids(user)))
             )
         )
     return stmt.where(EnterpriseMember.enterprise_id.in_(active_enterprise_ids(user)))

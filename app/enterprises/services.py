@@ -77,11 +77,17 @@ def register_applicant(*, person: dict, credit_code: str, enterprise: dict) -> t
     )
     existing = find_enterprise(code)
     if existing is None:
-        firm = Enterprise(credit_code=code, region_code=credit_code_region(code), centre=_serving_centre(enterprise.get("centre_id")))
+        firm = Enterprise(
+            credit_code=code, region_code=credit_code_region(code), centre=_serving_centre(enterprise.get("centre_id"))
+        )
         _apply(firm, enterprise)
         db.session.add(firm)
         member = EnterpriseMember(
-            enterprise=firm, user=user, status=MembershipStatus.ACTIVE, position=person.get("position", ""), decided_at=utcnow()
+            enterprise=firm,
+            user=user,
+            status=MembershipStatus.ACTIVE,
+            position=person.get("position", ""),
+            decided_at=utcnow(),
         )
     else:
         member = EnterpriseMember(
@@ -98,7 +104,9 @@ def request_to_join(user: User, credit_code: str, position: str = "") -> Enterpr
     firm = find_enterprise(code)
     if firm is None:
         raise ServiceError(_l("No enterprise with this credit code is registered yet."), field="credit_code")
-    member = db.session.execute(select(EnterpriseMember).where(EnterpriseMember.user_id == user.id)).scalar_one_or_none()
+    member = db.session.execute(
+        select(EnterpriseMember).where(EnterpriseMember.user_id == user.id)
+    ).scalar_one_or_none()
     if member is not None and member.status is not MembershipStatus.REJECTED:
         raise ServiceError(_l("You already belong to an enterprise or have a request pending."))
     if member is None:
@@ -125,7 +133,9 @@ def update_enterprise(actor: User, enterprise: Enterprise, data: dict, version: 
     if not can_manage_enterprise(actor, enterprise):
         raise ServiceError(_l("You may not change this enterprise."))
     if version is not None and int(version) != enterprise.version:
-        raise ConflictError(_l("This enterprise was changed by someone else meanwhile. Reload the page to see the latest version."))
+        raise ConflictError(
+            _l("This enterprise was changed by someone else meanwhile. Reload the page to see the latest version.")
+        )
     if "centre_id" in data and data["centre_id"] and data["centre_id"] != enterprise.centre_id:
         centre = _serving_centre(data["centre_id"])
         if actor.is_staff and not centre_in_scope(actor, centre):

@@ -97,7 +97,9 @@ RULES: dict[Industry, SizeRule] = {
     Industry.WHOLESALE: SizeRule(
         ((STAFF, 200), (REVENUE, 40000)), ((STAFF, 20), (REVENUE, 5000)), ((STAFF, 5), (REVENUE, 1000))
     ),
-    Industry.RETAIL: SizeRule(((STAFF, 300), (REVENUE, 20000)), ((STAFF, 50), (REVENUE, 500)), ((STAFF, 10), (REVENUE, 100))),
+    Industry.RETAIL: SizeRule(
+        ((STAFF, 300), (REVENUE, 20000)), ((STAFF, 50), (REVENUE, 500)), ((STAFF, 10), (REVENUE, 100))
+    ),
     Industry.TRANSPORT: SizeRule(
         ((STAFF, 1000), (REVENUE, 30000)), ((STAFF, 300), (REVENUE, 3000)), ((STAFF, 20), (REVENUE, 200))
     ),

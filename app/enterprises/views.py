@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import Optional
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from wtforms import StringField
+from wtforms.validators import Optional
 
 from app.auth.models import Role
 from app.centres.models import Centre
@@ -32,7 +32,9 @@ PAGE_SIZE = 50
 
 class JoinForm(FlaskForm):
     credit_code = CreditCodeField()
-    position = StringField(_l("Your position in the enterprise"), filters=[strip_filter], validators=[Optional(), max_length(100)])
+    position = StringField(
+        _l("Your position in the enterprise"), filters=[strip_filter], validators=[Optional(), max_length(100)]
+    )
 
 
 def _load(enterprise_id: int) -> Enterprise:
@@ -48,7 +50,9 @@ def mine():
     """The applicant's own enterprise, or a form to ask to join one."""
     if current_user.is_staff:
         return redirect(url_for("enterprises.index"))
-    member = db.session.execute(select(EnterpriseMember).where(EnterpriseMember.user_id == current_user.id)).scalar_one_or_none()
+    member = db.session.execute(
+        select(EnterpriseMember).where(EnterpriseMember.user_id == current_user.id)
+    ).scalar_one_or_none()
     if member is not None and member.status is MembershipStatus.ACTIVE:
         return redirect(url_for("enterprises.show", enterprise_id=member.enterprise_id))
     return render_template("enterprises/no_enterprise.html", member=member, form=JoinForm())
@@ -68,7 +72,9 @@ def join():
         else:
             flash(_("Your request was sent. A member of the enterprise or your centre will decide on it."), "success")
             return redirect(url_for("enterprises.mine"))
-    member = db.session.execute(select(EnterpriseMember).where(EnterpriseMember.user_id == current_user.id)).scalar_one_or_none()
+    member = db.session.execute(
+        select(EnterpriseMember).where(EnterpriseMember.user_id == current_user.id)
+    ).scalar_one_or_none()
     return render_form("enterprises/no_enterprise.html", form, member=member)
 
 
@@ -108,12 +114,16 @@ def index():
 @login_required
 def show(enterprise_id: int):
     enterprise = _load(enterprise_id)
-    members = db.session.execute(
-        select(EnterpriseMember)
-        .options(selectinload(EnterpriseMember.user))
-        .where(EnterpriseMember.enterprise_id == enterprise.id)
-        .order_by(EnterpriseMember.status, EnterpriseMember.requested_at)
-    ).scalars().all()
+    members = (
+        db.session.execute(
+            select(EnterpriseMember)
+            .options(selectinload(EnterpriseMember.user))
+            .where(EnterpriseMember.enterprise_id == enterprise.id)
+            .order_by(EnterpriseMember.status, EnterpriseMember.requested_at)
+        )
+        .scalars()
+        .all()
+    )
     assessment = enterprise.assess_size()
     return render_template(
         "enterprises/show.html",
@@ -148,9 +158,22 @@ def edit(enterprise_id: int):
         form.version.data = enterprise.version
         form.industry.data = enterprise.industry.value
     if form.validate_on_submit():
-        data = {name: getattr(form, name).data for name in (
-            "name", "address", "region", "industry", "staff_count", "revenue_wan", "assets_wan", "centre_id",
-            "is_specialised_new", "is_little_giant", "is_in_hardship")}
+        data = {
+            name: getattr(form, name).data
+            for name in (
+                "name",
+                "address",
+                "region",
+                "industry",
+                "staff_count",
+                "revenue_wan",
+                "assets_wan",
+                "centre_id",
+                "is_specialised_new",
+                "is_little_giant",
+                "is_in_hardship",
+            )
+        }
         for key in ("address", "region"):
             data[key] = data[key] or ""
         try:
@@ -159,7 +182,9 @@ def edit(enterprise_id: int):
         except ConflictError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc.message))
-            return render_template("enterprises/edit.html", form=form, enterprise=db.session.get(Enterprise, enterprise_id)), 409
+            return render_template(
+                "enterprises/edit.html", form=form, enterprise=db.session.get(Enterprise, enterprise_id)
+            ), 409
         except ServiceError as exc:
             field_error(form, exc)
         else:

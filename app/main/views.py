@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
+from app.auth.forms import LanguageForm
 from app.auth.models import Role, User
 from app.auth.services import set_locale
-from app.auth.forms import LanguageForm
 from app.centres.models import Centre
 from app.core.i18n import LANG_COOKIE
 from app.core.scope import visible
@@ -29,12 +29,16 @@ def home():
         ).scalar_one_or_none()
         pending = []
         if member is not None and member.status is MembershipStatus.ACTIVE:
-            pending = db.session.execute(
-                select(EnterpriseMember).where(
-                    EnterpriseMember.enterprise_id == member.enterprise_id,
-                    EnterpriseMember.status == MembershipStatus.PENDING,
+            pending = (
+                db.session.execute(
+                    select(EnterpriseMember).where(
+                        EnterpriseMember.enterprise_id == member.enterprise_id,
+                        EnterpriseMember.status == MembershipStatus.PENDING,
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
         return render_template("main/home_applicant.html", member=member, pending=pending)
     stats = {
         "centres": db.session.scalar(visible(select(func.count(Centre.id)), current_user, Centre)),
@@ -58,8 +62,14 @@ def switch_language():
     response = redirect(target)
     if form.validate_on_submit():
         locale = form.locale.data
-        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+        response.set_cookie(
+            LANG_COOKIE,
+            locale,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
         if current_user.is_authenticated:
             set_locale(current_user, locale)
     return response

@@ -66,7 +66,9 @@ def test_lockout_after_repeated_failures(world, client, session, app):
 def test_login_is_rate_limited(world, client):
     token = csrf_token(client)
     statuses = [
-        client.post("/login", data={"email": "x@example.cn", "password": "bad-pass-123", "csrf_token": token}).status_code
+        client.post(
+            "/login", data={"email": "x@example.cn", "password": "bad-pass-123", "csrf_token": token}
+        ).status_code
         for _ in range(11)
     ]
     assert statuses[:10] == [422] * 10
@@ -122,13 +124,19 @@ def test_change_password_needs_the_current_one(world, login, session):
     user = world.users["caseworker"]
     c = login(user)
     c.set_cookie("lang", "en")
-    response = post_form(c, "/account", {"current_password": "not-my-password", "password": "New-Lantern-42", "confirm": "New-Lantern-42"})
+    response = post_form(
+        c,
+        "/account",
+        {"current_password": "not-my-password", "password": "New-Lantern-42", "confirm": "New-Lantern-42"},
+    )
     assert response.status_code == 422
     assert "The current password is wrong." in response.get_data(as_text=True)
     assert verify_password(reload(session, user).password_hash, PASSWORD)
 
     other_device = login(user)
-    response = post_form(c, "/account", {"current_password": PASSWORD, "password": "New-Lantern-42", "confirm": "New-Lantern-42"})
+    response = post_form(
+        c, "/account", {"current_password": PASSWORD, "password": "New-Lantern-42", "confirm": "New-Lantern-42"}
+    )
     assert response.status_code == 302
     assert verify_password(reload(session, user).password_hash, "New-Lantern-42")
     assert c.get("/enterprises").status_code == 200  # this device stays logged in
@@ -163,7 +171,9 @@ def test_passwords_are_hashed_with_argon2id(world, session):
 def test_login_next_only_follows_local_paths(world, client):
     user = world.users["caseworker"]
     token = csrf_token(client)
-    response = client.post("/login?next=https://evil.example/x", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login?next=https://evil.example/x", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.headers["Location"] == "/"
 
 

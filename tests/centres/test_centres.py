@@ -67,7 +67,9 @@ def test_admin_sets_and_clears_a_setting(world, login, session):
 def test_zero_negative_or_non_numeric_deadlines_are_refused(world, login, session, value):
     c = login(world.users["admin"])
     c.set_cookie("lang", "en")
-    response = post_form(c, f"/admin/centres/{world.city.id}/settings", {**settings_form(), "acknowledge_working_days": value})
+    response = post_form(
+        c, f"/admin/centres/{world.city.id}/settings", {**settings_form(), "acknowledge_working_days": value}
+    )
     assert response.status_code == 422
     assert 'id="acknowledge_working_days-error"' in response.get_data(as_text=True)
     session.expire_all()
@@ -81,8 +83,16 @@ def test_percent_above_100_is_refused(world, login):
 
 
 def centre_form(**overrides):
-    data = {"code": "CAW", "name_zh": "城区工作站", "name_en": "City workstation", "level": "workstation",
-            "parent_id": "", "region": "", "address": "", "phone": ""}
+    data = {
+        "code": "CAW",
+        "name_zh": "城区工作站",
+        "name_en": "City workstation",
+        "level": "workstation",
+        "parent_id": "",
+        "region": "",
+        "address": "",
+        "phone": "",
+    }
     data.update(overrides)
     return data
 
@@ -120,8 +130,16 @@ def test_bad_centres_are_refused(world, login, session, overrides, field):
 def test_moving_a_centre_moves_its_subtree(world, make_centre, login, session):
     station = make_centre("CACW", parent=world.county, level=CentreLevel.WORKSTATION)
     c = login(world.province_admin)
-    data = {"name_zh": world.county.name_zh, "name_en": world.county.name_en, "level": "county",
-            "parent_id": str(world.sibling.id), "region": "", "address": "", "phone": "", "is_active": "y"}
+    data = {
+        "name_zh": world.county.name_zh,
+        "name_en": world.county.name_en,
+        "level": "county",
+        "parent_id": str(world.sibling.id),
+        "region": "",
+        "address": "",
+        "phone": "",
+        "is_active": "y",
+    }
     response = post_form(c, f"/admin/centres/{world.county.id}/edit", data)
     assert response.status_code == 302, response.get_data(as_text=True)
     session.expire_all()
@@ -135,8 +153,16 @@ def test_moving_a_centre_moves_its_subtree(world, make_centre, login, session):
 
 def test_a_centre_cannot_move_below_itself(world, login, session):
     c = login(world.province_admin)
-    data = {"name_zh": world.city.name_zh, "name_en": world.city.name_en, "level": "municipal",
-            "parent_id": str(world.county.id), "region": "", "address": "", "phone": "", "is_active": "y"}
+    data = {
+        "name_zh": world.city.name_zh,
+        "name_en": world.city.name_en,
+        "level": "municipal",
+        "parent_id": str(world.county.id),
+        "region": "",
+        "address": "",
+        "phone": "",
+        "is_active": "y",
+    }
     response = post_form(c, f"/admin/centres/{world.city.id}/edit", data)
     assert response.status_code == 422
     session.expire_all()
@@ -144,8 +170,15 @@ def test_a_centre_cannot_move_below_itself(world, login, session):
 
 
 def staff_form(**overrides):
-    data = {"full_name": "新同事", "email": "new.colleague@city.cn", "phone": "", "role": "caseworker",
-            "centre_id": "", "password": "Lantern-Kx9-bridge", "confirm": "Lantern-Kx9-bridge"}
+    data = {
+        "full_name": "新同事",
+        "email": "new.colleague@city.cn",
+        "phone": "",
+        "role": "caseworker",
+        "centre_id": "",
+        "password": "Lantern-Kx9-bridge",
+        "confirm": "Lantern-Kx9-bridge",
+    }
     data.update(overrides)
     return data
 
@@ -157,7 +190,9 @@ def test_admin_creates_staff_in_scope_only(world, login, session):
     assert created.role is Role.CASEWORKER and created.centre_id == world.county.id
     response = post_form(c, "/admin/users/new", staff_form(email="x@sibling.cn", centre_id=str(world.sibling.id)))
     assert response.status_code == 422
-    response = post_form(c, "/admin/users/new", staff_form(email="y@city.cn", role="applicant", centre_id=str(world.city.id)))
+    response = post_form(
+        c, "/admin/users/new", staff_form(email="y@city.cn", role="applicant", centre_id=str(world.city.id))
+    )
     assert response.status_code == 422
     response = post_form(c, "/admin/users/new", staff_form(email="caseworker@city.cn", centre_id=str(world.city.id)))
     assert response.status_code == 422 and 'id="email-error"' in response.get_data(as_text=True)
@@ -189,17 +224,58 @@ def test_seed_demo_is_idempotent_and_has_every_role(app, session):
 
 def test_create_user_cli(app, world, session):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-user", "--email", "Boss@City.cn", "--name", "新负责人", "--role", "supervisor",
-                                 "--centre", "ca", "--password", "Lantern-Kx9-bridge"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "Boss@City.cn",
+            "--name",
+            "新负责人",
+            "--role",
+            "supervisor",
+            "--centre",
+            "ca",
+            "--password",
+            "Lantern-Kx9-bridge",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = session.execute(select(User).where(User.email == "boss@city.cn")).scalar_one()
     assert user.role is Role.SUPERVISOR and user.centre_id == world.city.id
-    result = runner.invoke(args=["create-user", "--email", "weak@city.cn", "--name", "x", "--role", "caseworker",
-                                 "--centre", "CA", "--password", "12345678"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "weak@city.cn",
+            "--name",
+            "x",
+            "--role",
+            "caseworker",
+            "--centre",
+            "CA",
+            "--password",
+            "12345678",
+        ]
+    )
     assert result.exit_code != 0
-    result = runner.invoke(args=["create-user", "--email", "nowhere@city.cn", "--name", "x", "--role", "caseworker",
-                                 "--centre", "NOPE", "--password", "Lantern-Kx9-bridge"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "nowhere@city.cn",
+            "--name",
+            "x",
+            "--role",
+            "caseworker",
+            "--centre",
+            "NOPE",
+            "--password",
+            "Lantern-Kx9-bridge",
+        ]
+    )
     assert result.exit_code != 0 and "NOPE" in result.output
-    result = runner.invoke(args=["create-user", "--email", "prompted@city.cn", "--name", "x", "--role", "mediator",
-                                 "--centre", "CA"], input="Lantern-Kx9-bridge\nLantern-Kx9-bridge\n")
+    result = runner.invoke(
+        args=["create-user", "--email", "prompted@city.cn", "--name", "x", "--role", "mediator", "--centre", "CA"],
+        input="Lantern-Kx9-bridge\nLantern-Kx9-bridge\n",
+    )
     assert result.exit_code == 0, result.output

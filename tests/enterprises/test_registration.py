@@ -61,8 +61,14 @@ def test_register_new_enterprise(client, form_data, session):
 
 
 def test_joining_an_existing_enterprise_waits_for_approval(client, form_data, world, session, login):
-    data = form_data(credit_code=world.enterprise.credit_code, name="", industry="", staff_count="", revenue_wan="",
-                     email="newcomer@firm.cn")
+    data = form_data(
+        credit_code=world.enterprise.credit_code,
+        name="",
+        industry="",
+        staff_count="",
+        revenue_wan="",
+        email="newcomer@firm.cn",
+    )
     response = post_form(client, "/register", data)
     assert response.status_code == 302, response.get_data(as_text=True)
     newcomer = session.execute(select(User).where(User.email == "newcomer@firm.cn")).scalar_one()
@@ -72,8 +78,12 @@ def test_joining_an_existing_enterprise_waits_for_approval(client, form_data, wo
     assert client.get(f"/enterprises/{world.enterprise.id}").status_code == 404
     # A member approves; now the newcomer is in.
     existing_member = login(world.applicant)
-    response = post_form(existing_member, f"/enterprises/{world.enterprise.id}/members/{member.id}/approve", {},
-                         token_url=f"/enterprises/{world.enterprise.id}")
+    response = post_form(
+        existing_member,
+        f"/enterprises/{world.enterprise.id}/members/{member.id}/approve",
+        {},
+        token_url=f"/enterprises/{world.enterprise.id}",
+    )
     assert response.status_code == 302
     assert client.get(f"/enterprises/{world.enterprise.id}").status_code == 200
 
@@ -139,8 +149,17 @@ def test_duplicate_credit_code_by_staff_edit_is_refused(world, login, session):
     c = login(world.users["caseworker"])
     c.set_cookie("lang", "en")
     e = world.enterprise
-    data = {"name": e.name, "industry": "industry", "staff_count": "400", "revenue_wan": "2500", "assets_wan": "",
-            "address": "", "region": "", "centre_id": str(world.city.id), "version": str(e.version)}
+    data = {
+        "name": e.name,
+        "industry": "industry",
+        "staff_count": "400",
+        "revenue_wan": "2500",
+        "assets_wan": "",
+        "address": "",
+        "region": "",
+        "centre_id": str(world.city.id),
+        "version": str(e.version),
+    }
     response = post_form(c, f"/enterprises/{e.id}/edit", data)
     assert response.status_code == 302
     session.expire_all()
@@ -153,8 +172,17 @@ def test_stale_edit_is_refused_and_keeps_the_typed_values(world, login, session)
     c = login(world.users["caseworker"])
     c.set_cookie("lang", "en")
     e = world.enterprise
-    data = {"name": "改过的名字有限公司", "industry": "industry", "staff_count": "60", "revenue_wan": "900", "assets_wan": "",
-            "address": "", "region": "", "centre_id": str(world.city.id), "version": str(e.version)}
+    data = {
+        "name": "改过的名字有限公司",
+        "industry": "industry",
+        "staff_count": "60",
+        "revenue_wan": "900",
+        "assets_wan": "",
+        "address": "",
+        "region": "",
+        "centre_id": str(world.city.id),
+        "version": str(e.version),
+    }
     assert post_form(c, f"/enterprises/{e.id}/edit", data).status_code == 302
     # A second editor still holds the old version.
     response = post_form(c, f"/enterprises/{e.id}/edit", {**data, "name": "另一个名字有限公司"})
@@ -168,8 +196,17 @@ def test_stale_edit_is_refused_and_keeps_the_typed_values(world, login, session)
 def test_staff_cannot_move_an_enterprise_outside_their_scope(world, login, session):
     c = login(world.users["caseworker"])
     e = world.enterprise
-    data = {"name": e.name, "industry": "industry", "staff_count": "60", "revenue_wan": "900", "assets_wan": "",
-            "address": "", "region": "", "centre_id": str(world.sibling.id), "version": str(e.version)}
+    data = {
+        "name": e.name,
+        "industry": "industry",
+        "staff_count": "60",
+        "revenue_wan": "900",
+        "assets_wan": "",
+        "address": "",
+        "region": "",
+        "centre_id": str(world.sibling.id),
+        "version": str(e.version),
+    }
     response = post_form(c, f"/enterprises/{e.id}/edit", data)
     assert response.status_code == 422  # the sibling centre is not among the choices
     session.expire_all()
