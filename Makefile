@@ -21,7 +21,8 @@ run: setup seed ## Set up, then serve on http://127.0.0.1:5000
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	@$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: setup ## Set up, then the whole suite on SQLite and on PostgreSQL
+test: setup ## Set up, then lint and the whole suite on SQLite and on PostgreSQL
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 
@@ -73,7 +74,7 @@ serve: setup ## Production-style: gunicorn (set APP_ENV=production, SECRET_KEY a
 	$(BIN)/gunicorn --workers 4 --bind $(HOST):$(PORT) wsgi:app
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench config.py wsgi.py migrations
+	@$(BIN)/ruff check app tests config.py wsgi.py migrations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

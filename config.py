@@ -56,7 +56,6 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url()
     SQLALCHEMY_ECHO = False
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    REDIS_URL = os.environ.get("REDIS_URL") or None
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = _int_env("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
 
@@ -78,7 +77,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
     RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    # Login throttling is shared by every worker through Redis when REDIS_URL is set (see __init__).
+    RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;60 per hour")
     LOGIN_LOCKOUT_THRESHOLD = _int_env("LOGIN_LOCKOUT_THRESHOLD", 5)
@@ -88,6 +88,9 @@ class Config:
     SECURITY_HSTS = False
 
     def __init__(self) -> None:
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        if self.REDIS_URL and self.APP_ENV != "testing":
+            self.RATELIMIT_STORAGE_URI = self.REDIS_URL
         if not self.SECRET_KEY:
             self.SECRET_KEY = _instance_secret_key()
 
@@ -108,6 +111,7 @@ class ProductionConfig(Config):
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if missing:
             raise RuntimeError("Production refuses to start without " + " and ".join(missing) + " in the environment.")
+        super().__init__()
         self.SECRET_KEY = os.environ["SECRET_KEY"]
         self.SQLALCHEMY_DATABASE_URI = database_url()
 

@@ -66,3 +66,35 @@ def test_development_secret_key_is_generated_once(tmp_path, monkeypatch):
     first = config_module._instance_secret_key()
     assert len(first) == 64 and config_module._instance_secret_key() == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_login_throttling_uses_redis_when_configured(monkeypatch):
+    """With REDIS_URL, every gunicorn worker counts login attempts in the same Redis."""
+    from limits import RateLimitItemPerMinute
+    from limits.storage import storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    from config import DevelopmentConfig
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    config = DevelopmentConfig()
+    assert config.RATELIMIT_STORAGE_URI == "redis://127.0.0.1:6379/15"
+    storage = storage_from_string(config.RATELIMIT_STORAGE_URI)
+    if not storage.check():
+        pytest.skip("no Redis server answers on 127.0.0.1:6379")
+    storage.reset()
+    limiter = FixedWindowRateLimiter(storage)
+    item = RateLimitItemPerMinute(2)
+    # Two "workers" sharing the storage see each other's attempts.
+    other_worker = FixedWindowRateLimiter(storage_from_string(config.RATELIMIT_STORAGE_URI))
+    assert limiter.hit(item, "login", "10.0.0.1")
+    assert other_worker.hit(item, "login", "10.0.0.1")
+    assert not limiter.hit(item, "login", "10.0.0.1")
+    storage.reset()
+
+
+def test_without_redis_url_throttling_is_in_memory(monkeypatch):
+    from config import DevelopmentConfig
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert DevelopmentConfig().RATELIMIT_STORAGE_URI == "memory://"
