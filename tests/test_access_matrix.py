@@ -35,6 +35,7 @@ MATRIX = [
     ("GET", lambda w: "/account", expect(200, anon=302)),
     ("GET", lambda w: "/enterprise", expect(302, anon=302)),
     ("GET", lambda w: "/enterprises", expect(403, anon=302, staff=200)),
+    ("GET", lambda w: "/enterprises/requests", expect(403, anon=302, staff=200)),
     # own enterprise (city): its member and the city's staff
     ("GET", lambda w: f"/enterprises/{w.enterprise.id}", expect(200, anon=302)),
     ("GET", lambda w: f"/enterprises/{w.enterprise.id}/edit", expect(200, anon=302)),
@@ -78,7 +79,7 @@ COVERED_ELSEWHERE = {
     "static": "served files",
     "auth.logout": "tests/auth/test_login.py",
     "main.switch_language": "tests/test_i18n.py",
-    "enterprises.join": "tests/enterprises/test_membership.py",
+    "enterprises.join": "tests/enterprises/test_registration.py",
 }
 
 

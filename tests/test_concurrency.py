@@ -127,7 +127,9 @@ def test_parallel_registrations_all_succeed(server):
     with engine.connect() as conn:
         assert conn.execute(select(func.count(User.id))).scalar() == users_before + len(jobs)
         codes = {code for _, code in jobs}
-        assert conn.execute(select(func.count(Enterprise.id)).where(Enterprise.credit_code.in_(codes))).scalar() == len(jobs)
+        assert conn.execute(select(func.count(Enterprise.id)).where(Enterprise.credit_code.in_(codes))).scalar() == len(
+            jobs
+        )
     assert "database is locked" not in log.read_text()
 
 

@@ -110,6 +110,28 @@ def index():
     )
 
 
+@bp.get("/enterprises/requests")
+@staff_required
+def requests():
+    """Join requests awaiting a decision, across the enterprises of the staff member's subtree."""
+    pending = (
+        db.session.execute(
+            visible(
+                select(EnterpriseMember)
+                .options(selectinload(EnterpriseMember.user), selectinload(EnterpriseMember.enterprise))
+                .where(EnterpriseMember.status == MembershipStatus.PENDING)
+                .order_by(EnterpriseMember.requested_at)
+                .limit(200),
+                current_user,
+                EnterpriseMember,
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return render_template("enterprises/requests.html", pending=pending, decide_form=FlaskForm())
+
+
 @bp.get("/enterprises/<int:enterprise_id>")
 @login_required
 def show(enterprise_id: int):
@@ -213,4 +235,6 @@ def decide(enterprise_id: int, member_id: int, decision: str):
         flash(_("The request of %(name)s was refused.", name=member.user.name), "info")
     if current_user.role is Role.APPLICANT:
         return redirect(url_for("main.home"))
+    if request.form.get("back") == "requests":
+        return redirect(url_for("enterprises.requests"))
     return redirect(url_for("enterprises.show", enterprise_id=enterprise.id))

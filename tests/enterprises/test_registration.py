@@ -211,3 +211,62 @@ def test_staff_cannot_move_an_enterprise_outside_their_scope(world, login, sessi
     assert response.status_code == 422  # the sibling centre is not among the choices
     session.expire_all()
     assert session.get(Enterprise, e.id).centre_id == world.city.id
+
+
+def test_staff_see_and_decide_join_requests_of_their_scope_only(world, make_user, session, login):
+    from app.auth.models import Role
+
+    joiner = make_user(Role.APPLICANT, email="joiner@county-firm.cn", name="县里来的申请人")
+    outsider = make_user(Role.APPLICANT, email="joiner@sibling-firm.cn", name="邻市的申请人")
+    member = EnterpriseMember(enterprise=world.county_enterprise, user=joiner, status=MembershipStatus.PENDING)
+    session.add_all(
+        [member, EnterpriseMember(enterprise=world.other_enterprise, user=outsider, status=MembershipStatus.PENDING)]
+    )
+    session.commit()
+    c = login(world.users["caseworker"])
+    page = c.get("/enterprises/requests").get_data(as_text=True)
+    assert "县里来的申请人" in page and "邻市的申请人" not in page
+    url = f"/enterprises/{world.county_enterprise.id}/members/{member.id}/reject"
+    response = post_form(c, url, {"back": "requests"}, token_url="/enterprises/requests")
+    assert response.status_code == 302 and response.headers["Location"] == "/enterprises/requests"
+    session.expire_all()
+    assert session.get(EnterpriseMember, member.id).status is MembershipStatus.REJECTED
+    # Deciding twice is refused and changes nothing.
+    response = post_form(c, url.replace("reject", "approve"), {}, token_url="/enterprises/requests")
+    session.expire_all()
+    assert session.get(EnterpriseMember, member.id).status is MembershipStatus.REJECTED
+
+
+def test_refused_applicant_asks_to_join_another_enterprise(world, make_user, session, login):
+    from app.auth.models import Role
+
+    refused = make_user(Role.APPLICANT, email="refused@firm.cn")
+    session.add(EnterpriseMember(enterprise=world.other_enterprise, user=refused, status=MembershipStatus.REJECTED))
+    session.commit()
+    c = login(refused)
+    c.set_cookie("lang", "en")
+    assert "was refused" in c.get("/enterprise").get_data(as_text=True)
+    # An unknown credit code, then a wrong check character: told beside the field, nothing changes.
+    response = post_form(c, "/enterprise/join", {"credit_code": valid_credit_code()}, token_url="/enterprise")
+    assert response.status_code == 422 and "No enterprise with this credit code" in response.get_data(as_text=True)
+    response = post_form(c, "/enterprise/join", {"credit_code": "91440300708461136A"}, token_url="/enterprise")
+    assert response.status_code == 422 and 'id="credit_code-error"' in response.get_data(as_text=True)
+    response = post_form(
+        c,
+        "/enterprise/join",
+        {"credit_code": world.enterprise.credit_code.lower(), "position": "会计"},
+        token_url="/enterprise",
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    member = session.execute(select(EnterpriseMember).where(EnterpriseMember.user_id == refused.id)).scalar_one()
+    assert member.enterprise_id == world.enterprise.id and member.status is MembershipStatus.PENDING
+    # A pending applicant cannot ask again elsewhere.
+    response = post_form(c, "/enterprise/join", {"credit_code": world.county_enterprise.credit_code}, token_url="/")
+    assert response.status_code == 422
+
+
+def test_staff_cannot_use_the_join_form(world, login):
+    c = login(world.users["caseworker"])
+    response = post_form(c, "/enterprise/join", {"credit_code": world.enterprise.credit_code}, token_url="/")
+    assert response.status_code == 403
