@@ -83,3 +83,13 @@ def test_chinese_catalog_is_complete():
         elif sorted(placeholder.findall(message.id)) != sorted(placeholder.findall(message.string)):
             problems.append(f"placeholders differ: {message.id!r}")
     assert not problems, "\n".join(problems[:30])
+
+
+def test_wtforms_own_messages_are_in_chinese(client, world):
+    """Messages WTForms writes itself (a number that is not a number) follow the interface language."""
+    from tests.helpers import post_form
+
+    response = post_form(client, "/register", {"staff_count": "many", "revenue_wan": "abc"})
+    html = response.get_data(as_text=True)
+    staff_error = html.split('id="staff_count-error">', 1)[1].split("</div>", 1)[0]
+    assert "integer" not in staff_error and any("\u4e00" <= ch <= "\u9fff" for ch in staff_error), staff_error
