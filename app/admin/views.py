@@ -119,6 +119,8 @@ def centre_edit(centre_id: int):
 def centre_settings(centre_id: int):
     centre = _centre_or_404(centre_id)
     effective = effective_settings(centre)
+    # What applies when this centre sets nothing: the parent's effective value, else the default.
+    inherited = effective_settings(centre.parent) if centre.parent is not None else None
     form = settings_form_class(SETTINGS)()
     if request.method == "GET":
         for key, eff in effective.items():
@@ -136,6 +138,7 @@ def centre_settings(centre_id: int):
         form,
         centre=centre,
         effective=effective,
+        inherited=inherited,
         settings=SETTINGS,
         unit_labels=UNIT_LABELS,
     )

@@ -279,3 +279,17 @@ def test_create_user_cli(app, world, session):
         input="Lantern-Kx9-bridge\nLantern-Kx9-bridge\n",
     )
     assert result.exit_code == 0, result.output
+
+
+def test_settings_page_shows_what_would_be_inherited(world, login, session):
+    session.add(CentreSetting(centre_id=world.province.id, key="decision_working_days", value=5))
+    session.add(CentreSetting(centre_id=world.city.id, key="decision_working_days", value=7))
+    session.commit()
+    c = login(world.province_admin)
+    c.set_cookie("lang", "en")
+    html = c.get(f"/admin/centres/{world.city.id}/settings").get_data(as_text=True)
+    row = html.split('for="decision_working_days"', 1)[1].split("</tr>", 1)[0]
+    assert 'value="7"' in row  # the city's own value in the input
+    assert "5 — PA centre" in row  # what applies if the city clears it: the province's value
+    row = html.split('for="visits_per_month"', 1)[1].split("</tr>", 1)[0]
+    assert "1 — Default" in row
