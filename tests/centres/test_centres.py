@@ -293,3 +293,19 @@ def test_settings_page_shows_what_would_be_inherited(world, login, session):
     assert "5 — PA centre" in row  # what applies if the city clears it: the province's value
     row = html.split('for="visits_per_month"', 1)[1].split("</tr>", 1)[0]
     assert "1 — Default" in row
+
+
+def test_every_demo_account_logs_in_and_sees_its_home(app, session):
+    from app.admin.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+
+    with app.app_context():
+        seed_demo()
+        session.commit()
+    for role, email in DEMO_ACCOUNTS:
+        client = app.test_client()
+        response = post_form(client, "/login", {"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, (role, response.get_data(as_text=True)[:300])
+        user = session.execute(select(User).where(User.email == email)).scalar_one()
+        assert user.role.value == role
+        home = client.get("/").get_data(as_text=True)
+        assert user.name in home and 'lang="zh-CN"' in home
