@@ -46,6 +46,18 @@ def _parent_choices(exclude: Centre | None = None):
     return choices
 
 
+def _centre_fields(form: CentreForm) -> dict:
+    """The centre's own fields as the services take them."""
+    return {
+        "name_zh": form.name_zh.data,
+        "name_en": form.name_en.data,
+        "level": CentreLevel(form.level.data),
+        "region": form.region.data or "",
+        "address": form.address.data or "",
+        "phone": form.phone.data or "",
+    }
+
+
 @bp.route("/centres/new", methods=["GET", "POST"])
 @admin_required
 def centre_new():
@@ -59,13 +71,8 @@ def centre_new():
             centre = create_centre(
                 current_user,
                 code=form.code.data,
-                name_zh=form.name_zh.data,
-                name_en=form.name_en.data,
-                level=CentreLevel(form.level.data),
                 parent=parent,
-                region=form.region.data or "",
-                address=form.address.data or "",
-                phone=form.phone.data or "",
+                **_centre_fields(form),
             )
         except ServiceError as exc:
             field_error(form, exc)
@@ -97,14 +104,9 @@ def centre_edit(centre_id: int):
             update_centre(
                 current_user,
                 centre,
-                name_zh=form.name_zh.data,
-                name_en=form.name_en.data,
-                level=CentreLevel(form.level.data),
                 parent=parent,
-                region=form.region.data or "",
-                address=form.address.data or "",
-                phone=form.phone.data or "",
                 is_active=form.is_active.data,
+                **_centre_fields(form),
             )
         except ServiceError as exc:
             field_error(form, exc)

@@ -21,7 +21,13 @@ from app.core.scope import get_visible, visible
 from app.core.views import field_error, render_form
 from app.enterprises.forms import CreditCodeField, EnterpriseForm
 from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
-from app.enterprises.services import can_manage_enterprise, decide_membership, request_to_join, update_enterprise
+from app.enterprises.services import (
+    ENTERPRISE_FIELDS,
+    can_manage_enterprise,
+    decide_membership,
+    request_to_join,
+    update_enterprise,
+)
 from app.enterprises.sme_size import Industry, SizeClass, explain
 from app.extensions import db
 
@@ -180,22 +186,7 @@ def edit(enterprise_id: int):
         form.version.data = enterprise.version
         form.industry.data = enterprise.industry.value
     if form.validate_on_submit():
-        data = {
-            name: getattr(form, name).data
-            for name in (
-                "name",
-                "address",
-                "region",
-                "industry",
-                "staff_count",
-                "revenue_wan",
-                "assets_wan",
-                "centre_id",
-                "is_specialised_new",
-                "is_little_giant",
-                "is_in_hardship",
-            )
-        }
+        data = {name: getattr(form, name).data for name in (*ENTERPRISE_FIELDS, "centre_id")}
         for key in ("address", "region"):
             data[key] = data[key] or ""
         try:
