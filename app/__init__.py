@@ -45,6 +45,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.core.views import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
     from app.centres.views import bp as centres_bp

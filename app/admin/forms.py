@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from app.auth.forms import NewPasswordMixin
 from app.auth.models import STAFF_ROLES
 from app.centres.models import CentreLevel
-from app.core.forms import email_format, lower_filter, max_length, required, strip_filter
+from app.core.forms import AppForm, email_format, lower_filter, max_length, required, strip_filter
 
 
-class CentreForm(FlaskForm):
+class CentreForm(AppForm):
     code = StringField(
         _l("Code"),
         filters=[strip_filter],
@@ -30,7 +29,7 @@ class CentreForm(FlaskForm):
     is_active = BooleanField(_l("Active"), default=True)
 
 
-class StaffForm(FlaskForm):
+class StaffForm(AppForm):
     full_name = StringField(_l("Name"), filters=[strip_filter], validators=[required(), max_length(100)])
     email = EmailField(_l("E-mail"), filters=[lower_filter], validators=[required(), max_length(254), email_format()])
     phone = StringField(_l("Phone"), filters=[strip_filter], validators=[Optional(), max_length(30)])
@@ -42,28 +41,21 @@ class NewStaffForm(NewPasswordMixin, StaffForm):
     pass
 
 
-class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+class ResetPasswordForm(NewPasswordMixin, AppForm):
     pass
 
 
 def settings_form_class(definitions):
     """A form with one optional whole-number field per setting; empty means "inherit"."""
 
-    class SettingsForm(FlaskForm):
+    class SettingsForm(AppForm):
         pass
 
     for d in definitions:
-        bounds = {"min": d.minimum}
-        if d.maximum is not None:
-            bounds["max"] = d.maximum
-        message = (
-            _l("Enter a whole number from %(lo)d to %(hi)d.", lo=d.minimum, hi=d.maximum)
-            if d.maximum is not None
-            else _l("Enter a whole number of at least %(n)d.", n=d.minimum)
-        )
+        message = _l("Enter a whole number from %(lo)d to %(hi)d.", lo=d.minimum, hi=d.maximum)
         setattr(
             SettingsForm,
             d.key,
-            IntegerField(d.label, validators=[Optional(), NumberRange(message=message, **bounds)]),
+            IntegerField(d.label, validators=[Optional(), NumberRange(min=d.minimum, max=d.maximum, message=message)]),
         )
     return SettingsForm

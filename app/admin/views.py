@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -17,9 +16,10 @@ from app.centres.queries import centre_choices
 from app.centres.services import create_centre, save_settings, update_centre
 from app.centres.settings import SETTINGS, UNIT_LABELS, effective_settings
 from app.core.errors import ServiceError
+from app.core.forms import AppForm
 from app.core.permissions import admin_required
 from app.core.scope import get_visible, visible
-from app.core.views import field_error, render_form
+from app.core.views import field_error, id_arg, render_form
 from app.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -64,7 +64,7 @@ def centre_new():
     form = CentreForm()
     form.parent_id.choices = _parent_choices()
     if request.method == "GET":
-        form.parent_id.data = request.args.get("parent", type=int) or current_user.centre_id
+        form.parent_id.data = id_arg("parent") or current_user.centre_id
     if form.validate_on_submit():
         parent = _centre_or_404(form.parent_id.data) if form.parent_id.data else None
         try:
@@ -150,7 +150,7 @@ def centre_settings(centre_id: int):
 @admin_required
 def users():
     q = (request.args.get("q") or "").strip()[:100]
-    after = request.args.get("after", type=int)
+    after = id_arg("after")
     stmt = visible(select(User).options(selectinload(User.centre)), current_user, User)
     if q:
         stmt = stmt.where(or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q}%")))
@@ -159,7 +159,7 @@ def users():
     rows = db.session.execute(stmt.order_by(User.id).limit(PAGE_SIZE + 1)).scalars().all()
     next_after = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
     return render_template(
-        "admin/users.html", users=rows[:PAGE_SIZE], next_after=next_after, q=q, action_form=FlaskForm()
+        "admin/users.html", users=rows[:PAGE_SIZE], next_after=next_after, q=q, action_form=AppForm()
     )
 
 
@@ -255,7 +255,7 @@ def user_password(user_id: int):
 @admin_required
 def user_active(user_id: int, action: str):
     user = _user_or_404(user_id)
-    if not FlaskForm().validate_on_submit():
+    if not AppForm().validate_on_submit():
         abort(400)
     try:
         set_active(current_user, user, action == "activate")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, ValidationError
 from wtforms.validators import EqualTo, Optional
 
 from app.auth.passwords import MAX_LENGTH, password_problems
-from app.core.forms import email_format, lower_filter, max_length, required, strip_filter
+from app.core.forms import AppForm, email_format, lower_filter, max_length, required, strip_filter
 from app.enterprises.forms import CreditCodeField, EnterpriseFieldsMixin
 
 
@@ -30,7 +29,7 @@ class NewPasswordMixin:
             raise ValidationError(" ".join(str(p) for p in problems))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField(_l("E-mail"), filters=[lower_filter], validators=[required(), max_length(254)])
     password = PasswordField(_l("Password"), validators=[required(), max_length(MAX_LENGTH)])
     remember = BooleanField(_l("Keep me logged in on this device"))
@@ -42,7 +41,7 @@ class PersonFieldsMixin:
     phone = StringField(_l("Phone"), filters=[strip_filter], validators=[Optional(), max_length(30)])
 
 
-class RegistrationForm(PersonFieldsMixin, NewPasswordMixin, EnterpriseFieldsMixin, FlaskForm):
+class RegistrationForm(PersonFieldsMixin, NewPasswordMixin, EnterpriseFieldsMixin, AppForm):
     """An applicant registers together with their enterprise.
 
     When the credit code belongs to an enterprise already registered, the
@@ -64,7 +63,7 @@ class RegistrationForm(PersonFieldsMixin, NewPasswordMixin, EnterpriseFieldsMixi
             field.flags.required = False
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, AppForm):
     current_password = PasswordField(_l("Current password"), validators=[required(), max_length(MAX_LENGTH)])
 
     def __init__(self, *args, **kwargs):
@@ -73,6 +72,6 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
         self.confirm.label.text = _l("Repeat the new password")
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     locale = SelectField(choices=[("zh_CN", "简体中文"), ("en", "English")])
     next = StringField()

@@ -153,6 +153,8 @@ def update_staff(actor: User, user: User, *, name: str, role: Role, centre: Cent
     _check_admin_reach(actor, centre)
     if user.id == actor.id and role is not Role.ADMIN:
         raise ServiceError(_l("You cannot take the administrator role away from yourself."), field="role")
+    if user.id == actor.id and centre.id != user.centre_id:
+        raise ServiceError(_l("You cannot move yourself to another centre."), field="centre_id")
     user.name = name.strip()
     user.phone = phone.strip()
     if user.role != role or user.centre_id != centre.id:

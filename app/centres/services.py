@@ -148,9 +148,7 @@ def save_settings(actor: User, centre: Centre, values: dict[str, int | None]) ->
             if key in own:
                 db.session.delete(own[key])
             continue
-        if value < definition.minimum or (definition.maximum is not None and value > definition.maximum):
-            if definition.maximum is None:
-                raise ServiceError(_l("Enter a whole number of at least %(n)d.", n=definition.minimum), field=key)
+        if not definition.minimum <= value <= definition.maximum:
             raise ServiceError(
                 _l("Enter a whole number from %(lo)d to %(hi)d.", lo=definition.minimum, hi=definition.maximum),
                 field=key,

@@ -23,7 +23,7 @@ class SettingDef:
     label: object
     source: str = ""
     minimum: int = 1
-    maximum: int | None = None
+    maximum: int = 3650  # every setting has an upper bound, so no figure can overflow its column
 
 
 UNIT_LABELS = {
@@ -68,8 +68,10 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("referral_chase_days", 30, "days", _l("Chase the enforcement agency after"), "DOMAIN.md"),
     SettingDef("visits_per_month", 1, "count", _l("On-site visits at least"), "2018 notice, item 2", maximum=100),
     SettingDef("fund_support_percent", 50, "percent", _l("Fund support share of fees"), "Changzhou 2024", maximum=100),
-    SettingDef("fund_cap_per_request_yuan", 500_000, "yuan", _l("Fund cap per request"), "Changzhou 2024"),
-    SettingDef("fund_annual_cap_yuan", 15_000_000, "yuan", _l("Fund annual cap"), "Shenzhen 2023"),
+    SettingDef(
+        "fund_cap_per_request_yuan", 500_000, "yuan", _l("Fund cap per request"), "Changzhou 2024", maximum=10**10
+    ),
+    SettingDef("fund_annual_cap_yuan", 15_000_000, "yuan", _l("Fund annual cap"), "Shenzhen 2023", maximum=10**11),
     SettingDef(
         "fund_requests_per_year", 1, "per_year", _l("Approved fund requests, at most"), "Shenzhen 2023", maximum=12
     ),

@@ -1,16 +1,49 @@
-"""Form building blocks shared by features: validators with translatable messages."""
+"""Form building blocks shared by features: a base form and validators with translatable messages."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask import request
 from flask_babel import lazy_gettext as _l
-from wtforms import ValidationError
-from wtforms.validators import Email, InputRequired, Length, NumberRange
+from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto, _is_submitted
+from wtforms import DecimalField, ValidationError
+from wtforms.validators import Email, InputRequired, Length, NumberRange, StopValidation
 
 from app.core.identifiers import IdentifierError, normalise_credit_code
 
 
+class AppForm(FlaskForm):
+    """The base of every form without file fields.
+
+    Flask-WTF mixes uploaded files into the form data; a file sent where text is
+    expected would then reach the text validators as an object. Forms that take
+    no files read the text fields only, so such a request is simply missing them.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto:
+                return request.form if _is_submitted() else None
+            return formdata
+
+
+class Required(InputRequired):
+    """Present, and for text not only spaces (0 is a valid number)."""
+
+    def __init__(self, message=None):
+        super().__init__(message=message or _l("This field is required."))
+
+    def __call__(self, form, field):
+        super().__call__(form, field)
+        if isinstance(field.data, str) and not field.data.strip():
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
 def required():
-    return InputRequired(message=_l("This field is required."))
+    return Required()
 
 
 def max_length(n: int):
@@ -25,11 +58,38 @@ def not_negative():
     return NumberRange(min=0, message=_l("The figure cannot be negative."))
 
 
+class FigureField(DecimalField):
+    """A finite amount with two decimals below ``max_value`` (NaN, infinities and overflow are refused)."""
+
+    def __init__(self, label=None, validators=None, max_value: Decimal = Decimal("1000000000000"), **kwargs):
+        kwargs.setdefault("places", 2)
+        kwargs.setdefault("rounding", ROUND_HALF_UP)
+        super().__init__(label, validators, **kwargs)
+        self.max_value = max_value
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            value = Decimal(valuelist[0].strip().replace(",", ""))
+        except (InvalidOperation, ValueError):
+            self.data = None
+            raise ValueError(_l("Enter a number, e.g. 1200 or 35.5.")) from None
+        if not value.is_finite():
+            self.data = None
+            raise ValueError(_l("Enter a number, e.g. 1200 or 35.5."))
+        if value.adjusted() >= 15 or abs(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) >= self.max_value:
+            self.data = None
+            raise ValueError(_l("This figure is too large."))
+        self.data = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 class CreditCode:
     """Checks a unified social credit code and stores the normalised form back."""
 
     def __call__(self, form, field):
-        if not field.data:
+        if field.data is None:
             return
         try:
             field.data = normalise_credit_code(field.data)
@@ -43,3 +103,26 @@ def strip_filter(value):
 
 def lower_filter(value):
     return value.strip().lower() if isinstance(value, str) else value
+
+
+def version_of(value) -> int | None:
+    """The version number a form sent back, or None when it is missing or not a plain number."""
+    text = str(value if value is not None else "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
+    return None
+
+
+__all__ = [
+    "AppForm",
+    "CreditCode",
+    "FigureField",
+    "Required",
+    "email_format",
+    "lower_filter",
+    "max_length",
+    "not_negative",
+    "required",
+    "strip_filter",
+    "version_of",
+]

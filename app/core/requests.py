@@ -10,7 +10,7 @@ after that commit.
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import abort, g, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,6 +25,16 @@ def after_commit(fn, *args, **kwargs) -> None:
 
 
 def register_request_hooks(app) -> None:
+    @app.before_request
+    def _refuse_nul():
+        # No one types a NUL character, and PostgreSQL cannot store one in text: refuse it up front.
+        for values in (request.args, request.form):
+            for key, items in values.lists():
+                if (isinstance(key, str) and "\x00" in key) or any(
+                    "\x00" in item for item in items if isinstance(item, str)
+                ):
+                    abort(400)
+
     @app.before_request
     def _begin_mode():
         g._begin_token = sqlite_begin_mode.set("DEFERRED" if request.method in SAFE_METHODS else "IMMEDIATE")

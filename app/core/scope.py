@@ -46,6 +46,8 @@ def get_visible(model: type, object_id, user):
         object_id = int(object_id)
     except (TypeError, ValueError):
         return None
+    if not 0 < object_id < 2**31:
+        return None
     stmt = visible(select(model).where(model.id == object_id), user, model)
     return db.session.execute(stmt).scalar_one_or_none()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import render_template, request
+from werkzeug.routing import IntegerConverter
 
 from app.core.errors import ServiceError
 
@@ -24,11 +25,34 @@ def render_form(template: str, form, **context):
     return render_template(template, form=form, **context), status
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Only same-site relative paths are followed after login or a language switch."""
-    if not target:
+    if not target or len(target) > 2000 or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return default
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return default
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+def id_arg(name: str) -> int | None:
+    """An id from the query string, or None when it is missing or could not be an id."""
+    value = request.args.get(name, "")
+    if value.isascii() and value.isdigit() and 0 < len(value) <= 10 and 0 < int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes: only numbers that can be ids, so larger ones are simply not found."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, SelectField, StringField, ValidationError
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, ValidationError
 from wtforms.validators import Optional
 
-from app.core.forms import CreditCode, max_length, not_negative, required, strip_filter
+from app.core.forms import AppForm, CreditCode, FigureField, max_length, not_negative, required, strip_filter
 from app.enterprises.sme_size import Industry, needs_assets
 
 
@@ -24,12 +23,9 @@ class EnterpriseFieldsMixin:
     )
     industry = SelectField(_l("Industry"), choices=Industry.choices, validators=[required()])
     staff_count = IntegerField(_l("Staff (persons)"), validators=[required(), not_negative()])
-    revenue_wan = DecimalField(
-        _l("Operating revenue last year (10k yuan)"), places=2, validators=[required(), not_negative()]
-    )
-    assets_wan = DecimalField(
+    revenue_wan = FigureField(_l("Operating revenue last year (10k yuan)"), validators=[required(), not_negative()])
+    assets_wan = FigureField(
         _l("Total assets (10k yuan)"),
-        places=2,
         validators=[Optional(), not_negative()],
         description=_l("Needed for construction, real-estate development, leasing and business services."),
     )
@@ -43,16 +39,12 @@ class EnterpriseFieldsMixin:
             if field.data is None:
                 raise ValidationError(_l("Total assets are needed to classify this industry."))
 
-    def validate_revenue_wan(self, field):
-        if field.data is not None and field.data >= 10**12:
-            raise ValidationError(_l("This figure is too large."))
-
     def validate_staff_count(self, field):
         if field.data is not None and field.data > 10_000_000:
             raise ValidationError(_l("This figure is too large."))
 
 
-class EnterpriseForm(EnterpriseFieldsMixin, FlaskForm):
+class EnterpriseForm(EnterpriseFieldsMixin, AppForm):
     version = HiddenField()
 
 

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import StringField
@@ -15,10 +14,10 @@ from wtforms.validators import Optional
 from app.auth.models import Role
 from app.centres.models import Centre
 from app.core.errors import ConflictError, ServiceError
-from app.core.forms import max_length, strip_filter
+from app.core.forms import AppForm, max_length, strip_filter, version_of
 from app.core.permissions import staff_required
 from app.core.scope import get_visible, visible
-from app.core.views import field_error, render_form
+from app.core.views import field_error, id_arg, render_form
 from app.enterprises.forms import CreditCodeField, EnterpriseForm
 from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
 from app.enterprises.services import (
@@ -36,7 +35,7 @@ bp = Blueprint("enterprises", __name__)
 PAGE_SIZE = 50
 
 
-class JoinForm(FlaskForm):
+class JoinForm(AppForm):
     credit_code = CreditCodeField()
     position = StringField(
         _l("Your position in the enterprise"), filters=[strip_filter], validators=[Optional(), max_length(100)]
@@ -91,7 +90,7 @@ def index():
     q = (request.args.get("q") or "").strip()[:100]
     size = request.args.get("size") or ""
     industry = request.args.get("industry") or ""
-    after = request.args.get("after", type=int)
+    after = id_arg("after")
     stmt = visible(select(Enterprise).options(selectinload(Enterprise.centre)), current_user, Enterprise)
     if q:
         like = f"%{q}%"
@@ -135,7 +134,7 @@ def requests():
         .scalars()
         .all()
     )
-    return render_template("enterprises/requests.html", pending=pending, decide_form=FlaskForm())
+    return render_template("enterprises/requests.html", pending=pending, decide_form=AppForm())
 
 
 @bp.get("/enterprises/<int:enterprise_id>")
@@ -159,7 +158,7 @@ def show(enterprise_id: int):
         members=members,
         size_reasons=explain(assessment),
         can_manage=can_manage_enterprise(current_user, enterprise),
-        decide_form=FlaskForm(),
+        decide_form=AppForm(),
     )
 
 
@@ -190,8 +189,7 @@ def edit(enterprise_id: int):
         for key in ("address", "region"):
             data[key] = data[key] or ""
         try:
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
-            update_enterprise(current_user, enterprise, data, version)
+            update_enterprise(current_user, enterprise, data, version_of(form.version.data))
         except ConflictError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc.message))
@@ -213,7 +211,7 @@ def decide(enterprise_id: int, member_id: int, decision: str):
     member = db.session.get(EnterpriseMember, member_id)
     if member is None or member.enterprise_id != enterprise.id:
         abort(404)
-    if not FlaskForm().validate_on_submit():
+    if not AppForm().validate_on_submit():
         abort(400)
     try:
         decide_membership(current_user, member, approve=decision == "approve")
