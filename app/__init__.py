@@ -23,12 +23,14 @@ def create_app(config: Config | str | None = None) -> Flask:
     from app.core.cli import register_cli
     from app.core.errors import register_error_handlers
     from app.core.i18n import register_i18n
+    from app.core.permissions import register_template_helpers
     from app.core.requests import register_request_hooks
     from app.core.security import register_security
 
     register_extensions(app)
     register_i18n(app)
     register_security(app)
+    register_template_helpers(app)
     register_request_hooks(app)
     register_blueprints(app)
     register_error_handlers(app)

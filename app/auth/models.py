@@ -83,9 +83,6 @@ class User(UserMixin, Base):
     def is_staff(self) -> bool:
         return self.role.is_staff
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
     def end_sessions(self) -> None:
         """Invalidate every login cookie issued so far."""
         self.session_nonce = new_session_nonce()

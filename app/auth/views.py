@@ -12,7 +12,7 @@ from app.auth.forms import ChangePasswordForm, LoginForm, RegistrationForm
 from app.auth.services import authenticate, change_password
 from app.centres.models import Centre
 from app.core.errors import ServiceError
-from app.core.i18n import LANG_COOKIE
+from app.core.i18n import remember_language
 from app.core.identifiers import IdentifierError, normalise_credit_code
 from app.core.views import field_error, render_form, safe_next
 from app.enterprises.services import find_enterprise, register_applicant
@@ -47,7 +47,7 @@ def login():
         _start_session(result.user, remember=form.remember.data)
         response = redirect(safe_next(request.args.get("next"), url_for("main.home")))
         if result.user.locale:
-            response.set_cookie(LANG_COOKIE, result.user.locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+            remember_language(response, result.user.locale)
         return response
     return render_form("auth/login.html", form)
 

@@ -151,7 +151,3 @@ class Database:
     @property
     def engine(self) -> Engine:
         return current_app.extensions["db_engine"]
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"

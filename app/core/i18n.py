@@ -42,6 +42,18 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def remember_language(response, locale: str) -> None:
+    """Keep the interface language for a year on this device (also after logout)."""
+    response.set_cookie(
+        LANG_COOKIE,
+        locale,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
+
+
 def localtime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """A UTC timestamp shown in Asia/Shanghai time."""
     if value is None:

@@ -52,3 +52,16 @@ def staff_required(view):
 
 
 admin_required = roles_required(Role.ADMIN)
+
+
+def register_template_helpers(app) -> None:
+    """The same predicates in templates as in views and services."""
+
+    @app.context_processor
+    def _permissions():
+        return {
+            "is_admin": is_admin,
+            "is_staff": is_staff,
+            "is_applicant": is_applicant,
+            "centre_in_scope": centre_in_scope,
+        }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
@@ -10,7 +10,7 @@ from app.auth.forms import LanguageForm
 from app.auth.models import Role, User
 from app.auth.services import set_locale
 from app.centres.models import Centre
-from app.core.i18n import LANG_COOKIE
+from app.core.i18n import remember_language
 from app.core.scope import visible
 from app.core.views import safe_next
 from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
@@ -62,14 +62,7 @@ def switch_language():
     response = redirect(target)
     if form.validate_on_submit():
         locale = form.locale.data
-        response.set_cookie(
-            LANG_COOKIE,
-            locale,
-            max_age=365 * 24 * 3600,
-            samesite="Lax",
-            httponly=True,
-            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-        )
+        remember_language(response, locale)
         if current_user.is_authenticated:
             set_locale(current_user, locale)
     return response
