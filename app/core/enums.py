@@ -7,6 +7,9 @@ import enum
 from sqlalchemy import Enum as SAEnum
 
 
+_LABELS: dict[type, dict] = {}
+
+
 class LabelledEnum(enum.StrEnum):
     """A string enum whose members carry a translatable display label.
 
@@ -19,7 +22,10 @@ class LabelledEnum(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(self._labels().get(self, self.value))
+        labels = _LABELS.get(type(self))
+        if labels is None:  # built once per enum: the lazy strings translate at each use
+            labels = _LABELS[type(self)] = self._labels()
+        return str(labels.get(self, self.value))
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
