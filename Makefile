@@ -74,7 +74,7 @@ serve: setup ## Production-style: gunicorn (set APP_ENV=production, SECRET_KEY a
 	$(BIN)/gunicorn --workers 4 --bind $(HOST):$(PORT) wsgi:app
 
 lint: $(STAMP)
-	@$(BIN)/ruff check app tests config.py wsgi.py migrations
+	@$(BIN)/ruff check app tests bench config.py wsgi.py migrations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -27,15 +27,64 @@ from config import normalise_database_url
 
 PASSWORD = "Bench-Password-2026"
 PROVINCES = [
-    ("BJ", "北京市"), ("TJ", "天津市"), ("HE", "河北省"), ("SX", "山西省"), ("NM", "内蒙古自治区"), ("LN", "辽宁省"),
-    ("JL", "吉林省"), ("HL", "黑龙江省"), ("SH", "上海市"), ("JS", "江苏省"), ("ZJ", "浙江省"), ("AH", "安徽省"),
-    ("FJ", "福建省"), ("JX", "江西省"), ("SD", "山东省"), ("HA", "河南省"), ("HB", "湖北省"), ("HN", "湖南省"),
-    ("GD", "广东省"), ("GX", "广西壮族自治区"), ("HI", "海南省"), ("CQ", "重庆市"), ("SC", "四川省"), ("GZ", "贵州省"),
-    ("YN", "云南省"), ("XZ", "西藏自治区"), ("SN", "陕西省"), ("GS", "甘肃省"), ("QH", "青海省"), ("NX", "宁夏回族自治区"),
+    ("BJ", "北京市"),
+    ("TJ", "天津市"),
+    ("HE", "河北省"),
+    ("SX", "山西省"),
+    ("NM", "内蒙古自治区"),
+    ("LN", "辽宁省"),
+    ("JL", "吉林省"),
+    ("HL", "黑龙江省"),
+    ("SH", "上海市"),
+    ("JS", "江苏省"),
+    ("ZJ", "浙江省"),
+    ("AH", "安徽省"),
+    ("FJ", "福建省"),
+    ("JX", "江西省"),
+    ("SD", "山东省"),
+    ("HA", "河南省"),
+    ("HB", "湖北省"),
+    ("HN", "湖南省"),
+    ("GD", "广东省"),
+    ("GX", "广西壮族自治区"),
+    ("HI", "海南省"),
+    ("CQ", "重庆市"),
+    ("SC", "四川省"),
+    ("GZ", "贵州省"),
+    ("YN", "云南省"),
+    ("XZ", "西藏自治区"),
+    ("SN", "陕西省"),
+    ("GS", "甘肃省"),
+    ("QH", "青海省"),
+    ("NX", "宁夏回族自治区"),
     ("XJ", "新疆维吾尔自治区"),
 ]
-TRADE_WORDS = ["华芯", "云图", "鹏程", "绣锦", "百味", "恒达", "创新", "星河", "安达", "瑞丰", "金穗", "东方", "宏图", "远航", "智造"]
-SUFFIXES = ["科技有限公司", "电子有限公司", "服饰有限公司", "贸易有限公司", "餐饮管理有限公司", "软件有限公司", "机械制造有限公司"]
+TRADE_WORDS = [
+    "华芯",
+    "云图",
+    "鹏程",
+    "绣锦",
+    "百味",
+    "恒达",
+    "创新",
+    "星河",
+    "安达",
+    "瑞丰",
+    "金穗",
+    "东方",
+    "宏图",
+    "远航",
+    "智造",
+]
+SUFFIXES = [
+    "科技有限公司",
+    "电子有限公司",
+    "服饰有限公司",
+    "贸易有限公司",
+    "餐饮管理有限公司",
+    "软件有限公司",
+    "机械制造有限公司",
+]
 
 
 def credit_code(n: int) -> str:
@@ -84,8 +133,19 @@ def generate(url: str, enterprises: int, seed: int = 7) -> dict:
             raise SystemExit("the database already has data; give an empty one")
 
         def add_centre(code, zh, level, parent):
-            row = {"code": code, "name_zh": zh, "name_en": f"{code} centre", "level": level, "parent_id": parent["id"] if parent else None,
-                   "path": "/", "region": zh, "address": "", "phone": "", "is_active": True, "created_at": now}
+            row = {
+                "code": code,
+                "name_zh": zh,
+                "name_en": f"{code} centre",
+                "level": level,
+                "parent_id": parent["id"] if parent else None,
+                "path": "/",
+                "region": zh,
+                "address": "",
+                "phone": "",
+                "is_active": True,
+                "created_at": now,
+            }
             row["id"] = conn.execute(insert(Centre).values(**row).returning(Centre.id)).scalar_one()
             row["path"] = f"{parent['path'] if parent else '/'}{row['id']}/"
             conn.execute(Centre.__table__.update().where(Centre.id == row["id"]).values(path=row["path"]))
@@ -101,7 +161,9 @@ def generate(url: str, enterprises: int, seed: int = 7) -> dict:
                 centres.append(city)
                 leaves.append(city)
                 for kind, level in (("X", "county"), ("W", "workstation")):
-                    below = add_centre(f"{code}C{c}{kind}", f"{name}第{c}市{'县级中心' if kind == 'X' else '工作站'}", level, city)
+                    below = add_centre(
+                        f"{code}C{c}{kind}", f"{name}第{c}市{'县级中心' if kind == 'X' else '工作站'}", level, city
+                    )
                     centres.append(below)
                     leaves.append(below)
 
@@ -109,10 +171,20 @@ def generate(url: str, enterprises: int, seed: int = 7) -> dict:
         roles = ["caseworker", "caseworker", "mediator", "supervisor", "fund_committee", "admin"]
         for centre in centres:
             for i, role in enumerate(roles):
-                users.append({"email": f"{role}{i}.{centre['code'].lower()}@bench.cn", "name": f"{centre['code']}{role}{i}",
-                              "phone": "", "password_hash": password_hash, "role": role, "centre_id": centre["id"],
-                              "is_active": True, "session_nonce": f"{rng.getrandbits(64):016x}", "failed_login_count": 0,
-                              "created_at": now})
+                users.append(
+                    {
+                        "email": f"{role}{i}.{centre['code'].lower()}@bench.cn",
+                        "name": f"{centre['code']}{role}{i}",
+                        "phone": "",
+                        "password_hash": password_hash,
+                        "role": role,
+                        "centre_id": centre["id"],
+                        "is_active": True,
+                        "session_nonce": f"{rng.getrandbits(64):016x}",
+                        "failed_login_count": 0,
+                        "created_at": now,
+                    }
+                )
         conn.execute(insert(User), users)
 
         industries = list(Industry)
@@ -123,32 +195,78 @@ def generate(url: str, enterprises: int, seed: int = 7) -> dict:
                 industry = industries[n % len(industries)]
                 staff, revenue, assets = figures(rng, industry)
                 code = credit_code(n + 1)
-                rows.append({
-                    "credit_code": code, "name": f"{rng.choice(TRADE_WORDS)}{n}{rng.choice(SUFFIXES)}", "address": "",
-                    "region": "", "region_code": code[2:8], "industry": industry.value, "staff_count": staff,
-                    "revenue_wan": revenue, "assets_wan": assets,
-                    "size_class": classify(industry, staff, revenue, assets).size_class.value,
-                    "centre_id": rng.choice(leaves)["id"], "is_specialised_new": rng.random() < 0.05,
-                    "is_little_giant": rng.random() < 0.01, "is_in_hardship": rng.random() < 0.03,
-                    "created_at": now, "updated_at": now, "version": 1,
-                })
-                applicants.append({"email": f"applicant{n}@firm.bench.cn", "name": f"申请人{n}", "phone": "",
-                                   "password_hash": password_hash, "role": "applicant", "centre_id": None, "is_active": True,
-                                   "session_nonce": f"{rng.getrandbits(64):016x}", "failed_login_count": 0, "created_at": now})
+                rows.append(
+                    {
+                        "credit_code": code,
+                        "name": f"{rng.choice(TRADE_WORDS)}{n}{rng.choice(SUFFIXES)}",
+                        "address": "",
+                        "region": "",
+                        "region_code": code[2:8],
+                        "industry": industry.value,
+                        "staff_count": staff,
+                        "revenue_wan": revenue,
+                        "assets_wan": assets,
+                        "size_class": classify(industry, staff, revenue, assets).size_class.value,
+                        "centre_id": rng.choice(leaves)["id"],
+                        "is_specialised_new": rng.random() < 0.05,
+                        "is_little_giant": rng.random() < 0.01,
+                        "is_in_hardship": rng.random() < 0.03,
+                        "created_at": now,
+                        "updated_at": now,
+                        "version": 1,
+                    }
+                )
+                applicants.append(
+                    {
+                        "email": f"applicant{n}@firm.bench.cn",
+                        "name": f"申请人{n}",
+                        "phone": "",
+                        "password_hash": password_hash,
+                        "role": "applicant",
+                        "centre_id": None,
+                        "is_active": True,
+                        "session_nonce": f"{rng.getrandbits(64):016x}",
+                        "failed_login_count": 0,
+                        "created_at": now,
+                    }
+                )
             conn.execute(insert(Enterprise), rows)
             conn.execute(insert(User), applicants)
-            firm_ids = dict(conn.execute(select(Enterprise.credit_code, Enterprise.id).where(
-                Enterprise.credit_code.in_([r["credit_code"] for r in rows]))).all())
-            user_ids = dict(conn.execute(select(User.email, User.id).where(
-                User.email.in_([a["email"] for a in applicants]))).all())
-            conn.execute(insert(EnterpriseMember), [
-                {"enterprise_id": firm_ids[r["credit_code"]], "user_id": user_ids[a["email"]], "status": "active",
-                 "position": "", "requested_at": now, "decided_at": now}
-                for r, a in zip(rows, applicants, strict=True)
-            ])
+            firm_ids = dict(
+                conn.execute(
+                    select(Enterprise.credit_code, Enterprise.id).where(
+                        Enterprise.credit_code.in_([r["credit_code"] for r in rows])
+                    )
+                ).all()
+            )
+            user_ids = dict(
+                conn.execute(select(User.email, User.id).where(User.email.in_([a["email"] for a in applicants]))).all()
+            )
+            conn.execute(
+                insert(EnterpriseMember),
+                [
+                    {
+                        "enterprise_id": firm_ids[r["credit_code"]],
+                        "user_id": user_ids[a["email"]],
+                        "status": "active",
+                        "position": "",
+                        "requested_at": now,
+                        "decided_at": now,
+                    }
+                    for r, a in zip(rows, applicants, strict=True)
+                ],
+            )
+    # Fresh statistics and visibility maps, as autovacuum gives a database that has been running a while.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
     engine.dispose()
-    return {"centres": len(centres), "staff": len(users), "enterprises": enterprises,
-            "seconds": round(time.perf_counter() - started, 1), "password": PASSWORD}
+    return {
+        "centres": len(centres),
+        "staff": len(users),
+        "enterprises": enterprises,
+        "seconds": round(time.perf_counter() - started, 1),
+        "password": PASSWORD,
+    }
 
 
 def main() -> None:

@@ -90,12 +90,23 @@ def run(url: str, workers: int, clients: int, rounds: int) -> dict:
     }
     port = free_port()
     instance = tempfile.mkdtemp(prefix="bench-instance-")
-    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": instance,
-           "LOGIN_RATE_LIMIT": "1000 per minute"}
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "INSTANCE_PATH": instance,
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+    }
     env.pop("REDIS_URL", None)
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen([str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -145,7 +156,8 @@ def run(url: str, workers: int, clients: int, rounds: int) -> dict:
         "throughput_rps": round(requests / elapsed, 1),
         "errors": len(errors),
         "pages_ms": {
-            name: {"p50": round(statistics.median(v), 1), "p95": round(percentile(v, 95), 1)} for name, v in timings.items()
+            name: {"p50": round(statistics.median(v), 1), "p95": round(percentile(v, 95), 1)}
+            for name, v in timings.items()
         },
     }
     first = result["pages_ms"]["enterprise_list_first_page"]["p95"]

@@ -6,7 +6,6 @@ import enum
 
 from sqlalchemy import Enum as SAEnum
 
-
 _LABELS: dict[type, dict] = {}
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -95,6 +95,8 @@ class EnterpriseMember(Base):
     """
 
     __tablename__ = "enterprise_members"
+    # Staff look for pending requests across their scope: find them by status first.
+    __table_args__ = (Index("ix_enterprise_members_status_enterprise_id", "status", "enterprise_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
