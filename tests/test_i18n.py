@@ -93,3 +93,13 @@ def test_wtforms_own_messages_are_in_chinese(client, world):
     html = response.get_data(as_text=True)
     staff_error = html.split('id="staff_count-error">', 1)[1].split("</div>", 1)[0]
     assert "integer" not in staff_error and any("\u4e00" <= ch <= "\u9fff" for ch in staff_error), staff_error
+
+
+def test_select_options_follow_the_language(world, login):
+    """Choices built from enums translate at each request, not once at import."""
+    c = login(world.users["admin"])
+    html = c.get("/admin/users/new").get_data(as_text=True)
+    assert ">工作人员</option>" in html and ">Caseworker</option>" not in html
+    c.set_cookie("lang", "en")
+    html = c.get("/admin/users/new").get_data(as_text=True)
+    assert ">Caseworker</option>" in html

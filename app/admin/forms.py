@@ -33,7 +33,7 @@ class StaffForm(AppForm):
     full_name = StringField(_l("Name"), filters=[strip_filter], validators=[required(), max_length(100)])
     email = EmailField(_l("E-mail"), filters=[lower_filter], validators=[required(), max_length(254), email_format()])
     phone = StringField(_l("Phone"), filters=[strip_filter], validators=[Optional(), max_length(30)])
-    role = SelectField(_l("Role"), choices=[(r.value, r.label) for r in STAFF_ROLES], validators=[required()])
+    role = SelectField(_l("Role"), choices=lambda: [(r.value, r.label) for r in STAFF_ROLES], validators=[required()])
     centre_id = SelectField(_l("Centre"), coerce=int, validators=[required()])
 
 

@@ -158,9 +158,7 @@ def users():
         stmt = stmt.where(User.id > after)
     rows = db.session.execute(stmt.order_by(User.id).limit(PAGE_SIZE + 1)).scalars().all()
     next_after = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
-    return render_template(
-        "admin/users.html", users=rows[:PAGE_SIZE], next_after=next_after, q=q, action_form=AppForm()
-    )
+    return render_template("admin/users.html", users=rows[:PAGE_SIZE], next_after=next_after, q=q)
 
 
 def _user_or_404(user_id) -> User:

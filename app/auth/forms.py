@@ -55,8 +55,15 @@ class RegistrationForm(PersonFieldsMixin, NewPasswordMixin, EnterpriseFieldsMixi
 
     JOIN_OPTIONAL = ("name", "industry", "staff_count", "revenue_wan", "assets_wan", "centre_id")
 
+    joining = False
+
+    def validate_centre_id(self, field):
+        if field.data == 0 and not self.joining:
+            raise ValidationError(_l("Choose the assistance centre serving your enterprise."))
+
     def relax_for_existing_enterprise(self):
         """Joining an existing enterprise: its details are not asked again."""
+        self.joining = True
         for name in self.JOIN_OPTIONAL:
             field = getattr(self, name)
             field.validators = [Optional()]

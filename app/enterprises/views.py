@@ -134,7 +134,7 @@ def requests():
         .scalars()
         .all()
     )
-    return render_template("enterprises/requests.html", pending=pending, decide_form=AppForm())
+    return render_template("enterprises/requests.html", pending=pending)
 
 
 @bp.get("/enterprises/<int:enterprise_id>")
@@ -158,7 +158,6 @@ def show(enterprise_id: int):
         members=members,
         size_reasons=explain(assessment),
         can_manage=can_manage_enterprise(current_user, enterprise),
-        decide_form=AppForm(),
     )
 
 

@@ -120,7 +120,7 @@ BAD_INPUT = [
     ({"full_name": "名" * 101}, "full_name", "at most 100"),
     ({"password": "password1", "confirm": "password1"}, "password", "too common"),
     ({"password": "Kx9-bridge-lantern", "confirm": "Kx9-bridge-lanterm"}, "confirm", "do not match"),
-    ({"centre_id": "0"}, "centre_id", "active assistance centre"),
+    ({"centre_id": "0"}, "centre_id", "Choose the assistance centre"),
     ({"centre_id": "999999"}, "centre_id", "Not a valid choice"),
 ]
 
