@@ -145,7 +145,7 @@ def make_centre(session):
         )
         session.add(centre)
         session.flush()
-        centre.path = f"{parent.path if parent else '/'}{centre.id}/"
+        centre.assign_path()
         session.commit()
         return centre
 

@@ -190,7 +190,7 @@ def seed_demo() -> dict[str, int]:
         centre = Centre(code=code, name_zh=zh, name_en=en, level=level, parent=parent, region=region, path="/")
         db.session.add(centre)
         db.session.flush()
-        centre.path = f"{parent.path if parent else '/'}{centre.id}/"
+        centre.assign_path()
         centres[code] = centre
         created["centres"] += 1
     db.session.flush()

@@ -68,6 +68,10 @@ class Centre(Base):
             return self.name_en
         return self.name_zh
 
+    def assign_path(self) -> None:
+        """Set the materialised path from the parent's; call once the centre has its id (after a flush)."""
+        self.path = f"{self.parent.path if self.parent is not None else '/'}{self.id}/"
+
     @property
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to this centre itself."""

@@ -79,7 +79,7 @@ def create_centre(
     )
     db.session.add(centre)
     db.session.flush()
-    centre.path = f"{parent.path if parent else '/'}{centre.id}/"
+    centre.assign_path()
     db.session.flush()
     return centre
 
