@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.forms import ChangePasswordForm, LoginForm, RegistrationForm
 from app.auth.services import authenticate, change_password
-from app.centres.models import Centre
+from app.centres.queries import centre_choices
 from app.core.errors import ServiceError
 from app.core.i18n import remember_language
 from app.core.identifiers import IdentifierError, normalise_credit_code
@@ -61,17 +60,12 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-def _centre_choices():
-    centres = db.session.execute(select(Centre).where(Centre.is_active.is_(True)).order_by(Centre.path)).scalars()
-    return [(c.id, f"{c.name}（{c.code}）") for c in centres]
-
-
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
-    form.centre_id.choices = [(0, _("— choose —"))] + _centre_choices()
+    form.centre_id.choices = [(0, _("— choose —"))] + centre_choices()
     existing = None
     if request.method == "POST":
         try:
@@ -88,16 +82,10 @@ def register():
             "password": form.password.data,
             "position": form.position.data or "",
         }
-        enterprise = {name: getattr(form, name).data for name in form.JOIN_OPTIONAL}
-        enterprise.update(
-            address=form.address.data or "",
-            region=form.region.data or "",
-            is_specialised_new=form.is_specialised_new.data,
-            is_little_giant=form.is_little_giant.data,
-            is_in_hardship=form.is_in_hardship.data,
-        )
         try:
-            user, member = register_applicant(person=person, credit_code=form.credit_code.data, enterprise=enterprise)
+            user, member = register_applicant(
+                person=person, credit_code=form.credit_code.data, enterprise=form.enterprise_data()
+            )
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()

@@ -38,8 +38,15 @@ def staff_counts(centre_ids) -> dict[int, int]:
     return dict(rows)
 
 
-def centre_choices(user, active_only: bool = True) -> list[tuple[int, str]]:
-    return [
-        (c.id, f"{'— ' * (c.depth - (user.centre.depth if user.centre else 0))}{c.name}（{c.code}）")
-        for c in centres_in_scope(user, active_only)
-    ]
+def centre_label(centre: Centre, indent: int = 0) -> str:
+    """How a centre reads in a choice list: its name and code, indented by depth."""
+    return f"{'— ' * indent}{centre.name}（{centre.code}）"
+
+
+def centre_choices(user=None, active_only: bool = True) -> list[tuple[int, str]]:
+    """Choices for a centre field: a staff member's subtree as an indented tree; for anyone else
+    (applicants, people registering) every active centre."""
+    if user is not None and user.is_staff:
+        return [(c.id, centre_label(c, c.depth - user.centre.depth)) for c in centres_in_scope(user, active_only)]
+    centres = db.session.execute(select(Centre).where(Centre.is_active.is_(True)).order_by(Centre.path)).scalars()
+    return [(c.id, centre_label(c)) for c in centres]

@@ -34,6 +34,12 @@ class EnterpriseFieldsMixin:
     is_little_giant = BooleanField(_l("Recognised as a “little giant” enterprise"))
     is_in_hardship = BooleanField(_l("In economic hardship"))
 
+    def enterprise_data(self) -> dict:
+        """The enterprise's fields as the services take them (see ENTERPRISE_FIELDS)."""
+        from app.enterprises.services import ENTERPRISE_FIELDS
+
+        return {name: getattr(self, name).data for name in (*ENTERPRISE_FIELDS, "centre_id")}
+
     def validate_assets_wan(self, field):
         if self.industry.data in Industry._value2member_map_ and needs_assets(Industry(self.industry.data)):
             if field.data is None:

@@ -51,8 +51,8 @@ def _apply(enterprise: Enterprise, data: dict) -> None:
                 value = Industry(value)
             elif key in ("revenue_wan", "assets_wan") and value is not None:
                 value = Decimal(value)
-            elif isinstance(value, str):
-                value = value.strip()
+            elif key in ("name", "address", "region"):
+                value = (value or "").strip()
             setattr(enterprise, key, value)
     try:
         enterprise.refresh_size_class()

@@ -12,7 +12,7 @@ from wtforms import StringField
 from wtforms.validators import Optional
 
 from app.auth.models import Role
-from app.centres.models import Centre
+from app.centres.queries import centre_choices, centre_label
 from app.core.errors import ConflictError, ServiceError
 from app.core.forms import AppForm, max_length, strip_filter, version_of
 from app.core.permissions import staff_required
@@ -21,7 +21,6 @@ from app.core.views import field_error, id_arg, render_form
 from app.enterprises.forms import CreditCodeField, EnterpriseForm
 from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
 from app.enterprises.services import (
-    ENTERPRISE_FIELDS,
     can_manage_enterprise,
     decide_membership,
     request_to_join,
@@ -162,14 +161,11 @@ def show(enterprise_id: int):
 
 
 def _centre_choices_for(user, enterprise):
-    if user.is_staff:
-        stmt = visible(select(Centre).where(Centre.is_active.is_(True)), user, Centre)
-    else:
-        stmt = select(Centre).where(Centre.is_active.is_(True))
-    centres = db.session.execute(stmt.order_by(Centre.path)).scalars().all()
-    if enterprise.centre not in centres:
-        centres.insert(0, enterprise.centre)
-    return [(c.id, f"{c.name}（{c.code}）") for c in centres]
+    """The centres the enterprise may move to, always including the one serving it now."""
+    choices = centre_choices(user)
+    if enterprise.centre_id not in {centre_id for centre_id, _label in choices}:
+        choices.insert(0, (enterprise.centre_id, centre_label(enterprise.centre)))
+    return choices
 
 
 @bp.route("/enterprises/<int:enterprise_id>/edit", methods=["GET", "POST"])
@@ -184,11 +180,8 @@ def edit(enterprise_id: int):
         form.version.data = enterprise.version
         form.industry.data = enterprise.industry.value
     if form.validate_on_submit():
-        data = {name: getattr(form, name).data for name in (*ENTERPRISE_FIELDS, "centre_id")}
-        for key in ("address", "region"):
-            data[key] = data[key] or ""
         try:
-            update_enterprise(current_user, enterprise, data, version_of(form.version.data))
+            update_enterprise(current_user, enterprise, form.enterprise_data(), version_of(form.version.data))
         except ConflictError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc.message))
