@@ -10,6 +10,12 @@ from app.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from app.api.cli import register_api_cli
+    from app.cases.cli import register_case_cli
+
+    register_case_cli(app)
+    register_api_cli(app)
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed when the database has no centre yet.")
     def seed_demo_command(if_empty: bool):
@@ -22,7 +28,11 @@ def register_cli(app: Flask) -> None:
             return
         created = seed_demo()
         db.session.commit()
-        click.echo("Demo data: {centres} centres, {users} users, {enterprises} enterprises created.".format(**created))
+        click.echo(
+            "Demo data: {centres} centres, {users} users, {enterprises} enterprises, {cases} cases created.".format(
+                **created
+            )
+        )
 
     @app.cli.command("demo-accounts")
     def demo_accounts_command():

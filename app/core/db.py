@@ -109,6 +109,10 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             kwargs["poolclass"] = StaticPool
     else:
         kwargs["pool_pre_ping"] = True
+        # No server-side prepared statements: after five runs psycopg prepares a statement and
+        # PostgreSQL may switch to a generic plan that misjudges the centre-path LIKE of the scope
+        # (a search ran for minutes that way). Planning each statement with its values is cheap here.
+        kwargs["connect_args"] = {"prepare_threshold": None}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

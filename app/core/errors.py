@@ -41,6 +41,22 @@ ERROR_TEXTS = {
 }
 
 
+# The machine-readable ``error.code`` of each status (API.md), shared by the pages' JSON and the API.
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or (
         request.accept_mimetypes.best == "application/json" and not request.accept_mimetypes.accept_html
@@ -60,17 +76,7 @@ def conflict_response():
 
 
 def _slug(code: int) -> str:
-    return {
-        400: "bad_request",
-        401: "unauthorized",
-        403: "forbidden",
-        404: "not_found",
-        405: "method_not_allowed",
-        409: "conflict",
-        413: "too_large",
-        422: "invalid",
-        429: "rate_limited",
-    }.get(code, "server_error")
+    return ERROR_CODES.get(code, "server_error")
 
 
 def register_error_handlers(app) -> None:

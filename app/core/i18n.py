@@ -58,6 +58,8 @@ def localtime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """A UTC timestamp shown in Asia/Shanghai time."""
     if value is None:
         return ""
+    if fmt == "yyyy-MM-dd HH:mm":  # the lists' numeric format reads the same in every language: skip Babel
+        return value.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")
     return format_datetime(value, fmt)
 
 

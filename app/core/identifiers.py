@@ -56,3 +56,88 @@ def normalise_credit_code(raw: str) -> str:
 def credit_code_region(code: str) -> str:
     """The administrative division code (positions 3-8) of a valid credit code."""
     return code[2:8]
+
+
+# ---- Chinese patent application numbers -------------------------------------------------------------
+
+PATENT_WEIGHTS_12 = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+PATENT_WEIGHTS_8 = (2, 3, 4, 5, 6, 7, 8, 9)
+# The type digit of an application number and the right types it may carry.
+PATENT_TYPE_DIGITS = {
+    "1": "invention_patent",
+    "8": "invention_patent",  # PCT application entering the national phase
+    "2": "utility_model",
+    "9": "utility_model",  # PCT
+    "3": "design",
+}
+
+
+def patent_check_char(digits: str) -> str:
+    weights = PATENT_WEIGHTS_12 if len(digits) == 12 else PATENT_WEIGHTS_8
+    total = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+    return "X" if total == 10 else str(total)
+
+
+def normalise_patent_number(raw: str, ip_type: str | None = None) -> str:
+    """Check a Chinese patent application number and return it as ``201710601862.3``.
+
+    Accepts the granted form ``ZL…``, a ``CN`` prefix, spaces and a missing dot. Since 2003
+    the number has 12 digits (year, type digit, serial); before, 8 digits (two-digit year,
+    type digit, serial). The type digit must agree with ``ip_type`` when one is declared.
+    """
+    text = "".join((raw or "").split()).upper()
+    for prefix in ("ZL", "CN"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    if not text:
+        raise IdentifierError(_l("Enter the patent number."))
+    if "." in text:
+        digits, _, check = text.partition(".")
+    else:
+        digits, check = text[:-1], text[-1:]
+    if not digits.isdigit() or not digits.isascii() or len(digits) not in (8, 12) or len(check) != 1:
+        raise IdentifierError(
+            _l(
+                "A patent number has 12 digits, a dot and a check character, e.g. 201710601862.3 (8 digits before 2004)."
+            )
+        )
+    if check not in "0123456789X":
+        raise IdentifierError(_l("The check character of a patent number is a digit or X."))
+    if len(digits) == 12:
+        year, type_digit = int(digits[:4]), digits[4]
+        if not 1985 <= year <= 2100:
+            raise IdentifierError(_l("The first four digits of a patent number are the filing year."))
+    else:
+        type_digit = digits[2]
+    if type_digit not in PATENT_TYPE_DIGITS:
+        raise IdentifierError(
+            _l("The type digit of this patent number (%(digit)s) is not a known type.", digit=type_digit)
+        )
+    if patent_check_char(digits) != check:
+        raise IdentifierError(_l("The check character does not match: this patent number has a typing error."))
+    declared = PATENT_TYPE_DIGITS[type_digit]
+    if ip_type is not None and ip_type != declared:
+        raise IdentifierError(
+            _l(
+                "This number belongs to a patent of another type (type digit %(digit)s); "
+                "check the type of right or the number.",
+                digit=type_digit,
+            )
+        )
+    return f"{digits}.{check}"
+
+
+def normalise_right_number(raw: str, ip_type: str) -> str:
+    """The number of a right of ``ip_type``: patents are checked; a trademark registration number is
+    digits; other rights keep the text as given (registration numbers vary)."""
+    text = " ".join((raw or "").split())
+    if ip_type in ("invention_patent", "utility_model", "design"):
+        return normalise_patent_number(text, ip_type)
+    if ip_type == "trademark" and text:
+        compact = text.replace(" ", "")
+        if not (compact.isdigit() and compact.isascii() and 1 <= len(compact) <= 10):
+            raise IdentifierError(_l("A trademark registration number has up to 10 digits."))
+        return compact
+    if len(text) > 60:
+        raise IdentifierError(_l("A registration number has at most 60 characters."))
+    return text

@@ -41,17 +41,22 @@ def register_request_hooks(app) -> None:
 
     @app.after_request
     def _commit(response):
+        from app.core.storage import forget_request_files
+
         session = db.session
         if response.status_code >= 400:
             session.rollback()
+            forget_request_files(committed=False)
             return response
         try:
             session.commit()
         except (IntegrityError, StaleDataError):
             session.rollback()
+            forget_request_files(committed=False)
             from app.core.errors import conflict_response
 
             return conflict_response()
+        forget_request_files(committed=True)
         for fn, args, kwargs in g.pop("_after_commit", []):
             fn(*args, **kwargs)
         return response
@@ -60,6 +65,9 @@ def register_request_hooks(app) -> None:
     def _reset(exc):
         if exc is not None:
             db.session.rollback()
+            from app.core.storage import forget_request_files
+
+            forget_request_files(committed=False)
         token = g.pop("_begin_token", None)
         if token is not None:
             sqlite_begin_mode.reset(token)

@@ -1,0 +1,114 @@
+"""The audit chain: append-only events linked by HMAC-SHA256.
+
+Each event's hash is HMAC(key, previous hash || canonical form of the event),
+where the canonical form is sorted-key JSON of every recorded field, including
+the event's position in its chain. Editing, deleting or reordering an event
+breaks the chain from that point, and ``verify_chain`` names the first bad one.
+The key comes from ``AUDIT_HMAC_KEY`` (falling back to ``SECRET_KEY``), so
+someone with database access alone cannot forge a consistent chain.
+
+The application only ever inserts events; nothing updates or deletes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app, has_app_context
+
+GENESIS = "0" * 64
+# The key of the app created last, for code running outside an app context (tests, scripts).
+_fallback_key: bytes | None = None
+
+
+def configure(app) -> None:
+    global _fallback_key
+    _fallback_key = _app_key(app)
+
+
+def _app_key(app) -> bytes:
+    key = app.config.get("AUDIT_HMAC_KEY") or app.config["SECRET_KEY"]
+    return key.encode() if isinstance(key, str) else key
+
+
+def _key() -> bytes:
+    if has_app_context():
+        return _app_key(current_app)
+    if _fallback_key is None:
+        raise RuntimeError("the audit chain key is not configured")
+    return _fallback_key
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(event) -> bytes:
+    body = {
+        "chain": event.case_id,
+        "seq": event.seq,
+        "actor": event.actor_id,
+        "action": event.action,
+        "from": event.from_state,
+        "to": event.to_state,
+        "comment": event.comment or "",
+        "data": event.data or {},
+        "visibility": event.visibility,
+        "at": _iso(event.created_at),
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def event_hash(prev_hash: str, event) -> str:
+    return hmac.new(_key(), prev_hash.encode() + canonical(event), hashlib.sha256).hexdigest()
+
+
+def seal(event, previous) -> None:
+    """Give ``event`` its place and hash after ``previous`` (None for the first event)."""
+    event.seq = 1 if previous is None else previous.seq + 1
+    event.prev_hash = GENESIS if previous is None else previous.hash
+    event.hash = event_hash(event.prev_hash, event)
+
+
+def head_seal(chain_id, seq: int, last_hash: str) -> str:
+    """Seal of a chain's head: without the key, a head cannot be moved back after a cut."""
+    return hmac.new(_key(), f"head:{chain_id}:{seq}:{last_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def head_is_valid(chain_id, seq: int, last_hash: str, seal_value: str) -> bool:
+    return hmac.compare_digest(seal_value or "", head_seal(chain_id, seq, last_hash))
+
+
+@dataclass
+class ChainProblem:
+    chain: object
+    event_id: int | None
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"event id {self.event_id}" if self.event_id is not None else "a missing event"
+        return f"chain {self.chain}: {where} (position {self.seq}): {self.problem}"
+
+
+def verify_chain(chain_id: int, events) -> ChainProblem | None:
+    """Check events in stored order (by id); return the first problem or None."""
+    expected_prev = GENESIS
+    expected_seq = 1
+    for event in events:
+        if event.seq != expected_seq:
+            problem = f"deleted or reordered (expected position {expected_seq})"
+            return ChainProblem(chain_id, event.id, event.seq, problem)
+        if event.prev_hash != expected_prev:
+            return ChainProblem(chain_id, event.id, event.seq, "does not follow the previous event")
+        if not hmac.compare_digest(event.hash, event_hash(expected_prev, event)):
+            return ChainProblem(chain_id, event.id, event.seq, "edited after it was recorded")
+        expected_prev = event.hash
+        expected_seq += 1
+    return None
