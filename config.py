@@ -56,6 +56,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url()
     SQLALCHEMY_ECHO = False
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Key of the audit chain's HMAC; falls back to SECRET_KEY. Keep it stable: changing it breaks verification.
+    AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY") or None
+    # Evidence files: the largest accepted file, in bytes.
+    EVIDENCE_MAX_BYTES = _int_env("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = _int_env("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
 

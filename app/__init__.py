@@ -20,6 +20,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
     from app import models  # noqa: F401  (registers every model and scope rule)
+    from app.core import audit
     from app.core.cli import register_cli
     from app.core.errors import register_error_handlers
     from app.core.i18n import register_i18n
@@ -35,6 +36,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
+    audit.configure(app)
     return app
 
 
@@ -51,10 +53,12 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     from app.admin.views import bp as admin_bp
+    from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
+    from app.cases.views import bp as cases_bp
     from app.centres.views import bp as centres_bp
     from app.enterprises.views import bp as enterprises_bp
     from app.main.views import bp as main_bp
 
-    for bp in (main_bp, auth_bp, enterprises_bp, centres_bp, admin_bp):
+    for bp in (main_bp, auth_bp, enterprises_bp, centres_bp, admin_bp, cases_bp, api_bp):
         app.register_blueprint(bp)

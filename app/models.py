@@ -1,7 +1,20 @@
 """Imports every model and scope rule so metadata and scoping are complete."""
 
+from app.api.models import ApiToken  # noqa: F401,E402
 from app.auth import scope as _auth_scope  # noqa: F401,E402
 from app.auth.models import Role, User  # noqa: F401
+from app.cases import scope as _cases_scope  # noqa: F401,E402
+from app.cases.models import (  # noqa: F401
+    Attachment,
+    Case,
+    CaseAuditHead,
+    CaseEvent,
+    CaseLink,
+    CaseRespondent,
+    CaseRight,
+    CaseSequence,
+    Document,
+)
 from app.centres import scope as _centres_scope  # noqa: F401,E402
 from app.centres.models import Centre, CentreLevel, CentreSetting  # noqa: F401
 from app.enterprises import scope as _enterprises_scope  # noqa: F401,E402

@@ -181,7 +181,7 @@ DEMO_ACCOUNTS = [
 
 def seed_demo() -> dict[str, int]:
     """Load the demo data; running it again adds nothing. Returns what was created."""
-    created = {"centres": 0, "users": 0, "enterprises": 0}
+    created = {"centres": 0, "users": 0, "enterprises": 0, "cases": 0}
     centres: dict[str, Centre] = {c.code: c for c in db.session.execute(select(Centre)).scalars()}
     for code, parent_code, level, zh, en, region in CENTRES:
         if code in centres:
@@ -257,4 +257,8 @@ def seed_demo() -> dict[str, int]:
         existing_users[email] = user
         created["users"] += 1
     db.session.flush()
+
+    from app.admin.demo_cases import seed_demo_cases
+
+    created["cases"] = seed_demo_cases()
     return created

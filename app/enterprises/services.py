@@ -157,3 +157,72 @@ def decide_membership(actor: User, member: EnterpriseMember, approve: bool) -> E
     member.decided_by_id = actor.id
     db.session.flush()
     return member
+
+
+def create_enterprise_for_case(actor: User, data: dict) -> Enterprise:
+    """A caseworker or supervisor records a case for an enterprise that is not registered yet.
+
+    The enterprise is created with the figures the caller took down (name, industry, staff,
+    revenue and, where the industry needs them, assets), classified by size, and served by the
+    actor's own centre. It has no members until one of its staff registers and asks to join.
+    """
+    from app.core.identifiers import IdentifierError
+
+    if actor.role not in (Role.CASEWORKER, Role.SUPERVISOR) or actor.centre is None:
+        raise ServiceError(_l("Only caseworkers and supervisors record cases."))
+    try:
+        code = normalise_credit_code(data.get("credit_code") or "")
+    except IdentifierError as exc:
+        raise ServiceError(exc.message, field="credit_code") from None
+    if find_enterprise(code) is not None:
+        raise ServiceError(_l("An enterprise with this credit code is already registered."), field="credit_code")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ServiceError(_l("Give the enterprise's name."), field="name")
+    if len(name.strip()) > 200:
+        raise ServiceError(_l("Use at most %(max)d characters.", max=200), field="name")
+    if data.get("industry") not in Industry._value2member_map_:
+        raise ServiceError(_l("Choose the industry."), field="industry")
+    staff = data.get("staff_count")
+    if isinstance(staff, bool) or not isinstance(staff, int) or not 0 <= staff <= 10_000_000:
+        raise ServiceError(_l("Give the number of staff."), field="staff_count")
+    for key in ("revenue_wan", "assets_wan"):
+        value = data.get(key)
+        if value is None and key == "assets_wan":
+            continue
+        if value is None or not isinstance(value, int | Decimal) or not 0 <= Decimal(value) < Decimal("1e12"):
+            raise ServiceError(_l("Give the figure in 10k yuan."), field=key)
+    firm = Enterprise(credit_code=code, region_code=credit_code_region(code), centre=actor.centre)
+    _apply(firm, {key: data[key] for key in ENTERPRISE_FIELDS if key in data})
+    db.session.add(firm)
+    db.session.flush()
+    return firm
+
+
+ENTERPRISE_REQUIRED = ("name", "industry", "staff_count", "revenue_wan")
+
+
+def record_enterprise(actor: User, credit_code: str, data: dict) -> Enterprise:
+    """Staff record an enterprise that is not registered yet (e.g. a hotline caller's firm);
+    it is served by the recording staff member's centre.
+
+    ``data`` holds ``ENTERPRISE_FIELDS`` with checked types; the name, industry, staff and
+    revenue are required (and the assets where the industry's size rule needs them).
+    """
+    from app.enterprises.sme_size import needs_assets
+
+    if not actor.is_staff or actor.centre is None:
+        raise ServiceError(_l("Only staff can record an enterprise that is not registered yet."), field="credit_code")
+    code = normalise_credit_code(credit_code)
+    if find_enterprise(code) is not None:
+        raise ServiceError(_l("An enterprise with this credit code is already registered."), field="credit_code")
+    for key in ENTERPRISE_REQUIRED:
+        if data.get(key) in (None, ""):
+            raise ServiceError(_l("This is needed to record a new enterprise."), field=key)
+    if needs_assets(Industry(data["industry"])) and data.get("assets_wan") is None:
+        raise ServiceError(_l("Total assets are needed to classify this industry."), field="assets_wan")
+    firm = Enterprise(credit_code=code, region_code=credit_code_region(code), centre=actor.centre)
+    _apply(firm, data)
+    db.session.add(firm)
+    db.session.flush()
+    return firm

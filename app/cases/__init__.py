@@ -1,0 +1,1 @@
+"""Cases: intake, the workflow through one door, evidence, documents and lists."""

@@ -1,0 +1,311 @@
+"""Documents a case issues (notices, summary): rendered once through ``app.core.pdf`` and kept.
+
+Each issued document is stored exactly as generated (file, size, sha256, template,
+language, who, when) and never rebuilt: issuing again makes a new row. A preview is a
+separate render that is not saved. Documents are written in the applicant's language:
+the filing applicant's, else the first active member's of the enterprise, else Chinese.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from contextlib import contextmanager
+from decimal import Decimal
+
+from flask import has_app_context
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from sqlalchemy import select
+
+from app.auth.models import Role, User
+from app.cases import workflow
+from app.cases.enums import DocumentKind
+from app.cases.models import Case, CaseEvent, Document
+from app.cases.permissions import can_see_case
+from app.core import storage
+from app.core.db import utcnow
+from app.core.enums import LabelledEnum
+from app.core.pdf import document_language, language, render_pdf
+from app.enterprises.models import EnterpriseMember, MembershipStatus
+from app.extensions import db
+
+TEMPLATES = {
+    DocumentKind.ACCEPTANCE_NOTICE: "pdf/acceptance_notice.html",
+    DocumentKind.NON_ACCEPTANCE_NOTICE: "pdf/non_acceptance_notice.html",
+    DocumentKind.CASE_SUMMARY: "pdf/case_summary.html",
+}
+# The notice each workflow action issues.
+ISSUED_BY_ACTION = {
+    "accept": DocumentKind.ACCEPTANCE_NOTICE,
+    "decline": DocumentKind.NON_ACCEPTANCE_NOTICE,
+}
+# Timeline labels of the events that are not workflow actions.
+EVENT_LABELS = {
+    "create": _l("Case created"),
+    "edit_draft": _l("Draft edited"),
+    "message": _l("Message"),
+    "issue_document": _l("Document issued"),
+    "add_attachment": _l("Evidence added"),
+}
+
+
+_fallback_app = None
+
+
+def remember_app(app) -> None:
+    """The app whose templates, settings and storage documents use outside an app context (the last
+    one created, as for the audit key): a service called from a script or a test still issues them."""
+    global _fallback_app
+    _fallback_app = app
+
+
+@contextmanager
+def app_context():
+    """Rendering and storing need an app; the database work stays in the caller's session."""
+    if has_app_context() or _fallback_app is None:
+        yield
+        return
+    with _fallback_app.app_context():
+        yield
+
+
+class DocumentCorrupted(Exception):
+    """A stored document no longer matches the sha256 recorded when it was issued."""
+
+
+def after_transition(case: Case, action: str, actor) -> None:
+    """Issue the notice an action calls for (called by ``services.transition`` after each action)."""
+    kind = ISSUED_BY_ACTION.get(action)
+    if kind is not None:
+        issue_document(case, kind, actor)
+
+
+# ---- issuing -----------------------------------------------------------------------------------------
+
+
+def issue_document(case: Case, kind: DocumentKind, actor: User | None) -> Document:
+    """Render ``kind`` for ``case`` in the applicant's language, store it, record it and its audit event."""
+    from app.cases.services import record_event
+
+    kind = DocumentKind(kind)
+    lang = document_language_of(case)
+    issued_at = utcnow()
+    context = gather_context(case, kind, issued_at, actor)
+    with app_context():
+        stored = storage.store_bytes(_render(kind, context, lang), "documents")
+    try:
+        document = Document(
+            case_id=case.id,
+            kind=kind,
+            template=TEMPLATES[kind],
+            language=lang,
+            size=stored.size,
+            sha256=stored.sha256,
+            storage_path=stored.path,
+            created_by_id=actor.id if actor is not None else None,
+            created_at=issued_at,
+        )
+        db.session.add(document)
+        db.session.flush()
+        record_event(
+            case,
+            actor,
+            "issue_document",
+            from_state=case.state,
+            to_state=case.state,
+            data={"document": kind.value, "document_id": document.id, "sha256": stored.sha256},
+        )
+    except BaseException:  # no row, no file (within a request, a later rollback removes it too)
+        with app_context():
+            storage.remove(stored.path)
+        raise
+    return document
+
+
+def issue_case_summary(case: Case, actor: User) -> Document:
+    """A case summary, issued by a caseworker or supervisor in scope."""
+    from app.cases.services import ActionRefused
+
+    if actor is None or actor.role not in workflow.HANDLERS or not can_see_case(actor, case):
+        raise ActionRefused(
+            [_l("Only caseworkers and supervisors of the case's centre can issue a summary.")], forbidden=True
+        )
+    return issue_document(case, DocumentKind.CASE_SUMMARY, actor)
+
+
+def preview_pdf(case: Case, kind: DocumentKind, actor: User | None = None) -> bytes:
+    """Render ``kind`` as it would be issued now, without saving anything."""
+    kind = DocumentKind(kind)
+    context = gather_context(case, kind, utcnow(), actor)
+    with app_context():
+        return _render(kind, context, document_language_of(case))
+
+
+def read_document(document: Document) -> bytes:
+    """The stored bytes of an issued document, checked against the sha256 recorded at issue."""
+    with app_context():
+        data = storage.absolute(document.storage_path).read_bytes()
+    if hashlib.sha256(data).hexdigest() != document.sha256:
+        raise DocumentCorrupted(f"document {document.id} does not match its recorded sha256")
+    return data
+
+
+def case_documents(case: Case) -> list[Document]:
+    return list(
+        db.session.execute(
+            select(Document).where(Document.case_id == case.id).order_by(Document.created_at, Document.id)
+        ).scalars()
+    )
+
+
+def download_name(case: Case, document: Document) -> str:
+    """``CA-2026-00001-acceptance_notice.pdf``."""
+    return storage.sanitise_filename(f"{case.number}-{document.kind.value}.pdf", fallback="document.pdf")
+
+
+# ---- language ----------------------------------------------------------------------------------------
+
+
+def document_language_of(case: Case) -> str:
+    """The filing applicant's language, else the first active member's, else Chinese."""
+    filer = db.session.get(User, case.filed_by_id) if case.filed_by_id is not None else None
+    if filer is not None and filer.role is Role.APPLICANT:
+        return language(filer.locale)
+    member_locale = db.session.execute(
+        select(User.locale)
+        .join(EnterpriseMember, EnterpriseMember.user_id == User.id)
+        .where(
+            EnterpriseMember.enterprise_id == case.enterprise_id,
+            EnterpriseMember.status == MembershipStatus.ACTIVE,
+        )
+        .order_by(EnterpriseMember.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return language(member_locale)
+
+
+# ---- the plain context of a document -----------------------------------------------------------------
+#
+# Gathered in two steps: ``gather_context`` reads the case (through the caller's session) and keeps
+# enum members and lazy strings as they are; ``localise`` turns them into text in the document's
+# language. So labels follow the document, not the language of whoever triggered it.
+
+
+def _render(kind: DocumentKind, gathered: dict, lang: str) -> bytes:
+    with document_language(lang):
+        context = localise(gathered)
+    return render_pdf(TEMPLATES[kind], context, lang)
+
+
+def localise(value):
+    """Enum members become their labels and lazy strings text, in the current (forced) language."""
+    if isinstance(value, LabelledEnum):
+        return value.label
+    if isinstance(value, LazyString):
+        return str(value)
+    if isinstance(value, _CentreName):
+        return value.localised()
+    if isinstance(value, dict):
+        return {key: localise(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [localise(item) for item in value]
+    return value
+
+
+class _CentreName:
+    def __init__(self, centre):
+        self.zh, self.en = centre.name_zh, centre.name_en
+
+    def localised(self) -> str:
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        return self.en if locale is not None and locale.language == "en" and self.en else self.zh
+
+
+def gather_context(case: Case, kind: DocumentKind, issued_at, actor) -> dict:
+    """Everything a document shows; plain values once passed through ``localise``."""
+    centre = case.centre
+    enterprise = case.enterprise
+    handler = case.owner or (actor if actor is not None and actor.is_staff else None)
+    context = {
+        "kind": kind.value,
+        "issued_at": issued_at,
+        "centre": {"name": _CentreName(centre), "address": centre.address or "", "phone": centre.phone or ""},
+        "case": {
+            "number": case.number,
+            "kind": case.kind,
+            "channel": case.channel,
+            "state": case.state,
+            "title": case.title,
+            "facts": case.facts or "",
+            "help_wanted": case.help_wanted or "",
+            "claimed_amount": _yuan(case.claimed_amount_fen),
+            "submitted_at": case.submitted_at or case.created_at,
+            "decided_at": case.decided_at,
+            "closed_at": case.closed_at,
+            "decline_reason": case.decline_reason or "",
+        },
+        "enterprise": {
+            "name": enterprise.name,
+            "credit_code": enterprise.credit_code,
+            "address": enterprise.address or "",
+        },
+        "rights": [{"type": r.type, "number": r.number or "", "title": r.title or ""} for r in case.rights],
+        "respondents": [
+            {"name": r.name, "credit_code": r.credit_code or "", "address": r.address or "", "url": r.url or ""}
+            for r in case.respondents
+        ],
+        "handler": {"name": handler.name if handler else "", "phone": (handler.phone or "") if handler else ""},
+        "prepared_by": actor.name if actor is not None else "",
+    }
+    if kind is DocumentKind.NON_ACCEPTANCE_NOTICE:
+        context["decline"] = {"reason": case.decline_reason or "", "explanation": _last_comment(case, "decline")}
+    if kind is DocumentKind.CASE_SUMMARY:
+        context["events"] = _timeline(case)
+        context["documents"] = [
+            {"kind": d.kind, "created_at": d.created_at, "sha256": d.sha256} for d in case_documents(case)
+        ]
+    return context
+
+
+def _yuan(fen: int | None) -> str:
+    return f"{Decimal(int(fen)) / 100:,.2f}" if fen is not None else ""
+
+
+def _last_comment(case: Case, action: str) -> str:
+    return (
+        db.session.execute(
+            select(CaseEvent.comment)
+            .where(CaseEvent.case_id == case.id, CaseEvent.action == action)
+            .order_by(CaseEvent.seq.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        or ""
+    )
+
+
+def _event_label(event: CaseEvent):
+    if event.action in workflow.ACTIONS:
+        return workflow.ACTIONS[event.action].label
+    if event.action == "issue_document":
+        try:
+            kind = DocumentKind((event.data or {}).get("document"))
+        except ValueError:
+            return EVENT_LABELS["issue_document"]
+        return _l("Document issued: %(document)s", document=DocumentKind._labels()[kind])
+    return EVENT_LABELS.get(event.action, event.action)
+
+
+def _timeline(case: Case) -> list[dict]:
+    """The events the applicant's timeline shows (never internal notes or staff-only entries)."""
+    events = db.session.execute(
+        select(CaseEvent, User.name)
+        .outerjoin(User, User.id == CaseEvent.actor_id)
+        .where(CaseEvent.case_id == case.id, CaseEvent.visibility == "applicant")
+        .order_by(CaseEvent.seq)
+    ).all()
+    return [
+        {"at": event.created_at, "label": _event_label(event), "actor": name or "", "comment": event.comment or ""}
+        for event, name in events
+    ]

@@ -1,0 +1,308 @@
+"""Case forms: filing (applicant), recording (staff), workflow actions, notes, messages and links.
+
+Identifiers are checked here as well as in the services so that every field's
+message appears beside it at once; the services stay the last word.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from flask_wtf.form import _Auto, _is_submitted
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms.validators import Optional
+
+from app.cases.enums import CaseKind, Channel, IPType
+from app.core.forms import AppForm, CreditCode, FigureField, max_length, not_negative, required, strip_filter
+from app.core.identifiers import IdentifierError, normalise_right_number
+from app.enterprises.forms import CreditCodeField
+from app.enterprises.sme_size import Industry, needs_assets
+
+MAX_AMOUNT_YUAN = Decimal("1000000000000")  # one trillion yuan: anything above is a typing error
+
+
+def _ip_type_choices():
+    return [("", _l("— Choose —")), *IPType.choices()]
+
+
+def _industry_choices():
+    return [("", _l("— Choose —")), *Industry.choices()]
+
+
+class WebAddress:
+    """A web address of a shop or page: a host name with a dot, no spaces; ``https://`` is assumed."""
+
+    def __call__(self, form, field):
+        text = (field.data or "").strip()
+        if not text:
+            return
+        candidate = text if "://" in text else f"https://{text}"
+        try:
+            parts = urlsplit(candidate)
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or "." not in (parts.hostname or "")
+            or any(ch.isspace() for ch in text)
+        ):
+            raise ValidationError(_l("Enter a web address, e.g. https://shop.example.com/item/123."))
+        field.data = candidate
+
+
+class CaseFields(FlaskForm):
+    """What an applicant files and staff record: the right, the respondent, the facts and evidence.
+
+    The evidence field takes files; every other field reads only the text part of the request,
+    so a file sent in place of text is simply missing (as ``AppForm`` does for forms without files).
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto:
+                if not _is_submitted():
+                    return None
+                data = MultiDict(request.form)
+                data.setlist("evidence", request.files.getlist("evidence"))
+                return data
+            return formdata
+
+    kind = SelectField(_l("Kind of case"), choices=CaseKind.choices, validators=[required()])
+    ip_type = SelectField(_l("Type of right"), choices=_ip_type_choices, default="")
+    ip_number = StringField(
+        _l("Number of the right"),
+        filters=[strip_filter],
+        validators=[max_length(60)],
+        description=_l(
+            "Patent application or grant number, e.g. 201710601862.3 or ZL201710601862.3; trademark registration number."
+        ),
+    )
+    ip_title = StringField(
+        _l("Name of the right"),
+        filters=[strip_filter],
+        validators=[max_length(200)],
+        description=_l("Title of the patent, the trademark, the work…"),
+    )
+    respondent_name = StringField(
+        _l("Respondent"),
+        filters=[strip_filter],
+        validators=[max_length(200)],
+        description=_l("The enterprise or person you complain about."),
+    )
+    respondent_credit_code = StringField(
+        _l("Respondent's unified social credit code"),
+        filters=[strip_filter],
+        validators=[Optional(), CreditCode()],
+        description=_l("Optional; 18 characters, if you know it."),
+    )
+    respondent_address = StringField(
+        _l("Respondent's address"), filters=[strip_filter], validators=[Optional(), max_length(300)]
+    )
+    respondent_url = StringField(
+        _l("Respondent's web shop or page"),
+        filters=[strip_filter],
+        validators=[Optional(), max_length(500), WebAddress()],
+    )
+    title = StringField(
+        _l("Subject"),
+        filters=[strip_filter],
+        validators=[max_length(200)],
+        description=_l("A short title; left empty, the name of the right is used."),
+    )
+    facts = TextAreaField(
+        _l("Facts"),
+        filters=[strip_filter],
+        validators=[max_length(20000)],
+        description=_l("What happened, where and since when; what the infringing product or use is."),
+        render_kw={"rows": 6},
+    )
+    help_wanted = TextAreaField(
+        _l("Help wanted"),
+        filters=[strip_filter],
+        validators=[max_length(5000)],
+        description=_l("E.g. mediation, advice on evidence, a referral to the enforcement agency."),
+        render_kw={"rows": 3},
+    )
+    claimed_amount = FigureField(
+        _l("Amount claimed (yuan)"),
+        validators=[Optional(), not_negative()],
+        max_value=MAX_AMOUNT_YUAN,
+        description=_l("Optional; in yuan with at most two decimals, e.g. 50000 or 12800.50."),
+    )
+    evidence = MultipleFileField(
+        _l("Evidence files"),
+        description=_l("Photos, purchase receipts, screenshots, certificates (PDF, images, Office documents)."),
+    )
+
+    def validate_ip_type(self, field):
+        if not field.data and self.ip_number.data:
+            raise ValidationError(_l("Choose the type of right."))
+
+    def validate_ip_number(self, field):
+        ip_type = self.ip_type.data
+        if not field.data or ip_type not in IPType._value2member_map_:
+            return
+        try:
+            field.data = normalise_right_number(field.data, ip_type)
+        except IdentifierError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def evidence_files(self) -> list:
+        """The files actually chosen (a browser sends one empty part when none is)."""
+        return [f for f in (self.evidence.data or []) if getattr(f, "filename", "")]
+
+    def amount_fen(self) -> int | None:
+        value = self.claimed_amount.data
+        return None if value is None else int(value * 100)
+
+    def case_data(self) -> dict:
+        """The case's fields as ``services.create_case`` and ``update_draft`` take them."""
+        rights = []
+        if self.ip_type.data:
+            rights.append({"type": self.ip_type.data, "number": self.ip_number.data or "", "title": self.ip_title.data})
+        respondent = {
+            "name": self.respondent_name.data or "",
+            "credit_code": self.respondent_credit_code.data or None,
+            "address": self.respondent_address.data or None,
+            "url": self.respondent_url.data or None,
+        }
+        respondents = [respondent] if any(respondent.values()) else []
+        return {
+            "kind": self.kind.data,
+            "title": self.title.data or "",
+            "rights": rights,
+            "respondents": respondents,
+            "facts": self.facts.data or "",
+            "help_wanted": self.help_wanted.data or "",
+            "claimed_amount_fen": self.amount_fen(),
+        }
+
+    def fill_from(self, case) -> None:
+        """Show a draft's values (its first right and respondent) in the form."""
+        self.kind.data = case.kind.value
+        right = case.rights[0] if case.rights else None
+        self.ip_type.data = right.type.value if right else ""
+        self.ip_number.data = right.number if right else ""
+        self.ip_title.data = right.title if right else ""
+        respondent = case.respondents[0] if case.respondents else None
+        self.respondent_name.data = respondent.name if respondent else ""
+        self.respondent_credit_code.data = (respondent.credit_code or "") if respondent else ""
+        self.respondent_address.data = (respondent.address or "") if respondent else ""
+        self.respondent_url.data = (respondent.url or "") if respondent else ""
+        self.title.data = case.title
+        self.facts.data = case.facts
+        self.help_wanted.data = case.help_wanted
+        self.claimed_amount.data = (
+            None
+            if case.claimed_amount_fen is None
+            else (Decimal(case.claimed_amount_fen) / 100).quantize(Decimal("0.01"))
+        )
+
+
+class CaseForm(CaseFields):
+    """An applicant's complaint, request or question (also the form that edits a draft)."""
+
+    version = HiddenField()
+
+
+class RecordForm(CaseFields):
+    """Staff record a case from any channel for an enterprise given by its credit code.
+
+    The enterprise fields are needed only when the enterprise is not registered yet; the view
+    asks for them then (see ``missing_enterprise_fields``).
+    """
+
+    channel = SelectField(
+        _l("Channel"), choices=Channel.choices, default=Channel.HOTLINE.value, validators=[required()]
+    )
+    credit_code = CreditCodeField(_l("Enterprise's unified social credit code"))
+    enterprise_name = StringField(
+        _l("Enterprise name"), filters=[strip_filter], validators=[Optional(), max_length(200)]
+    )
+    industry = SelectField(_l("Industry"), choices=_industry_choices, default="")
+    staff_count = IntegerField(_l("Staff (persons)"), validators=[Optional(), not_negative()])
+    revenue_wan = FigureField(_l("Operating revenue last year (10k yuan)"), validators=[Optional(), not_negative()])
+    assets_wan = FigureField(
+        _l("Total assets (10k yuan)"),
+        validators=[Optional(), not_negative()],
+        description=_l("Needed for construction, real-estate development, leasing and business services."),
+    )
+    is_specialised_new = BooleanField(_l("Recognised as a “specialised and new” SME"))
+    is_little_giant = BooleanField(_l("Recognised as a “little giant” enterprise"))
+    is_in_hardship = BooleanField(_l("In economic hardship"))
+
+    def validate_staff_count(self, field):
+        if field.data is not None and field.data > 10_000_000:
+            raise ValidationError(_l("This figure is too large."))
+
+    def missing_enterprise_fields(self) -> bool:
+        """Mark the fields a new enterprise needs; True when one is missing."""
+        message = _l("The enterprise is not registered yet: this field is needed to register it.")
+        missing = False
+        needed = [self.enterprise_name, self.industry, self.staff_count, self.revenue_wan]
+        if self.industry.data in Industry._value2member_map_ and needs_assets(Industry(self.industry.data)):
+            needed.append(self.assets_wan)
+        for field in needed:
+            if field.data in (None, "") and not field.errors:
+                field.errors = [*field.errors, str(message)]
+                missing = True
+        return missing
+
+    def enterprise_data(self) -> dict:
+        return {
+            "credit_code": self.credit_code.data,
+            "name": self.enterprise_name.data,
+            "industry": self.industry.data,
+            "staff_count": self.staff_count.data,
+            "revenue_wan": self.revenue_wan.data,
+            "assets_wan": self.assets_wan.data,
+            "is_specialised_new": bool(self.is_specialised_new.data),
+            "is_little_giant": bool(self.is_little_giant.data),
+            "is_in_hardship": bool(self.is_in_hardship.data),
+        }
+
+
+class ActionForm(AppForm):
+    """A workflow action: the version the page showed and a comment. The action's own data
+    (conditions, reason, rating) is read by the view and judged by the workflow's guards."""
+
+    version = HiddenField()
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), max_length(10000)])
+
+
+class NoteForm(AppForm):
+    text = TextAreaField(
+        _l("Internal note"),
+        id="note-text",
+        filters=[strip_filter],
+        validators=[required(), max_length(10000)],
+        description=_l("Only staff see internal notes."),
+        render_kw={"rows": 3},
+    )
+
+
+class MessageForm(AppForm):
+    text = TextAreaField(
+        _l("Message"),
+        id="message-text",
+        filters=[strip_filter],
+        validators=[required(), max_length(10000)],
+        render_kw={"rows": 3},
+    )
+
+
+class RelatedForm(AppForm):
+    number = StringField(
+        _l("Number of the related case"),
+        id="related-number",
+        filters=[strip_filter],
+        validators=[required(), max_length(40)],
+        description=_l("E.g. CA-2026-00012"),
+    )

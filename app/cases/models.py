@@ -1,0 +1,261 @@
+"""Cases: complaints, assistance requests, consultations and overseas disputes.
+
+A case's ``state`` is assigned only by ``app.cases.services.transition`` (the
+one door); every change leaves a ``CaseEvent`` in the case's HMAC chain.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.cases.enums import CaseKind, CaseState, Channel, DeclineReason, DocumentKind, IPType
+from app.centres.models import Centre
+from app.core.db import Base, UTCDateTime, utcnow
+from app.core.enums import enum_column_type
+from app.enterprises.models import Enterprise
+
+
+class CaseSequence(Base):
+    """The last case number issued per centre and year: numbers are gapless because the
+    increment commits or rolls back with the case that takes it."""
+
+    __tablename__ = "case_sequences"
+
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("centre_id", "year", "sequence", name="uq_cases_centre_year_sequence"),
+        CheckConstraint("claimed_amount_fen IS NULL OR claimed_amount_fen >= 0", name="amount_not_negative"),
+        CheckConstraint("sequence BETWEEN 1 AND 99999", name="sequence_range"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        CheckConstraint("priority BETWEEN 0 AND 3", name="priority_range"),
+        CheckConstraint("state = 'draft' OR submitted_at IS NOT NULL", name="submitted_has_time"),
+        CheckConstraint("state <> 'declined' OR decline_reason IS NOT NULL", name="declined_has_reason"),
+        # Keyset pagination of the staff list: newest first within a centre subtree.
+        Index("ix_cases_created_at_id", "created_at", "id"),
+        Index("ix_cases_state_created_at", "state", "created_at"),
+        Index("ix_cases_centre_id_created_at", "centre_id", "created_at"),
+        Index("ix_cases_enterprise_id_created_at", "enterprise_id", "created_at"),
+        Index("ix_cases_ip_number_state", "ip_number", "state"),
+        # The case list: "priority, then newest" walks this index; a date filter (e.g. a month of
+        # submissions) reads its range of the second instead of a whole subtree's cases.
+        Index("ix_cases_priority_created_at_id", "priority", "created_at", "id"),
+        Index("ix_cases_submitted_at", "submitted_at"),
+        # The list's text search (LIKE '%words%') on PostgreSQL: a pg_trgm GIN index. SQLite has no
+        # such index; there it is an empty partial index, so both schemas match these models.
+        Index(
+            "ix_cases_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            sqlite_where=text("0"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"))
+    year: Mapped[int] = mapped_column()
+    sequence: Mapped[int] = mapped_column()
+    kind: Mapped[CaseKind] = mapped_column(enum_column_type(CaseKind, "case_kind"), index=True)
+    channel: Mapped[Channel] = mapped_column(enum_column_type(Channel, "channel"), index=True)
+    state: Mapped[CaseState] = mapped_column(enum_column_type(CaseState, "case_state"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"))
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    first_responder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    title: Mapped[str] = mapped_column(String(200))
+    # The first right and respondent, mirrored from the lists below for filters, sorting and duplicates.
+    ip_type: Mapped[IPType | None] = mapped_column(enum_column_type(IPType, "ip_type"), index=True)
+    ip_number: Mapped[str] = mapped_column(String(60), default="")
+    respondent_name: Mapped[str] = mapped_column(String(200), default="")
+    facts: Mapped[str] = mapped_column(Text, default="")
+    help_wanted: Mapped[str] = mapped_column(Text, default="")
+    claimed_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    priority: Mapped[int] = mapped_column(default=0)
+    # Lower-cased number, enterprise, respondents, rights and title: what the text search reads.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    decline_reason: Mapped[DeclineReason | None] = mapped_column(enum_column_type(DeclineReason, "decline_reason"))
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    rating: Mapped[int | None] = mapped_column()
+    rating_comment: Mapped[str] = mapped_column(Text, default="")
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome_informed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    centre: Mapped[Centre] = relationship()
+    enterprise: Mapped[Enterprise] = relationship()
+    filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id])
+    first_responder: Mapped[User | None] = relationship(foreign_keys=[first_responder_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    rights: Mapped[list[CaseRight]] = relationship(
+        back_populates="case", order_by="CaseRight.position", cascade="all, delete-orphan"
+    )
+    respondents: Mapped[list[CaseRespondent]] = relationship(
+        back_populates="case", order_by="CaseRespondent.position", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.state.is_open
+
+    def __repr__(self) -> str:
+        return f"<Case {self.number} {self.state}>"
+
+
+class CaseRight(Base):
+    """An IP right the case relies on; position 0 is the main one."""
+
+    __tablename__ = "case_rights"
+    __table_args__ = (UniqueConstraint("case_id", "position", name="uq_case_rights_case_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    type: Mapped[IPType] = mapped_column(enum_column_type(IPType, "right_type"))
+    # Indexed: a search for a whole patent number starts from the rights that carry it.
+    number: Mapped[str] = mapped_column(String(60), default="", index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+
+    case: Mapped[Case] = relationship(back_populates="rights")
+
+
+class CaseRespondent(Base):
+    """A party complained about (被投诉人/被请求人); position 0 is the main one."""
+
+    __tablename__ = "case_respondents"
+    __table_args__ = (UniqueConstraint("case_id", "position", name="uq_case_respondents_case_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    address: Mapped[str | None] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(500))
+
+    case: Mapped[Case] = relationship(back_populates="respondents")
+
+
+class CaseEvent(Base):
+    """One append-only entry of a case's audit chain (see ``app.core.audit``).
+
+    ``visibility`` is ``internal`` for staff notes and staff-only entries, ``applicant``
+    for what the applicant's timeline shows. Rows are never updated or deleted.
+    """
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
+        CheckConstraint("visibility IN ('internal', 'applicant')", name="visibility_values"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    seq: Mapped[int] = mapped_column()
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str | None] = mapped_column(String(30))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    visibility: Mapped[str] = mapped_column(String(10), default="applicant")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    actor: Mapped[User | None] = relationship()
+
+
+class CaseAuditHead(Base):
+    """The last link of a case's chain. Appending locks this row (not the case, so a note does
+    not bump the case's version), and a chain cut short no longer matches its head."""
+
+    __tablename__ = "case_audit_heads"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of (case, seq, hash): moving the head back after cutting events off needs the key.
+    seal: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Attachment(Base):
+    """An evidence or material file; the bytes live under the storage root, never in the web root."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        CheckConstraint("size > 0", name="size_positive"),
+        Index("ix_attachments_case_id_created_at", "case_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_path: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class Document(Base):
+    """A PDF the centre issued, kept exactly as generated and never rebuilt."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_case_id_created_at", "case_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    kind: Mapped[DocumentKind] = mapped_column(enum_column_type(DocumentKind, "document_kind"))
+    template: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_path: Mapped[str] = mapped_column(String(255), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+
+
+class CaseLink(Base):
+    """Two cases a caseworker marked as related (e.g. the same patent against the same respondent)."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (
+        UniqueConstraint("case_id", "related_id", name="uq_case_links_pair"),
+        CheckConstraint("case_id <> related_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    related_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    related: Mapped[Case] = relationship(foreign_keys=[related_id])

@@ -1,0 +1,57 @@
+"""Who may see and act on a case: small predicates used by views, services and templates."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.auth.models import Role
+from app.cases.enums import CaseState
+from app.core.permissions import centre_in_scope
+from app.extensions import db
+
+
+def is_active_member(user, enterprise_id: int) -> bool:
+    """An applicant who is an active member of the enterprise."""
+    from app.enterprises.models import EnterpriseMember, MembershipStatus
+
+    if user is None or not user.is_authenticated or user.role is not Role.APPLICANT:
+        return False
+    return (
+        db.session.execute(
+            select(EnterpriseMember.id).where(
+                EnterpriseMember.user_id == user.id,
+                EnterpriseMember.enterprise_id == enterprise_id,
+                EnterpriseMember.status == MembershipStatus.ACTIVE,
+            )
+        ).first()
+        is not None
+    )
+
+
+def is_case_member(user, case) -> bool:
+    """An applicant who is an active member of the case's enterprise."""
+    return is_active_member(user, case.enterprise_id)
+
+
+def can_see_case(user, case) -> bool:
+    """Staff of the case's centre or above; members of its enterprise. Staff do not see an
+    applicant's unsubmitted draft."""
+    if user is None or not user.is_authenticated or case is None:
+        return False
+    if user.is_staff:
+        if case.state is CaseState.DRAFT and case.filed_by_id != user.id:
+            return False
+        return centre_in_scope(user, case.centre)
+    return is_case_member(user, case)
+
+
+def can_act_on_case(user, case) -> bool:
+    """Caseworkers and supervisors in scope, and the enterprise's applicants, may take workflow actions."""
+    if not can_see_case(user, case):
+        return False
+    return user.role in (Role.CASEWORKER, Role.SUPERVISOR) or user.role is Role.APPLICANT
+
+
+def can_see_internal(user) -> bool:
+    """Internal notes and staff-only events are for staff only."""
+    return bool(user and user.is_authenticated and user.is_staff)

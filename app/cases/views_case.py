@@ -1,0 +1,257 @@
+"""The case page, its workflow actions, notes, messages and related cases; the workflow page.
+
+The page offers exactly what ``services.available_actions`` allows and lists the rest with
+their reasons; every action goes through ``services.transition``. A refused action
+re-renders the page with what was typed (422, or 409 when the case changed meanwhile).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.auth.models import Role
+from app.cases import services, workflow
+from app.cases.enums import AcceptanceCondition, CaseState, Channel, DeclineReason, DocumentKind
+from app.cases.forms import ActionForm, MessageForm, NoteForm, RelatedForm
+from app.cases.models import Case, CaseEvent, CaseLink, Document
+from app.cases.permissions import can_act_on_case, can_see_internal
+from app.cases.views import bp, case_or_404
+from app.core.errors import ConflictError, ServiceError
+from app.core.forms import version_of
+from app.core.permissions import staff_required
+from app.core.scope import visible
+from app.core.views import field_error
+from app.extensions import db
+
+# ---- the case page ------------------------------------------------------------------------------
+
+
+def _timeline(case: Case) -> list[CaseEvent]:
+    stmt = (
+        select(CaseEvent)
+        .options(selectinload(CaseEvent.actor))
+        .where(CaseEvent.case_id == case.id)
+        .order_by(CaseEvent.seq)
+    )
+    if not can_see_internal(current_user):
+        stmt = stmt.where(CaseEvent.visibility == "applicant")
+    return list(db.session.execute(stmt).scalars())
+
+
+def _related(case: Case) -> list[Case]:
+    """Related cases the viewer may see themselves (staff only: a link may cross enterprises)."""
+    if not current_user.is_staff:
+        return []
+    stmt = visible(
+        select(Case)
+        .join(CaseLink, CaseLink.related_id == Case.id)
+        .where(CaseLink.case_id == case.id)
+        .order_by(Case.created_at),
+        current_user,
+        Case,
+    )
+    return list(db.session.execute(stmt).scalars())
+
+
+def _documents(case: Case) -> list[Document]:
+    return list(
+        db.session.execute(
+            select(Document).where(Document.case_id == case.id).order_by(Document.created_at, Document.id)
+        ).scalars()
+    )
+
+
+def _evidence_context(case: Case) -> dict:
+    from app.cases.attachments import can_add_evidence, list_attachments
+
+    return {"attachments": list_attachments(case), "can_upload": can_add_evidence(current_user, case)}
+
+
+def _typed(action: str, form: ActionForm | None = None) -> dict:
+    """What the user typed into an action's form, to show it again after a refusal."""
+    conditions = {c for c in request.form.getlist("conditions") if c in AcceptanceCondition._value2member_map_}
+    return {
+        "action": action,
+        "comment": (form.comment.data if form is not None else request.form.get("comment")) or "",
+        "conditions": conditions,
+        "reason": request.form.get("reason", ""),
+        "rating": request.form.get("rating", ""),
+        "errors": [],
+    }
+
+
+def render_case(case: Case, status: int = 200, **extra):
+    """The case page; ``extra`` carries a refused form (typed text, errors) to show again."""
+    checks = services.available_actions(case, current_user)
+    context = {
+        "case": case,
+        "allowed": [c for c in checks if c.allowed],
+        "blocked": [c for c in checks if not c.allowed and not c.wrong_state and not c.role_refused],
+        "events": _timeline(case),
+        "related": _related(case),
+        "documents": _documents(case),
+        "can_act": can_act_on_case(current_user, case),
+        "can_note": current_user.is_staff,
+        "can_link": current_user.role in workflow.HANDLERS,
+        "can_edit": case.state is CaseState.DRAFT and case.filed_by_id == current_user.id,
+        "note_form": NoteForm(formdata=None),
+        "message_form": MessageForm(formdata=None),
+        "related_form": RelatedForm(formdata=None),
+        "typed": None,
+        "conflict": False,
+        "conditions": list(AcceptanceCondition),
+        "decline_reasons": list(DeclineReason),
+        "action_labels": {name: a.label for name, a in workflow.ACTIONS.items()},
+        "state_labels": {s.value: s.label for s in CaseState},
+        "reason_labels": {r.value: r.label for r in DeclineReason},
+        "channel_labels": {c.value: c.label for c in Channel},
+        "document_labels": {k.value: k.label for k in DocumentKind},
+        **_evidence_context(case),
+    }
+    context.update(extra)
+    return render_template("cases/show.html", **context), status
+
+
+@bp.get("/cases/<number>")
+@login_required
+def show(number: str):
+    return render_case(case_or_404(number))
+
+
+@bp.post("/cases/<number>/actions/<action>")
+@login_required
+def act(number: str, action: str):
+    """Apply one workflow action through the one door."""
+    case = case_or_404(number)
+    if action not in workflow.ACTIONS:
+        abort(404)
+    spec = workflow.ACTIONS[action]
+    form = ActionForm()
+    typed = _typed(action, form)
+    if not form.validate_on_submit():
+        typed["errors"] = [str(e) for errors in form.errors.values() for e in errors]
+        return render_case(case, 422, typed=typed)
+    data = {}
+    if "conditions" in spec.data_fields:
+        data["conditions"] = {c: True for c in typed["conditions"]}
+    if "reason" in spec.data_fields:
+        data["reason"] = typed["reason"]
+    if "rating" in spec.data_fields:
+        rating = typed["rating"]
+        data["rating"] = int(rating) if rating in {"1", "2", "3", "4", "5"} else None
+    try:
+        services.transition(
+            case,
+            action,
+            current_user,
+            comment=form.comment.data or "",
+            data=data,
+            expected_version=version_of(form.version.data),
+        )
+    except (services.CaseNotFound, services.UnknownAction):
+        abort(404)
+    except ConflictError:
+        db.session.rollback()
+        return render_case(case_or_404(number), 409, typed=typed, conflict=True)
+    except services.ActionRefused as exc:
+        if exc.forbidden:
+            abort(403)
+        db.session.rollback()
+        typed["errors"] = [str(r) for r in exc.reasons]
+        return render_case(case_or_404(number), 422, typed=typed)
+    except ServiceError as exc:
+        db.session.rollback()
+        typed["errors"] = [str(exc.message)]
+        return render_case(case_or_404(number), 422, typed=typed)
+    flash(_("Done: %(action)s.", action=spec.label), "success")
+    return redirect(url_for("cases.show", number=case.number))
+
+
+@bp.post("/cases/<number>/notes")
+@login_required
+def add_note(number: str):
+    """An internal note (staff only; the applicant never sees it)."""
+    case = case_or_404(number)
+    if not current_user.is_staff:
+        abort(403)
+    return _write_on_timeline(case, NoteForm(), services.add_note, _("The note was added."), "note_form")
+
+
+@bp.post("/cases/<number>/messages")
+@login_required
+def send_message(number: str):
+    """A message on the case's timeline, between the centre and the applicant."""
+    case = case_or_404(number)
+    if not can_act_on_case(current_user, case):
+        abort(403)
+    return _write_on_timeline(case, MessageForm(), services.send_message, _("The message was sent."), "message_form")
+
+
+def _write_on_timeline(case, form, write, done: str, form_name: str):
+    """Validate a note or message form, write it through ``write``, and go back to the timeline;
+    a refusal re-renders the case page (422) with the text kept."""
+    if form.validate_on_submit():
+        try:
+            write(case, current_user, form.text.data)
+        except services.ActionRefused:
+            abort(403)
+        except ServiceError as exc:
+            field_error(form, exc)
+        else:
+            flash(done, "success")
+            return redirect(url_for("cases.show", number=case.number, _anchor="timeline"))
+    return render_case(case, 422, **{form_name: form})
+
+
+@bp.post("/cases/<number>/related")
+@login_required
+def link_related(number: str):
+    """Mark another case of the user's scope as related, by its number."""
+    from app.cases.queries import get_case_by_number
+
+    case = case_or_404(number)
+    if current_user.role not in workflow.HANDLERS:
+        abort(403)
+    form = RelatedForm()
+    if form.validate_on_submit():
+        other = get_case_by_number(form.number.data.upper(), current_user)
+        if other is None:
+            form.number.errors = [_("There is no case with this number in your scope.")]
+        else:
+            try:
+                services.link_related(case, other, current_user)
+            except services.ActionRefused:
+                abort(403)
+            except ServiceError as exc:
+                field_error(form, exc)
+            else:
+                flash(_("%(number)s is now marked as related.", number=other.number), "success")
+                return redirect(url_for("cases.show", number=case.number, _anchor="related"))
+    return render_case(case, 422, related_form=form)
+
+
+# ---- the workflow, readable ------------------------------------------------------------------------
+
+
+@bp.get("/workflow", endpoint="workflow")
+@staff_required
+def workflow_page():
+    """The rule table as a page and a diagram drawn on the server (inline SVG, no script)."""
+    from app.cases.diagram import guard_text, workflow_svg
+
+    rows = []
+    for action in workflow.ACTIONS.values():
+        rows.append(
+            {
+                "action": action,
+                "sources": [s for s in CaseState if s in action.sources],
+                "target": action.target,
+                "roles": [r for r in Role if r in action.roles],
+                "guards": [guard_text(g) for g in action.guards],
+            }
+        )
+    return render_template("cases/workflow.html", rows=rows, states=list(CaseState), svg=workflow_svg())

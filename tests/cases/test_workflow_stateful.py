@@ -1,0 +1,505 @@
+"""Random walks through the case workflow (Hypothesis stateful testing).
+
+A state machine files a few cases (by applicants and by staff of different centres, with and
+without a respondent, of every kind) and then lets random people take random actions with
+random comments, data and versions, interleaved with steps that always pick an action the
+page offers and give it valid input, so that walks reach the late states too. After every
+step it checks:
+
+- the outcome is exactly what an independent oracle predicts (the tables of
+  ``test_workflow_matrix``, the scope rules of DOMAIN.md): success, 404, 409, 400, 403 or 422;
+- every success matches the rule table: source among the action's sources, target as declared,
+  one new version and an event recording the move;
+- every refusal carries a reason and changes nothing anywhere (states, versions, events, numbers);
+- a role refusal is ``forbidden``; a state or guard refusal is not;
+- what ``available_actions`` offers agrees with what the door then does;
+- every case's audit chain verifies and ends in its current state; numbers stay gapless.
+
+Each example runs in a savepoint of the test's transaction, rolled back when it ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import func, select
+
+from app.auth.models import Role
+from app.cases import services, workflow
+from app.cases.enums import CaseState
+from app.cases.models import Case, CaseAuditHead, CaseEvent, CaseSequence
+from app.core.audit import GENESIS, verify_chain
+from app.core.errors import ConflictError, ServiceError
+from app.extensions import db
+from tests.cases.test_workflow_matrix import (
+    ACTING,
+    MOVES,
+    ROLE_REASON,
+    STATE_REASON,
+    WHO,
+    input_reasons,
+    situation_reasons,
+)
+from tests.conftest import ACTION_INPUT, ALL_CONDITIONS, VALID_UTILITY_MODEL
+
+SETTINGS = settings(
+    max_examples=40,
+    stateful_step_count=20,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+# ---- people and where they stand -------------------------------------------------------------------
+
+# name -> (role, centres whose cases they see) for staff; applicants see their firm's cases.
+STAFF_SCOPE = {
+    "caseworker": ("caseworker", {"CA"}),
+    "supervisor": ("supervisor", {"CA"}),
+    "mediator": ("mediator", {"CA"}),
+    "fund_committee": ("fund_committee", {"CA"}),
+    "admin": ("admin", {"CA"}),
+    "province_supervisor": ("supervisor", {"PA", "CA", "CB"}),
+    "sibling_caseworker": ("caseworker", {"CB"}),
+    "county_caseworker": ("caseworker", {"CAC"}),
+}
+MEMBER_OF = {"applicant": "city_firm", "other_applicant": "sibling_firm"}
+PEOPLE = sorted(STAFF_SCOPE) + sorted(MEMBER_OF)
+
+# How a case comes in: (filer, firm, the centre whose number it takes, draft).
+FILINGS = [
+    ("applicant", "city_firm", "CA", False),
+    ("applicant", "city_firm", "CA", True),
+    ("other_applicant", "sibling_firm", "CB", False),
+    ("other_applicant", "sibling_firm", "CB", True),
+    ("caseworker", "city_firm", "CA", False),
+    ("caseworker", "county_firm", "CA", False),  # staff file under their own centre
+    ("sibling_caseworker", "sibling_firm", "CB", False),
+    ("province_supervisor", "sibling_firm", "PA", False),
+]
+# Filings the service must refuse without taking a number: (filer, firm, channel).
+BAD_FILINGS = [
+    ("mediator", "city_firm", "hotline"),  # role cannot file
+    ("admin", "city_firm", "hotline"),
+    ("fund_committee", "city_firm", "hotline"),
+    ("applicant", "sibling_firm", "web"),  # not their firm
+    ("applicant", "city_firm", "hotline"),  # applicants come through the web
+    ("sibling_caseworker", "city_firm", "hotline"),  # firm outside their centre
+    ("county_caseworker", "city_firm", "walk_in"),
+]
+
+
+@dataclass
+class Model:
+    """What the test believes about one case."""
+
+    id: int
+    number: str
+    centre: str
+    firm: str
+    filer: str
+    kind: str
+    has_respondent: bool
+    state: str
+    informed: bool = False
+    rated: bool = False
+
+
+def sees(person: str, case: Model) -> bool:
+    if person in MEMBER_OF:
+        return MEMBER_OF[person] == case.firm
+    if case.state == "draft":  # a draft is its filer's alone
+        return person == case.filer
+    return case.centre in STAFF_SCOPE[person][1]
+
+
+def acts_as(person: str) -> str | None:
+    role = "applicant" if person in MEMBER_OF else STAFF_SCOPE[person][0]
+    return role if role in ACTING else None
+
+
+# ---- random input ----------------------------------------------------------------------------------
+
+CONDITIONS = st.one_of(
+    st.just(ALL_CONDITIONS),
+    st.just({**ALL_CONDITIONS, "extra": True}),
+    st.sampled_from(sorted(ALL_CONDITIONS)).map(lambda k: {c: v for c, v in ALL_CONDITIONS.items() if c != k}),
+    st.sampled_from(sorted(ALL_CONDITIONS)).map(lambda k: dict(ALL_CONDITIONS, **{k: False})),
+    st.just({k: "true" for k in ALL_CONDITIONS}),
+    st.just(sorted(ALL_CONDITIONS)),
+    st.none(),
+)
+REASONS = st.sampled_from(["insufficient_evidence", "duplicate", "other", "", "bogus", None, 3, ["duplicate"], {}])
+RATINGS = st.one_of(st.integers(-1, 7), st.booleans(), st.sampled_from(["5", 4.0, None]))
+DATA = st.one_of(
+    st.none(),
+    st.fixed_dictionaries({}, optional={"conditions": CONDITIONS, "reason": REASONS, "rating": RATINGS}),
+    st.sampled_from(["not an object", ["rating", 5]]),
+)
+# NUL characters and lone surrogates never reach the door: the request hooks and the API refuse them first.
+COMMENTS = st.one_of(
+    st.sampled_from([None, "", "   ", "\u3000\n", "请补充证据", "已电话告知申请人", "x" * 10001, " y" * 5001, 42]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30),
+)
+ACTION_NAMES = st.sampled_from([*sorted(workflow.ACTIONS), "delete", "", "ACCEPT", None, ["accept"]])
+VERSIONS = st.sampled_from(["none", "current", "stale", "ahead"])
+
+
+def predicted(case: Model, person: str, action: str, comment, data, version_is_stale: bool) -> tuple[set, list]:
+    """The refusal categories that apply (empty: the action must succeed) and, for a plain
+    refusal, the reasons it must give."""
+    categories: set = set()
+    known = isinstance(action, str) and action in WHO
+    if not known:
+        categories.add("unknown")
+    if not sees(person, case):
+        categories.add("not_found")
+    if version_is_stale:
+        categories.add("conflict")
+    if (
+        (data is not None and not isinstance(data, dict))
+        or (comment is not None and not isinstance(comment, str))
+        or (isinstance(comment, str) and len(comment.strip()) > 10000)
+    ):
+        categories.add("invalid")
+    if known:
+        role = acts_as(person)
+        if role is None or role not in WHO[action]:
+            categories.add("forbidden")
+    reasons: list = []
+    if known:
+        if action not in MOVES[case.state]:
+            reasons = [STATE_REASON]
+        else:
+            reasons = situation_reasons(
+                action, kind=case.kind, has_respondent=case.has_respondent, informed=case.informed, rated=case.rated
+            ) + input_reasons(action, comment, data)
+    if reasons:
+        categories.add("refused")
+    return categories, reasons
+
+
+def category_of(exc: Exception) -> str:
+    if isinstance(exc, services.UnknownAction):
+        return "unknown"
+    if isinstance(exc, services.CaseNotFound):
+        return "not_found"
+    if isinstance(exc, ConflictError):
+        return "conflict"
+    if isinstance(exc, services.ActionRefused):
+        return "forbidden" if exc.forbidden else "refused"
+    return "invalid"
+
+
+def acceptable(categories: set) -> set:
+    """Which refusal may answer when several apply: never reveal a case the person cannot see; a
+    role that may never act is told so (403) rather than about the state; and so on."""
+    if "not_found" in categories:
+        return {"not_found", "unknown"}
+    for first in (("unknown",), ("conflict", "invalid", "forbidden")):
+        hit = categories.intersection(first)
+        if hit:
+            return hit
+    return categories
+
+
+# ---- the machine ---------------------------------------------------------------------------------
+
+
+class CaseWorkflow(RuleBasedStateMachine):
+    """Set up by ``test_random_walks_through_the_workflow`` (``people``, ``firms``)."""
+
+    people: dict = {}
+    firms: dict = {}
+
+    cases = Bundle("cases")
+
+    def __init__(self):
+        super().__init__()
+        self.session = db.session
+        self.savepoint = self.session.begin_nested()
+        self.models: dict[int, Model] = {}
+
+    def teardown(self):
+        self.savepoint.rollback()
+        self.session.expire_all()
+
+    # -- filing --
+
+    def _file(self, filing, kind, with_respondent):
+        filer, firm, centre, draft = filing
+        actor = self.people[filer]
+        case = services.create_case(
+            actor,
+            enterprise=self.firms[firm],
+            kind=kind,
+            channel="web" if filer in MEMBER_OF else "hotline",
+            rights=[{"type": "utility_model", "number": VALID_UTILITY_MODEL, "title": "一种折叠式支架"}],
+            respondents=[{"name": "某某科技有限公司"}] if with_respondent else [],
+            facts="被投诉人在电商平台销售与本专利相同的产品。",
+            draft=draft,
+        )
+        state = "draft" if draft else ("acknowledged" if filer not in MEMBER_OF else "submitted")
+        assert case.state.value == state
+        assert case.number.startswith(f"{centre}-")
+        model = Model(case.id, case.number, centre, firm, filer, kind, with_respondent, state)
+        self.models[case.id] = model
+        return model
+
+    @initialize(
+        target=cases,
+        filing=st.sampled_from(FILINGS),
+        kind=st.sampled_from(["complaint", "assistance", "consultation", "overseas"]),
+        with_respondent=st.booleans(),
+    )
+    def first_case(self, filing, kind, with_respondent):
+        return self._file(filing, kind, with_respondent)
+
+    @precondition(lambda self: len(self.models) < 3)
+    @rule(
+        target=cases,
+        filing=st.sampled_from(FILINGS),
+        kind=st.sampled_from(["complaint", "assistance", "consultation", "overseas"]),
+        with_respondent=st.booleans(),
+    )
+    def another_case(self, filing, kind, with_respondent):
+        return self._file(filing, kind, with_respondent)
+
+    @rule(filing=st.sampled_from(BAD_FILINGS))
+    def refused_filing(self, filing):
+        filer, firm, channel = filing
+        before = self._snapshot()
+        try:
+            services.create_case(
+                self.people[filer],
+                enterprise=self.firms[firm],
+                kind="complaint",
+                channel=channel,
+                rights=[{"type": "utility_model", "number": VALID_UTILITY_MODEL}],
+                respondents=[{"name": "某某科技有限公司"}],
+                facts="事实",
+            )
+        except ServiceError as exc:
+            assert str(exc.message).strip()
+            if filer in ("mediator", "admin", "fund_committee"):
+                assert isinstance(exc, services.ActionRefused) and exc.forbidden
+        else:
+            raise AssertionError(f"{filer} filed for {firm} through {channel}")
+        assert self._snapshot() == before
+
+    # -- acting --
+
+    @rule(
+        case=cases,
+        person=st.sampled_from(PEOPLE),
+        action=ACTION_NAMES,
+        comment=COMMENTS,
+        data=DATA,
+        version=VERSIONS,
+    )
+    def anyone_tries_anything(self, case, person, action, comment, data, version):
+        self._attempt(case, person, action, comment, data, version)
+
+    @rule(case=cases, picks=st.lists(st.integers(0, 10_000), min_size=1, max_size=5))
+    def people_take_offered_actions(self, case, picks):
+        """A few steps, each by someone who may act, taking an action the page offers them with valid
+        input. Ending moves (withdraw, decline) are picked less often, so that walks reach late states."""
+        for pick in picks:
+            offers = []
+            for person in PEOPLE:
+                for check in services.available_actions(self._orm(case), self.people[person]):
+                    if check.allowed:
+                        offers.append((person, check.action.name))
+            onward = [o for o in offers if o[1] not in ("withdraw", "decline")]
+            choices = onward if onward and pick % 6 else offers
+            if not choices:
+                return
+            person, action = choices[pick % len(choices)]
+            given = ACTION_INPUT.get(action, {})
+            self._attempt(case, person, action, given.get("comment"), given.get("data"), "current")
+
+    # -- the checks --
+
+    def _orm(self, model: Model) -> Case:
+        return self.session.get(Case, model.id)
+
+    def _snapshot(self):
+        rows = self.session.execute(select(Case.id, Case.state, Case.version).order_by(Case.id)).all()
+        events = dict(
+            self.session.execute(select(CaseEvent.case_id, func.count(CaseEvent.id)).group_by(CaseEvent.case_id)).all()
+        )
+        numbers = self.session.execute(
+            select(CaseSequence.centre_id, CaseSequence.year, CaseSequence.last_value).order_by(
+                CaseSequence.centre_id, CaseSequence.year
+            )
+        ).all()
+        return [(r.id, r.state, r.version, events.get(r.id, 0)) for r in rows], numbers
+
+    def _attempt(self, model: Model, person, action, comment, data, version):
+        case = self._orm(model)
+        actor = self.people[person]
+        before = self._snapshot()
+        row = next(r for r in before[0] if r[0] == model.id)
+        current_version = row[2]
+        expected_version = {
+            "none": None,
+            "current": current_version,
+            "stale": current_version - 1,
+            "ahead": current_version + 1,
+        }[version]
+        categories, reasons = predicted(
+            model, person, action, comment, data, version_is_stale=version in ("stale", "ahead")
+        )
+
+        offered = {c.action.name: c for c in services.available_actions(case, actor)}
+        role = acts_as(person)
+        if not sees(person, model) or role is None:
+            assert offered == {}, f"{person} is offered {sorted(offered)}"
+        else:
+            assert set(offered) == {a for a, roles in WHO.items() if role in roles}
+            if isinstance(action, str) and action in offered:
+                on_page = not (
+                    action not in MOVES[model.state]
+                    or situation_reasons(
+                        action,
+                        kind=model.kind,
+                        has_respondent=model.has_respondent,
+                        informed=model.informed,
+                        rated=model.rated,
+                    )
+                )
+                assert offered[action].allowed is on_page, (action, model, offered[action].reasons)
+                assert offered[action].allowed or offered[action].reasons
+
+        source = model.state
+        try:
+            services.transition(case, action, actor, comment=comment, data=data, expected_version=expected_version)
+        except ServiceError as exc:
+            got = category_of(exc)
+            assert got in acceptable(categories), (
+                f"{person} {action!r} on {model} gave {got} ({exc}); expected one of {acceptable(categories)}"
+            )
+            assert str(exc.message).strip()
+            if isinstance(exc, services.ActionRefused):
+                texts = [str(r) for r in exc.reasons]
+                assert texts and all(t.strip() for t in texts)
+                if exc.forbidden:
+                    assert texts == [ROLE_REASON]
+                else:
+                    missing = [r for r in reasons if not any(r in t for t in texts)]
+                    assert not missing, f"{action} on {model}: reasons {texts} lack {missing}"
+            self.session.flush()
+            assert self._snapshot() == before, f"refused {action!r} by {person} changed something"
+            return
+
+        # It went through: the oracle agreed, and the move is the rule table's.
+        assert not categories, f"{person} {action!r} on {model} went through; expected {categories} {reasons}"
+        rule_ = workflow.ACTIONS[action]
+        assert CaseState(source) in rule_.sources
+        target = rule_.target.value if rule_.target is not None else source
+        assert case.state.value == target == MOVES[source][action]
+        assert actor.role in rule_.roles
+        assert offered[action].allowed, "the door let through what the page did not offer"
+        after = self._snapshot()
+        after_row = next(r for r in after[0] if r[0] == model.id)
+        assert after_row[1:3] == (CaseState(target), current_version + 1)
+        assert after_row[3] > row[3]
+        first_new = self.session.execute(
+            select(CaseEvent).where(CaseEvent.case_id == model.id, CaseEvent.seq == row[3] + 1)
+        ).scalar_one()
+        assert (first_new.action, first_new.from_state, first_new.to_state, first_new.actor_id) == (
+            action,
+            source,
+            target,
+            actor.id,
+        )
+        assert [r for r in after[0] if r[0] != model.id] == [r for r in before[0] if r[0] != model.id], (
+            "acting on one case changed another"
+        )
+        assert after[1] == before[1], "an action took a case number"
+
+        model.state = target
+        if action in ("answer", "inform_outcome"):
+            model.informed = True
+        elif action == "reopen":
+            model.informed = False
+        elif action == "rate":
+            model.rated = True
+            assert case.rating == data["rating"]
+        elif action == "accept":
+            assert first_new.data == {"conditions": ALL_CONDITIONS}
+        elif action == "decline":
+            assert case.decline_reason.value == data["reason"] == first_new.data["reason"]
+
+    # -- after every step --
+
+    @invariant()
+    def every_case_is_where_the_model_says_and_its_chain_holds(self):
+        for model in self.models.values():
+            state, number = self.session.execute(select(Case.state, Case.number).where(Case.id == model.id)).one()
+            assert isinstance(state, CaseState) and state.value == model.state
+            events = list(
+                self.session.execute(
+                    select(CaseEvent).where(CaseEvent.case_id == model.id).order_by(CaseEvent.id)
+                ).scalars()
+            )
+            assert verify_chain(number, events) is None
+            head = self.session.get(CaseAuditHead, model.id)
+            assert (head.seq, head.hash) == ((events[-1].seq, events[-1].hash) if events else (0, GENESIS))
+            # The state never changes without an event saying so.
+            assert events[-1].to_state == model.state
+            for earlier, later in zip(events, events[1:], strict=False):
+                if later.from_state is not None:
+                    assert later.from_state == earlier.to_state, (earlier.action, later.action)
+
+    @invariant()
+    def numbers_are_gapless(self):
+        rows = self.session.execute(select(Case.centre_id, Case.year, Case.sequence)).all()
+        counters = {(c.centre_id, c.year): c.last_value for c in self.session.execute(select(CaseSequence)).scalars()}
+        by_centre: dict = {}
+        for centre_id, year, sequence in rows:
+            by_centre.setdefault((centre_id, year), []).append(sequence)
+        for key, sequences in by_centre.items():
+            assert sorted(sequences) == list(range(1, len(sequences) + 1))
+            assert counters[key] == len(sequences)
+
+
+# A failing walk is shrunk to a minimal one before it is reported; give that time to finish.
+@pytest.mark.timeout(900)
+def test_random_walks_through_the_workflow(world, make_user):
+    people = {
+        "applicant": world.applicant,
+        "other_applicant": world.other_applicant,
+        "caseworker": world.users["caseworker"],
+        "supervisor": world.users["supervisor"],
+        "mediator": world.users["mediator"],
+        "fund_committee": world.users["fund_committee"],
+        "admin": world.users["admin"],
+        "province_supervisor": make_user(Role.SUPERVISOR, centre=world.province),
+        "sibling_caseworker": world.sibling_caseworker,
+        "county_caseworker": make_user(Role.CASEWORKER, centre=world.county),
+    }
+    assert {p.centre.code for n, p in people.items() if n in STAFF_SCOPE} == {"CA", "PA", "CB", "CAC"}
+    firms = {
+        "city_firm": world.enterprise,
+        "sibling_firm": world.other_enterprise,
+        "county_firm": world.county_enterprise,
+    }
+    CaseWorkflow.people, CaseWorkflow.firms = people, firms
+    try:
+        run_state_machine_as_test(CaseWorkflow, settings=SETTINGS)
+    finally:
+        CaseWorkflow.people, CaseWorkflow.firms = {}, {}
