@@ -1,0 +1,112 @@
+"""Plain JSON of the API's objects (see ``app.api.openapi`` for their schemas).
+
+Times are ISO 8601 with their offset (stored and given in UTC), money is integer
+fen, enums are their lower-case values. ``clocks`` is an empty list until the
+clocks of the service standards are built (a later issue); the field is already
+part of the contract so clients can rely on its shape.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.cases.models import Attachment, Case, CaseEvent, Document
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def person(user) -> dict | None:
+    if user is None:
+        return None
+    return {"email": user.email, "name": user.name}
+
+
+def right(r) -> dict:
+    return {"type": r.type.value, "number": r.number or None, "title": r.title or None}
+
+
+def respondent(r) -> dict:
+    return {"name": r.name, "credit_code": r.credit_code, "address": r.address, "url": r.url}
+
+
+def clocks(case: Case) -> list[dict]:
+    """The service clocks ``{name, due_at, met_at, is_paused, is_overdue}``; none exist yet."""
+    return []
+
+
+def case_object(case: Case, events: list[CaseEvent] | None = None) -> dict:
+    """The case object; ``events`` is added when given (the detail answers, not the list)."""
+    rights = [right(r) for r in case.rights]
+    respondents = [respondent(r) for r in case.respondents]
+    data = {
+        "number": case.number,
+        "title": case.title,
+        "kind": case.kind.value,
+        "channel": case.channel.value,
+        "state": case.state.value,
+        "version": case.version,
+        "enterprise": {"credit_code": case.enterprise.credit_code, "name": case.enterprise.name},
+        "ip_right": rights[0] if rights else None,
+        "ip_rights": rights,
+        "respondent": respondents[0] if respondents else None,
+        "respondents": respondents,
+        "facts": case.facts,
+        "help_wanted": case.help_wanted,
+        "claimed_amount_fen": case.claimed_amount_fen,
+        "priority": case.priority,
+        "decline_reason": case.decline_reason.value if case.decline_reason is not None else None,
+        "outcome": case.outcome,
+        "first_responder": person(case.first_responder),
+        "owner": person(case.owner),
+        "centre": {"code": case.centre.code, "name": case.centre.name},
+        "created_at": iso(case.created_at),
+        "submitted_at": iso(case.submitted_at),
+        "acknowledged_at": iso(case.acknowledged_at),
+        "decided_at": iso(case.decided_at),
+        "resolved_at": iso(case.resolved_at),
+        "closed_at": iso(case.closed_at),
+        "updated_at": iso(case.updated_at),
+        "clocks": clocks(case),
+    }
+    if events is not None:
+        data["events"] = [event(e) for e in events]
+    return data
+
+
+def event(e: CaseEvent) -> dict:
+    return {
+        "seq": e.seq,
+        "action": e.action,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "actor": person(e.actor),
+        "comment": e.comment,
+        "data": e.data or {},
+        "visibility": e.visibility,
+        "created_at": iso(e.created_at),
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
+
+
+def action_check(check) -> dict:
+    data = {
+        "action": check.action.name,
+        "label": str(check.action.label),
+        "allowed": check.allowed,
+        "comment_required": check.action.comment_required,
+        "data_fields": list(check.action.data_fields),
+    }
+    if check.reasons:
+        data["reasons"] = [str(r) for r in check.reasons]
+    return data
+
+
+def attachment(a: Attachment) -> dict:
+    return {"id": a.id, "filename": a.filename, "size": a.size, "sha256": a.sha256, "content_type": a.content_type}
+
+
+def document(d: Document) -> dict:
+    return {"id": d.id, "kind": d.kind.value, "sha256": d.sha256, "created_at": iso(d.created_at)}

@@ -1,0 +1,130 @@
+"""API route × role → expected status, with the caller's own case and a sibling centre's case.
+
+Every route of the API blueprint must appear here (a test checks that). The users are the
+``world``'s, all at the city centre CA; "own" is a case of the city's enterprise (whose
+applicant is ``world.applicant``), "other" a case of the sibling city CB: nobody here may
+see it, so every route that takes it answers 404, exactly as for a number that does not exist.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.conftest import ALL_CONDITIONS
+from tests.core.test_filetypes import sample_pdf
+
+ROLES = ["anon", "applicant", "caseworker", "mediator", "supervisor", "fund_committee", "admin"]
+STAFF = ["caseworker", "mediator", "supervisor", "fund_committee", "admin"]
+
+
+def expect(default, **per_role):
+    table = {role: default for role in ROLES}
+    staff = per_role.pop("staff", None)
+    if staff is not None:
+        table.update({role: staff for role in STAFF})
+    table.update(per_role)
+    if "anon" not in per_role:
+        table["anon"] = 401  # no token: nothing but the document itself
+    return table
+
+
+def pdf_upload():
+    return {"data": {"file": (io.BytesIO(sample_pdf()), "evidence.pdf")}, "content_type": "multipart/form-data"}
+
+
+# (endpoint, method, path of the world's objects, request kwargs, expected statuses)
+MATRIX = [
+    ("api.openapi_json", "GET", lambda o: "/api/v1/openapi.json", {}, expect(200, anon=200)),
+    ("api.list_cases_endpoint", "GET", lambda o: "/api/v1/cases", {}, expect(200)),
+    (
+        "api.create_case_endpoint",
+        "POST",
+        lambda o: "/api/v1/cases",
+        {"json": {}},
+        expect(422, mediator=403, fund_committee=403, admin=403),
+    ),
+    ("api.get_case", "GET", lambda o: f"/api/v1/cases/{o['own'].number}", {}, expect(200)),
+    ("api.get_case", "GET", lambda o: f"/api/v1/cases/{o['other'].number}", {}, expect(404)),
+    ("api.case_actions", "GET", lambda o: f"/api/v1/cases/{o['own'].number}/actions", {}, expect(200)),
+    ("api.case_actions", "GET", lambda o: f"/api/v1/cases/{o['other'].number}/actions", {}, expect(404)),
+    (
+        "api.take_action",
+        "POST",
+        lambda o: f"/api/v1/cases/{o['own'].number}/actions/withdraw",
+        {"json": "own_version"},
+        # no comment: the guard refuses those who may withdraw; the others may never act
+        expect(422, mediator=403, fund_committee=403, admin=403),
+    ),
+    (
+        "api.take_action",
+        "POST",
+        lambda o: f"/api/v1/cases/{o['other'].number}/actions/withdraw",
+        {"json": "other_version"},
+        expect(404),
+    ),
+    (
+        "api.upload_attachment",
+        "POST",
+        lambda o: f"/api/v1/cases/{o['own'].number}/attachments",
+        "upload",
+        expect(201, mediator=403, fund_committee=403, admin=403),
+    ),
+    (
+        "api.upload_attachment",
+        "POST",
+        lambda o: f"/api/v1/cases/{o['other'].number}/attachments",
+        "upload",
+        expect(404),
+    ),
+    ("api.list_documents", "GET", lambda o: f"/api/v1/cases/{o['own'].number}/documents", {}, expect(200)),
+    ("api.list_documents", "GET", lambda o: f"/api/v1/cases/{o['other'].number}/documents", {}, expect(404)),
+    ("api.get_document_pdf", "GET", lambda o: f"/api/v1/documents/{o['own_document']}", {}, expect(200)),
+    ("api.get_document_pdf", "GET", lambda o: f"/api/v1/documents/{o['other_document']}", {}, expect(404)),
+]
+
+
+@pytest.fixture
+def objects(world, make_case, session):
+    from sqlalchemy import select
+
+    from app.cases import services
+    from app.cases.models import Document
+
+    own = make_case(world.applicant, world.enterprise, state="acknowledged", staff=world.users["caseworker"])
+    other = make_case(
+        world.other_applicant, world.other_enterprise, state="acknowledged", staff=world.sibling_caseworker
+    )
+    services.transition(own, "accept", world.users["caseworker"], data={"conditions": ALL_CONDITIONS})
+    services.transition(other, "accept", world.sibling_caseworker, data={"conditions": ALL_CONDITIONS})
+    session.commit()
+
+    def document_of(case):
+        return session.execute(select(Document.id).where(Document.case_id == case.id)).scalar_one()
+
+    return {"own": own, "other": other, "own_document": document_of(own), "other_document": document_of(other)}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_route_role_matrix(role, world, objects, app, token_for, session):
+    client = app.test_client()
+    headers = {} if role == "anon" else {"Authorization": f"Bearer {token_for(world.users[role])}"}
+    wrong = []
+    for _endpoint, method, path_of, kwargs, expected in MATRIX:
+        path = path_of(objects)
+        if kwargs == "upload":
+            kwargs = pdf_upload()
+        elif kwargs.get("json") in ("own_version", "other_version"):
+            case = objects["own" if kwargs["json"] == "own_version" else "other"]
+            session.refresh(case)
+            kwargs = {"json": {"version": case.version}}
+        response = client.open(path, method=method, headers=headers, **kwargs)
+        if response.status_code != expected[role]:
+            wrong.append(f"{method} {path}: expected {expected[role]}, got {response.status_code}")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+def test_every_api_route_is_in_the_matrix(app):
+    routed = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
+    assert routed == {endpoint for endpoint, *_ in MATRIX}
