@@ -1,12 +1,21 @@
 """Generate realistic data at scale into a database, and print what was made as JSON.
 
-    python -m bench.generate --url sqlite:///bench/out/bench.sqlite3 --enterprises 100000
+    python -m bench.generate --url sqlite:///bench/out/bench.sqlite3 --enterprises 100000 --cases
+    python -m bench.generate --url sqlite:///bench/out/bench.sqlite3 --cases-only      # add cases to enterprises
 
 Builds a national centre, every province, cities below them and county centres,
 sub-centres and workstations below the cities, staff of every role at every
 centre, and enterprises of every industry and size spread over the centres,
 with an applicant each. The schema is created with ``alembic upgrade head`` on
 an empty database. Rows are inserted in bulk through SQLAlchemy Core.
+
+``--cases [N]`` (100,000 when given without a number) adds cases over the last three
+years with their rights, respondents and 3-8 audit events each (see ``bench.casegen``);
+on a database that already has centres and enterprises only the cases are added
+(``--cases-only`` says so explicitly). The audit chains are sealed with the key of the app
+as configured by the environment (``AUDIT_HMAC_KEY``, else ``SECRET_KEY``, else
+``instance/secret_key``), so ``DATABASE_URL=... flask --app wsgi audit-verify`` run in the
+same environment accepts them.
 """
 
 from __future__ import annotations
@@ -116,21 +125,44 @@ def figures(rng: random.Random, industry: Industry):
     return staff, revenue, assets
 
 
-def generate(url: str, enterprises: int, seed: int = 7) -> dict:
+def generate(url: str, enterprises: int, cases: int | None = None, cases_only: bool = False, seed: int = 7) -> dict:
+    from app.centres.models import Centre
+
+    url = normalise_database_url(url)
+    started = time.perf_counter()
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        has_base = conn.execute(select(Centre.id).limit(1)).first() is not None
+    if has_base and not cases:
+        raise SystemExit("the database already has data; give an empty one (or add cases with --cases-only)")
+    if cases_only and not has_base:
+        raise SystemExit("--cases-only needs a database with centres and enterprises; leave it out to make them")
+    result: dict = {}
+    if not has_base:
+        result.update(generate_base(engine, enterprises, seed))
+    if cases:
+        from bench.casegen import generate_cases
+
+        result.update(generate_cases(engine, cases))
+    # Fresh statistics and visibility maps, as autovacuum gives a database that has been running a while.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
+    engine.dispose()
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    result["password"] = PASSWORD
+    return result
+
+
+def generate_base(engine, enterprises: int, seed: int) -> dict:
     from app.auth.models import User
     from app.centres.models import Centre
     from app.enterprises.models import Enterprise, EnterpriseMember
 
     rng = random.Random(seed)
-    url = normalise_database_url(url)
-    started = time.perf_counter()
-    upgrade(url)
-    engine = create_engine(url)
     now = datetime.now(UTC)
     password_hash = hash_password(PASSWORD)
     with engine.begin() as conn:
-        if conn.execute(select(Centre.id).limit(1)).first():
-            raise SystemExit("the database already has data; give an empty one")
 
         def add_centre(code, zh, level, parent):
             row = {
@@ -256,25 +288,21 @@ def generate(url: str, enterprises: int, seed: int = 7) -> dict:
                     for r, a in zip(rows, applicants, strict=True)
                 ],
             )
-    # Fresh statistics and visibility maps, as autovacuum gives a database that has been running a while.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
-    engine.dispose()
-    return {
-        "centres": len(centres),
-        "staff": len(users),
-        "enterprises": enterprises,
-        "seconds": round(time.perf_counter() - started, 1),
-        "password": PASSWORD,
-    }
+    return {"centres": len(centres), "staff": len(users), "enterprises": enterprises}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="an EMPTY database (SQLite file or PostgreSQL)")
     parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument(
+        "--cases", type=int, nargs="?", const=100_000, default=None, help="add cases (100000 when no number is given)"
+    )
+    parser.add_argument("--cases-only", action="store_true", help="only add cases to a database that has enterprises")
     args = parser.parse_args()
-    print(json.dumps(generate(args.url, args.enterprises), ensure_ascii=False))
+    cases = args.cases if args.cases is not None else (100_000 if args.cases_only else None)
+    result = generate(args.url, args.enterprises, cases=cases, cases_only=args.cases_only)
+    print(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":

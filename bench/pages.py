@@ -1,16 +1,29 @@
 """Page latency under load: gunicorn workers, concurrent logged-in clients, p50/p95 per page as JSON.
 
-    python -m bench.generate --url sqlite:///bench/out/bench.sqlite3 --enterprises 100000
+    python -m bench.generate --url sqlite:///bench/out/bench.sqlite3 --enterprises 100000 --cases
     python -m bench.pages --url sqlite:///bench/out/bench.sqlite3
 
 Every client logs in as the national centre's caseworker (the widest scope:
-every enterprise) and requests each page in turn; the figures are wall-clock
-milliseconds per request, measured by the clients.
+every enterprise and every case) and requests each page in turn; the figures are
+wall-clock milliseconds per request, measured by the clients.
+
+When the database has cases, the case pages are measured too: the staff list's first
+page, a page 90 % of the way down (its keyset cursor is computed from the row there with
+the list's own ``Cursor``), a common-word search, a search for one patent number, a
+filtered list, a provincial caseworker's first page (a narrow scope over the same
+indexes), one case's page, and the API list (first and deep page) with a Bearer token
+issued by ``flask --app wsgi api-token create``. ``--only cases`` measures the case pages alone,
+``--pages a,b`` only the pages named. The clients run closed loops, so every page's figure
+includes queueing behind the slowest pages of the mix on a small machine; ``--quiet-load 1.5``
+first waits for other work on the machine to calm down (the JSON records the load average).
+``bench.profile_page`` gives one page's own cost, in-process; ``bench.explain`` the list's plans.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import http.client
 import json
 import os
 import re
@@ -21,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -42,18 +56,23 @@ def free_port() -> int:
 
 
 class Client:
-    def __init__(self, base: str):
+    def __init__(self, base: str, headers: dict | None = None):
         self.base = base
+        self.headers = headers or {}
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
 
     def get(self, path: str) -> tuple[int, float]:
+        """The status (0 when the connection failed, e.g. a worker killed on timeout) and milliseconds."""
         started = time.perf_counter()
+        request = urllib.request.Request(self.base + path, headers=self.headers)
         try:
-            with self.opener.open(self.base + path, timeout=60) as response:
+            with self.opener.open(request, timeout=60) as response:
                 response.read()
                 status = response.status
         except urllib.error.HTTPError as exc:
             status = exc.code
+        except (OSError, http.client.HTTPException):
+            status = 0
         return status, (time.perf_counter() - started) * 1000
 
     def login(self, email: str) -> None:
@@ -68,26 +87,120 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def run(url: str, workers: int, clients: int, rounds: int) -> dict:
+NATIONAL = "caseworker0.cn@bench.cn"
+PROVINCIAL = "caseworker0.gd@bench.cn"  # Guangdong: its centre, five cities and their county centres and workstations
+
+
+def case_pages(conn) -> dict[str, tuple[str, str]]:
+    """The case pages to measure, as name -> (who, path); empty when the database has no cases.
+
+    ``who`` is ``national``, ``provincial`` or ``api`` (the national caseworker's Bearer token).
+    """
+    from app.api.queries import encode_cursor
+    from app.cases.models import Case
+    from app.cases.queries import Cursor
+
+    # What the national caseworker's list holds: every case but applicants' unsubmitted drafts.
+    listed = select(Case.id, Case.created_at).where(Case.state != "draft")
+    total = conn.execute(select(func.count()).select_from(listed.subquery())).scalar()
+    if not total:
+        return {}
+    deep = conn.execute(
+        listed.order_by(Case.created_at.desc(), Case.id.desc()).offset(int(total * 0.9)).limit(1)
+    ).one()  # the list's next page starts after this row, 90 % of the way down
+    middle = conn.execute(
+        select(Case.number, Case.ip_number)
+        .where(Case.state == "in_progress", Case.ip_type == "utility_model")
+        .order_by(Case.id)
+        .offset(100)
+        .limit(1)
+    ).one()
+    html_cursor = Cursor(sort="newest", created_at=deep.created_at, id=deep.id).encode()
+    api_cursor = encode_cursor(types.SimpleNamespace(created_at=deep.created_at, id=deep.id))
+    quote = urllib.parse.quote
+    return {
+        "case_list_first_page": ("national", "/cases"),
+        "case_list_deep_page": ("national", f"/cases?cursor={quote(html_cursor)}"),
+        "case_list_search_word": ("national", "/cases?q=" + quote("华芯")),
+        "case_list_search_patent": ("national", "/cases?q=" + quote(middle.ip_number)),
+        "case_list_filtered": ("national", "/cases?state=in_progress&state=accepted&ip_type=utility_model"),
+        "case_list_provincial": ("provincial", "/cases"),
+        "case_page": ("national", f"/cases/{middle.number}"),
+        "api_case_list_first_page": ("api", "/api/v1/cases?limit=50"),
+        "api_case_list_deep_page": ("api", f"/api/v1/cases?limit=50&cursor={quote(api_cursor)}"),
+    }
+
+
+def issue_api_token(url: str, email: str) -> str:
+    """A Bearer token for ``email``, issued by the app's own command (``flask --app wsgi api-token create``)."""
+    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development"}
+    flask = Path(sys.executable).with_name("flask")
+    done = subprocess.run(
+        [str(flask), "--app", "wsgi", "api-token", "create", "--email", email, "--name", "bench.pages"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1].strip()
+
+
+def audit_key() -> str:
+    """The audit chain key of the app in this environment (the one ``bench.generate`` sealed with)."""
+    from app import create_app
+
+    app = create_app()
+    key = app.config.get("AUDIT_HMAC_KEY") or app.config["SECRET_KEY"]
+    return key.decode() if isinstance(key, bytes) else key
+
+
+def wait_for_quiet(below: float, limit: float) -> float:
+    """Wait (at most ``limit`` seconds) until the 1-minute load average is below ``below``; return it."""
+    deadline = time.monotonic() + limit
+    while os.getloadavg()[0] >= below and time.monotonic() < deadline:
+        time.sleep(10)
+    return os.getloadavg()[0]
+
+
+def run(
+    url: str,
+    workers: int,
+    clients: int,
+    rounds: int,
+    only: str = "all",
+    quiet: tuple | None = None,
+    names: list[str] | None = None,
+) -> dict:
+    load_at_start = wait_for_quiet(*quiet) if quiet else os.getloadavg()[0]
     url = normalise_database_url(url)
     engine = create_engine(url)
+    from app.cases.models import Case
     from app.enterprises.models import Enterprise
 
     with engine.connect() as conn:
         count = conn.execute(select(func.count(Enterprise.id))).scalar()
         ids = conn.execute(select(Enterprise.id).order_by(Enterprise.id)).scalars().all()
+        case_count = conn.execute(select(func.count(Case.id))).scalar()
+        cases = case_pages(conn) if only != "enterprises" else {}
     engine.dispose()
     deep_after = ids[int(len(ids) * 0.9)]  # a page 90 % of the way down the list
     one = ids[len(ids) // 2]
-    pages = {
-        "home": "/",
-        "enterprise_list_first_page": "/enterprises",
-        "enterprise_list_deep_page": f"/enterprises?after={deep_after}",
-        "enterprise_list_search": "/enterprises?q=" + urllib.parse.quote("华芯"),
-        "enterprise_list_filtered": "/enterprises?size=micro&industry=software_it",
-        "enterprise_page": f"/enterprises/{one}",
-        "centres": "/centres",
-    }
+    pages: dict[str, tuple[str, str]] = {}
+    if only != "cases":
+        pages = {
+            "home": ("national", "/"),
+            "enterprise_list_first_page": ("national", "/enterprises"),
+            "enterprise_list_deep_page": ("national", f"/enterprises?after={deep_after}"),
+            "enterprise_list_search": ("national", "/enterprises?q=" + urllib.parse.quote("华芯")),
+            "enterprise_list_filtered": ("national", "/enterprises?size=micro&industry=software_it"),
+            "enterprise_page": ("national", f"/enterprises/{one}"),
+            "centres": ("national", "/centres"),
+        }
+    pages.update(cases)
+    if names:
+        pages = {name: pages[name] for name in names}
+    token = issue_api_token(url, NATIONAL) if any(who == "api" for who, _ in pages.values()) else None
     port = free_port()
     instance = tempfile.mkdtemp(prefix="bench-instance-")
     env = {
@@ -95,6 +208,7 @@ def run(url: str, workers: int, clients: int, rounds: int) -> dict:
         "APP_ENV": "development",
         "DATABASE_URL": url,
         "SECRET_KEY": "bench",
+        "AUDIT_HMAC_KEY": audit_key(),
         "INSTANCE_PATH": instance,
         "LOGIN_RATE_LIMIT": "1000 per minute",
     }
@@ -117,20 +231,23 @@ def run(url: str, workers: int, clients: int, rounds: int) -> dict:
                 time.sleep(0.2)
         sessions = []
         for _ in range(clients):
-            client = Client(base)
-            client.login("caseworker0.cn@bench.cn")
-            sessions.append(client)
-        for client in sessions:  # warm-up
-            for path in pages.values():
-                assert client.get(path)[0] == 200, path
+            people = {"national": Client(base), "provincial": Client(base)}
+            people["national"].login(NATIONAL)
+            people["provincial"].login(PROVINCIAL)
+            people["api"] = Client(base, {"Authorization": f"Bearer {token}", "Accept": "application/json"})
+            sessions.append(people)
+        for people in sessions:  # warm-up
+            for who, path in pages.values():
+                status = people[who].get(path)[0]
+                assert status == 200, (status, path)
         timings: dict[str, list[float]] = {name: [] for name in pages}
         errors = []
         lock = threading.Lock()
 
-        def work(client: Client):
+        def work(people: dict[str, Client]):
             for _ in range(rounds):
-                for name, path in pages.items():
-                    status, ms = client.get(path)
+                for name, (who, path) in pages.items():
+                    status, ms = people[who].get(path)
                     with lock:
                         timings[name].append(ms)
                         if status != 200:
@@ -147,21 +264,35 @@ def run(url: str, workers: int, clients: int, rounds: int) -> dict:
         server.terminate()
         server.wait(timeout=15)
     requests = sum(len(v) for v in timings.values())
+    load = os.getloadavg()
     result = {
+        # Other processes on the machine skew the figures: the 1-minute load average before and after.
+        "load_average_1m_at_start": round(load_at_start, 2),
+        "load_average_1m_at_end": round(load[0], 2),
+        "cpus": os.cpu_count(),
         "database": url.split(":", 1)[0],
         "enterprises": count,
+        "cases": case_count,
         "gunicorn_workers": workers,
         "concurrent_clients": clients,
         "requests": requests,
         "throughput_rps": round(requests / elapsed, 1),
         "errors": len(errors),
+        "error_statuses": dict(collections.Counter(f"{name}:{status}" for name, status in errors)),
         "pages_ms": {
             name: {"p50": round(statistics.median(v), 1), "p95": round(percentile(v, 95), 1)}
             for name, v in timings.items()
         },
     }
-    first = result["pages_ms"]["enterprise_list_first_page"]["p95"]
-    result["deep_over_first_p95"] = round(result["pages_ms"]["enterprise_list_deep_page"]["p95"] / first, 2)
+    ratios = {
+        "deep_over_first_p95": ("enterprise_list_deep_page", "enterprise_list_first_page"),
+        "case_deep_over_first_p95": ("case_list_deep_page", "case_list_first_page"),
+        "api_deep_over_first_p95": ("api_case_list_deep_page", "api_case_list_first_page"),
+    }
+    for key, (deep, first) in ratios.items():
+        if deep in result["pages_ms"] and first in result["pages_ms"]:
+            result[key] = round(result["pages_ms"][deep]["p95"] / result["pages_ms"][first]["p95"], 2)
+    result["urls"] = {name: path for name, (_, path) in pages.items() if name.startswith(("case", "api"))}
     return result
 
 
@@ -171,8 +302,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=25, help="passes over every page per client")
+    parser.add_argument("--only", choices=["all", "cases", "enterprises"], default="all", help="which pages to measure")
+    parser.add_argument(
+        "--quiet-load",
+        type=float,
+        default=None,
+        help="first wait until the 1-minute load average is below this (other work skews the figures)",
+    )
+    parser.add_argument("--max-wait", type=float, default=1800, help="seconds to wait for --quiet-load at most")
+    parser.add_argument("--pages", default="", help="comma-separated page names: measure only these")
     args = parser.parse_args()
-    print(json.dumps(run(args.url, args.workers, args.clients, args.rounds), ensure_ascii=False))
+    quiet = (args.quiet_load, args.max_wait) if args.quiet_load is not None else None
+    names = [n for n in args.pages.split(",") if n] or None
+    result = run(args.url, args.workers, args.clients, args.rounds, args.only, quiet, names)
+    print(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":
