@@ -261,3 +261,98 @@ def login(app):
         return c
 
     return do_login
+
+
+# ---- cases -------------------------------------------------------------------------------
+
+VALID_UTILITY_MODEL = "202320123456.1"
+ALL_CONDITIONS = {
+    "real_name": True,
+    "named_respondent": True,
+    "facts_and_evidence": True,
+    "within_jurisdiction": True,
+    "not_pending_elsewhere": True,
+}
+
+# The actions (by a caseworker unless noted) that bring a complaint filed on the web to each state.
+PATH_TO_STATE = {
+    "draft": [],
+    "submitted": ["submit"],
+    "acknowledged": ["submit", "acknowledge"],
+    "awaiting_material": ["submit", "acknowledge", "request_material"],
+    "accepted": ["submit", "acknowledge", "accept"],
+    "declined": ["submit", "acknowledge", "decline"],
+    "in_progress": ["submit", "acknowledge", "accept", "start_handling"],
+    "resolved": ["submit", "acknowledge", "accept", "start_handling", "resolve"],
+    "closed": ["submit", "acknowledge", "accept", "start_handling", "resolve", "inform_outcome", "close"],
+    "withdrawn": ["submit", "withdraw"],
+}
+ACTION_INPUT = {
+    "request_material": {"comment": "请补充侵权产品购买凭证"},
+    "provide_material": {"comment": "已上传购买凭证"},
+    "accept": {"data": {"conditions": ALL_CONDITIONS}},
+    "decline": {"comment": "证据不足", "data": {"reason": "insufficient_evidence"}},
+    "answer": {"comment": "答复内容"},
+    "resolve": {"comment": "双方达成和解"},
+    "inform_outcome": {"comment": "已电话告知申请人"},
+    "close": {"comment": "结案"},
+    "withdraw": {"comment": "申请人撤回"},
+    "reopen": {"comment": "申请人提出新证据"},
+    "rate": {"data": {"rating": 5}},
+}
+
+
+@pytest.fixture
+def make_case(session):
+    """``make_case(applicant, enterprise, state="acknowledged", staff=caseworker, **fields)``: a complaint
+    filed by the applicant on the web (a draft), then driven through the one door to ``state``."""
+    from app.cases import services
+
+    def make(applicant, enterprise, state="submitted", staff=None, ip_number=VALID_UTILITY_MODEL, **fields):
+        values = {
+            "kind": "complaint",
+            "channel": "web",
+            "title": "实用新型专利被仿冒",
+            "rights": [{"type": "utility_model", "number": ip_number, "title": "一种折叠式支架"}],
+            "respondents": [{"name": "某某科技有限公司"}],
+            "facts": "被投诉人在电商平台销售与本专利相同的产品。",
+            "help_wanted": "请求调解并制止侵权",
+            "claimed_amount_fen": 5_000_000,
+        }
+        values.update(fields)
+        case = services.create_case(applicant, enterprise=enterprise, draft=True, **values)
+        for action in PATH_TO_STATE[state]:
+            actor = applicant if action in ("submit", "withdraw") else staff
+            assert actor is not None, f"a staff member is needed to reach {state}"
+            services.transition(case, action, actor, **ACTION_INPUT.get(action, {}))
+        session.commit()
+        return case
+
+    return make
+
+
+# ---- SQL statement counting ---------------------------------------------------------------
+
+
+@pytest.fixture
+def count_statements(app):
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        statements = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")):
+                statements.append(statement)
+
+        engine = app.extensions["db_engine"]
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting

@@ -35,3 +35,11 @@ def post_form(client, url, data, token_url=None):
     """POST a form with a CSRF token taken from ``token_url`` (default: the same URL)."""
     token = csrf_token(client, token_url or url)
     return client.post(url, data={**data, "csrf_token": token})
+
+
+def statements_for(client, counting, url) -> int:
+    """How many SQL statements one GET of ``url`` runs (it must answer 200)."""
+    with counting() as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(statements)

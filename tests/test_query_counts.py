@@ -2,39 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from app.auth.models import Role
-
-
-@pytest.fixture
-def count_statements(app):
-    @contextmanager
-    def counting():
-        statements = []
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")):
-                statements.append(statement)
-
-        engine = app.extensions["db_engine"]
-        event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield statements
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
-
-    return counting
-
-
-def statements_for(client, counting, url):
-    with counting() as statements:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(statements)
+from tests.helpers import statements_for
 
 
 @pytest.mark.parametrize(

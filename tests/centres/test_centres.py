@@ -214,8 +214,13 @@ def test_seed_demo_is_idempotent_and_has_every_role(app, session):
         session.commit()
         second = seed_demo()
         session.commit()
-    assert first["centres"] >= 6 and first["enterprises"] >= 4
-    assert second == {"centres": 0, "users": 0, "enterprises": 0}
+    assert first["centres"] >= 6 and first["enterprises"] >= 4 and first["cases"] >= 8
+    assert second == {"centres": 0, "users": 0, "enterprises": 0, "cases": 0}
+    from app.cases.cli import verify_all_chains
+
+    with app.app_context():
+        problems, chains = verify_all_chains()
+    assert problems == [] and chains >= 8
     roles = set(session.execute(select(User.role)).scalars())
     assert roles == set(Role)
     levels = {c.level for c in session.execute(select(Centre)).scalars()}

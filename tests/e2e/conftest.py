@@ -77,10 +77,21 @@ def _default_session_factory() -> None:
     db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
 
 
+_live: dict = {}
+
+
 @pytest.fixture(autouse=True)
 def _app_sessions():
-    """Every browser test starts with the default session factory (other tests may have run before)."""
+    """Every browser test starts with the default session factory (other tests may have run before),
+    and with a fresh login-throttling count on the live server: each journey logs in several times
+    from 127.0.0.1, and the limit (tested in tests/auth) would otherwise carry over between tests."""
     _default_session_factory()
+    app = _live.get("app")
+    if app is not None:
+        from app.extensions import limiter
+
+        with app.app_context():
+            limiter.reset()
 
 
 @pytest.fixture(scope="session")
@@ -105,6 +116,7 @@ def live_server(tmp_path_factory):
         db.session.commit()
         db.session.remove()
 
+    _live["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
