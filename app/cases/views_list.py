@@ -74,9 +74,9 @@ class CaseFilterForm(AppForm):
         validators=[Optional(), max_length(MAX_QUERY)],
         description=_l("Case number, enterprise, respondent, right number or subject"),
     )
-    # Blank values (an "any" option, ``?state=``) are dropped rather than refused; no Optional()
-    # validator, which would also clear the refusal of a value that is not a state.
-    state = SelectMultipleField(_l("State"), filters=[lambda values: [v for v in values or () if v]])
+    # No Optional(): it stops at a blank first value and clears the refusal of what follows, so
+    # ``?state=`` or ``?state=&state=bogus`` reached the query. A blank is not a state: 422.
+    state = SelectMultipleField(_l("State"))
     kind = SelectField(_l("Kind of case"), default="")
     ip_type = SelectField(_l("Type of right"), default="")
     channel = SelectField(_l("Channel"), default="")

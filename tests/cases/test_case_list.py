@@ -394,6 +394,8 @@ def test_any_cursor_text_decodes_or_is_refused(text):
 BAD_LIST_QUERIES = [
     ("state=bogus", 422),
     ("state=submitted&state=", 422),
+    ("state=", 422),  # a lone blank once reached the query and gave a 500 (CI, test_csv_filters)
+    ("state=&state=bogus", 422),
     ("kind=nonsense", 422),
     ("ip_type=x", 422),
     ("channel=%00x", 400),
