@@ -170,3 +170,28 @@ class DocumentKind(LabelledEnum):
             cls.NON_ACCEPTANCE_NOTICE: _l("Non-acceptance notice"),
             cls.CASE_SUMMARY: _l("Case summary"),
         }
+
+
+class HandoverKind(LabelledEnum):
+    HANDOVER = "handover"  # to a named colleague of the same centre
+    TRANSFER = "transfer"  # to another centre
+
+    @classmethod
+    def _labels(cls):
+        return {cls.HANDOVER: _l("Handover"), cls.TRANSFER: _l("Transfer to another centre")}
+
+
+class HandoverStatus(LabelledEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"  # the case closed or was withdrawn before anyone answered
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.OFFERED: _l("Offered"),
+            cls.ACCEPTED: _l("Accepted"),
+            cls.DECLINED: _l("Declined"),
+            cls.CANCELLED: _l("Cancelled"),
+        }

@@ -9,10 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.auth.models import User
-from app.cases.enums import CaseKind, CaseState, Channel, DeclineReason, DocumentKind, IPType
+from app.cases.enums import (
+    CaseKind,
+    CaseState,
+    Channel,
+    DeclineReason,
+    DocumentKind,
+    HandoverKind,
+    HandoverStatus,
+    IPType,
+)
 from app.centres.models import Centre
 from app.core.db import Base, UTCDateTime, utcnow
 from app.core.enums import enum_column_type
@@ -99,6 +108,9 @@ class Case(Base):
     outcome_informed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The earliest due time of the case's running, unpaused clocks (kept by app.clocks.services):
+    # what the lists filter ("overdue") and sort ("due first") on.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     centre: Mapped[Centre] = relationship()
@@ -114,6 +126,13 @@ class Case(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("first_responder_id")
+    def _first_responder_is_fixed(self, key, value):
+        """Whoever first took the case up stays its first responder (a database trigger says the same)."""
+        if self.first_responder_id is not None and value != self.first_responder_id:
+            raise ValueError("the first responder of a case never changes")
+        return value
 
     @property
     def is_open(self) -> bool:
@@ -259,3 +278,46 @@ class CaseLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     related: Mapped[Case] = relationship(foreign_keys=[related_id])
+
+
+class CaseHandover(Base):
+    """An offer to hand a case's work to a named colleague (``handover``) or to another centre
+    (``transfer``). Nothing changes until the receiver accepts; at most one offer is open per case."""
+
+    __tablename__ = "case_handovers"
+    __table_args__ = (
+        Index(
+            "uq_case_handovers_one_open",
+            "case_id",
+            unique=True,
+            sqlite_where=text("status = 'offered'"),
+            postgresql_where=text("status = 'offered'"),
+        ),
+        Index("ix_case_handovers_to_user_status", "to_user_id", "status"),
+        Index("ix_case_handovers_to_centre_status", "to_centre_id", "status"),
+        CheckConstraint(
+            "(kind = 'handover' AND to_user_id IS NOT NULL) OR (kind = 'transfer' AND to_centre_id IS NOT NULL)",
+            name="receiver_given",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[HandoverKind] = mapped_column(enum_column_type(HandoverKind, "handover_kind"))
+    status: Mapped[HandoverStatus] = mapped_column(enum_column_type(HandoverStatus, "handover_status"))
+    from_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"))
+    to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    to_centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decision_comment: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship()
+    from_user: Mapped[User | None] = relationship(foreign_keys=[from_user_id])
+    to_user: Mapped[User | None] = relationship(foreign_keys=[to_user_id])
+    from_centre: Mapped[Centre] = relationship(foreign_keys=[from_centre_id])
+    to_centre: Mapped[Centre | None] = relationship(foreign_keys=[to_centre_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -41,8 +41,16 @@ def can_see_case(user, case) -> bool:
     if user.is_staff:
         if case.state is CaseState.DRAFT and case.filed_by_id != user.id:
             return False
-        return centre_in_scope(user, case.centre)
+        return centre_in_scope(user, case.centre) or answerable_beyond_scope(user, case)
     return is_case_member(user, case)
+
+
+def answerable_beyond_scope(user, case) -> bool:
+    """Staff who answer for a case outside their centre's subtree: its first responder (after a
+    transfer they still follow it to the end), and the centre a transfer is offered to."""
+    from app.cases.handovers import offered_to_centre
+
+    return case.first_responder_id == user.id or offered_to_centre(user, case)
 
 
 def can_act_on_case(user, case) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role, User
-from app.cases import workflow
+from app.cases import handovers, workflow
 from app.cases.enums import OPEN_STATES, AcceptanceCondition, CaseKind, CaseState, Channel, DeclineReason, IPType
 from app.cases.models import (
     Case,
@@ -26,6 +26,7 @@ from app.cases.models import (
     CaseSequence,
 )
 from app.cases.permissions import can_act_on_case, can_see_case, is_active_member
+from app.clocks import services as clock_services
 from app.core.audit import GENESIS, head_seal, seal
 from app.core.db import utcnow
 from app.core.errors import ConflictError, ServiceError
@@ -33,6 +34,7 @@ from app.core.identifiers import IdentifierError, normalise_credit_code, normali
 from app.core.permissions import centre_in_scope
 from app.enterprises.models import Enterprise
 from app.extensions import db
+from app.notifications.services import notify
 
 CHINA = ZoneInfo("Asia/Shanghai")
 MAX_AMOUNT_FEN = 10**15  # ten trillion yuan: anything above is a typing error
@@ -423,7 +425,8 @@ def transition(
     data = dict(data or {})
     if not can_act_on_case(actor, case):
         raise ActionRefused([_l("Your role cannot take this action.")], forbidden=True)
-    result = workflow.check(case, action, actor, {"comment": comment, "data": data})
+    ctx = handovers.action_context(case, data)
+    result = workflow.check(case, action, actor, {"comment": comment, "data": data, **ctx})
     if not result.allowed:
         raise ActionRefused(list(result.reasons), forbidden=result.role_refused)
 
@@ -431,8 +434,15 @@ def transition(
     target = action.target_for(case)
     now = utcnow()
     recorded = _apply_effects(case, action_name, actor, data, comment, now)
+    notices = []
+    if action_name in handovers.ACTIONS:
+        extra, notices = handovers.apply(case, action_name, actor, ctx, comment, now)
+        recorded.update(extra)
+    elif target in (CaseState.WITHDRAWN, CaseState.CLOSED):
+        handovers.cancel_open_offer(case, now)
     case.state = target
     case.updated_at = now
+    clock_services.on_transition(case, action_name, actor, now)
     record_event(
         case,
         actor,
@@ -447,6 +457,8 @@ def transition(
     from app.cases import documents
 
     documents.after_transition(case, action_name, actor)
+    for user_ids, kind, params in notices:
+        notify(user_ids, kind, case, params)
     return case
 
 
@@ -493,7 +505,7 @@ def available_actions(case: Case, actor: User) -> list[workflow.Check]:
     """What ``actor`` may do on ``case`` now, and why the rest is blocked."""
     if not can_act_on_case(actor, case):
         return []
-    return workflow.available_actions(case, actor)
+    return workflow.available_actions(case, actor, handovers.action_context(case))
 
 
 # ---- notes, messages and links -----------------------------------------------------------------------

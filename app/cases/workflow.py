@@ -41,6 +41,8 @@ class Action:
     visible_to_applicant: bool = True
     style: str = "primary"
     data_fields: tuple[str, ...] = field(default=())
+    # An answer to a handover or transfer offer: pages show it only to whoever it is offered to.
+    offer_answer: bool = False
 
     def target_for(self, case) -> S:
         return self.target if self.target is not None else case.state
@@ -123,9 +125,92 @@ def outcome_not_yet_informed(case, actor, ctx):
     return None
 
 
+def decision_not_yet_told(case, actor, ctx):
+    if not ctx.get("decision_feedback_open"):
+        return _l("No decision of this case is waiting to be told to the applicant.")
+    return None
+
+
+def only_first_responder_confirms(case, actor, ctx):
+    """The first responder stays answerable to the end: they confirm the outcome reached the
+    applicant (a supervisor may do it for them)."""
+    if case.first_responder_id not in (None, actor.id) and actor.role is not Role.SUPERVISOR:
+        return _l("Only the first responder (or a supervisor) confirms that the applicant was told the outcome.")
+    return None
+
+
+def taken_up(case, actor, ctx):
+    if case.first_responder_id is None:
+        return _l("Nobody has taken the case up yet: acknowledge it first.")
+    return None
+
+
+def no_open_offer(case, actor, ctx):
+    if ctx.get("open_offer") is not None:
+        return _l("A handover or transfer of this case is already waiting for an answer.")
+    return None
+
+
+def may_hand_over(case, actor, ctx):
+    if actor.id not in (case.owner_id, case.first_responder_id) and actor.role is not Role.SUPERVISOR:
+        return _l("Only the case's owner, its first responder or a supervisor can hand it over.")
+    return None
+
+
+def handover_receiver_ok(case, actor, ctx):
+    """The named colleague: an active caseworker or supervisor of the case's own centre, not the actor."""
+    if "to_user" not in ctx:
+        return _l("Name the colleague (their e-mail) who should take the case over.")
+    receiver = ctx["to_user"]
+    if receiver is None:
+        return _l("No staff account has that e-mail.")
+    if receiver.id == actor.id:
+        return _l("You cannot hand a case over to yourself.")
+    if not receiver.is_active:
+        return _l("%(name)s's account is deactivated.", name=receiver.name)
+    if receiver.role not in HANDLERS:
+        return _l("%(name)s is not a caseworker or supervisor.", name=receiver.name)
+    if receiver.centre_id != case.centre_id:
+        return _l("%(name)s does not work at this case's centre; transfer the case instead.", name=receiver.name)
+    if receiver.id == case.owner_id:
+        return _l("%(name)s already owns this case.", name=receiver.name)
+    return None
+
+
+def transfer_target_ok(case, actor, ctx):
+    if "to_centre" not in ctx:
+        return _l("Choose the centre (its code) the case should go to.")
+    centre = ctx["to_centre"]
+    if centre is None:
+        return _l("There is no centre with that code.")
+    if centre.id == case.centre_id:
+        return _l("The case is already at this centre.")
+    if not centre.is_active:
+        return _l("That centre is closed.")
+    return None
+
+
+def handover_offered_to_actor(case, actor, ctx):
+    offer = ctx.get("open_offer")
+    if offer is None or offer.kind != "handover" or offer.to_user_id != actor.id:
+        return _l("No handover of this case is offered to you.")
+    return None
+
+
+def transfer_offered_to_actor_centre(case, actor, ctx):
+    offer = ctx.get("open_offer")
+    if offer is None or offer.kind != "transfer" or offer.to_centre_id != actor.centre_id:
+        return _l("No transfer of this case is offered to your centre.")
+    if offer.from_user_id == actor.id:
+        return _l("You cannot answer your own offer.")
+    return None
+
+
 # ---- the table -----------------------------------------------------------------------------------------
 
 _OPEN = frozenset(OPEN_STATES)
+# A case someone has taken up and that is still open (a handover or transfer is offered on those).
+_TAKEN = _OPEN - {S.DRAFT, S.SUBMITTED}
 
 ACTIONS: dict[str, Action] = {
     a.name: a
@@ -192,12 +277,22 @@ ACTIONS: dict[str, Action] = {
             style="success",
         ),
         Action(
+            "inform_decision",
+            frozenset({S.ACCEPTED, S.IN_PROGRESS, S.DECLINED}),
+            None,
+            HANDLERS,
+            _l("Decision told to applicant"),
+            guards=(decision_not_yet_told,),
+            comment_required=True,
+            style="secondary",
+        ),
+        Action(
             "inform_outcome",
             frozenset({S.RESOLVED}),
             None,
             HANDLERS,
             _l("Outcome told to applicant"),
-            guards=(outcome_not_yet_informed,),
+            guards=(outcome_not_yet_informed, only_first_responder_confirms),
             comment_required=True,
         ),
         Action(
@@ -227,6 +322,74 @@ ACTIONS: dict[str, Action] = {
             guards=(not_consultation,),
             comment_required=True,
             style="warning",
+        ),
+        Action(
+            "offer_handover",
+            _TAKEN,
+            None,
+            HANDLERS,
+            _l("Hand over to a colleague"),
+            guards=(taken_up, no_open_offer, may_hand_over, handover_receiver_ok),
+            visible_to_applicant=False,
+            style="outline-secondary",
+            data_fields=("to_user",),
+        ),
+        Action(
+            "accept_handover",
+            _TAKEN,
+            None,
+            HANDLERS,
+            _l("Accept the handover"),
+            guards=(handover_offered_to_actor,),
+            visible_to_applicant=False,
+            style="success",
+            offer_answer=True,
+        ),
+        Action(
+            "decline_handover",
+            _TAKEN,
+            None,
+            HANDLERS,
+            _l("Decline the handover"),
+            guards=(handover_offered_to_actor,),
+            comment_required=True,
+            visible_to_applicant=False,
+            style="outline-danger",
+            offer_answer=True,
+        ),
+        Action(
+            "offer_transfer",
+            _TAKEN,
+            None,
+            HANDLERS,
+            _l("Transfer to another centre"),
+            guards=(taken_up, no_open_offer, may_hand_over, transfer_target_ok),
+            comment_required=True,
+            visible_to_applicant=False,
+            style="outline-secondary",
+            data_fields=("to_centre",),
+        ),
+        Action(
+            "accept_transfer",
+            _TAKEN,
+            None,
+            HANDLERS,
+            _l("Accept the transfer"),
+            guards=(transfer_offered_to_actor_centre,),
+            style="success",
+            offer_answer=True,
+        ),
+        Action(
+            "decline_transfer",
+            _TAKEN,
+            None,
+            HANDLERS,
+            _l("Decline the transfer"),
+            guards=(transfer_offered_to_actor_centre,),
+            comment_required=True,
+            visible_to_applicant=False,
+            style="outline-danger",
+            offer_answer=True,
         ),
         Action(
             "rate",
@@ -280,12 +443,15 @@ def check(case, action: Action, actor, ctx: dict | None = None, *, for_display: 
     return Check(action, not reasons, tuple(reasons))
 
 
-_INPUT_GUARDS = frozenset({conditions_confirmed, decline_reason_given, rating_given})
+_INPUT_GUARDS = frozenset(
+    {conditions_confirmed, decline_reason_given, rating_given, handover_receiver_ok, transfer_target_ok}
+)
 
 
-def available_actions(case, actor) -> list[Check]:
-    """Every action the user's role may take on a case, allowed or with the reasons it is blocked."""
-    return [check(case, a, actor, for_display=True) for a in ACTIONS.values() if actor.role in a.roles]
+def available_actions(case, actor, ctx: dict | None = None) -> list[Check]:
+    """Every action the user's role may take on a case, allowed or with the reasons it is blocked.
+    ``ctx`` holds the facts the guards read beside the case (the open offer, untold decisions)."""
+    return [check(case, a, actor, ctx, for_display=True) for a in ACTIONS.values() if actor.role in a.roles]
 
 
 def graph_lines() -> list[str]:

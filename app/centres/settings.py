@@ -49,6 +49,13 @@ SETTINGS: tuple[SettingDef, ...] = (
         "Zhejiang Patent Regulations 2015",
     ),
     SettingDef(
+        "feedback_working_days",
+        1,
+        "working_days",
+        _l("Tell the applicant of a decision or outcome within"),
+        "centre practice (quick feedback)",
+    ),
+    SettingDef(
         "mediation_design_days",
         10,
         "days",

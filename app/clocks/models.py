@@ -1,0 +1,142 @@
+"""The three clocks of a case and the calendar years an administrator enters.
+
+A clock is started, paused, resumed, met and stopped only by ``app.clocks.services``,
+which ``app.cases.services.transition`` (the one door) calls; its due time is fixed
+when it starts (and moved only by its own pauses), so a later change of the centre's
+deadlines leaves running clocks alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.core.db import Base, UTCDateTime, utcnow
+from app.core.enums import LabelledEnum, enum_column_type
+
+
+class ClockName(LabelledEnum):
+    RESPONSE = "response"  # submission -> acknowledgement (快速反应)
+    HANDLING = "handling"  # acknowledgement -> acceptance decision, paused while material is awaited (快速处理)
+    FEEDBACK = "feedback"  # a decision or outcome -> the applicant told (快速反馈)
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.RESPONSE: _l("Quick response"),
+            cls.HANDLING: _l("Quick handling"),
+            cls.FEEDBACK: _l("Quick feedback"),
+        }
+
+
+# The setting that gives each clock its number of working days.
+CLOCK_SETTINGS = {
+    ClockName.RESPONSE: "acknowledge_working_days",
+    ClockName.HANDLING: "decision_working_days",
+    ClockName.FEEDBACK: "feedback_working_days",
+}
+
+
+class CaseClock(Base):
+    __tablename__ = "case_clocks"
+    __table_args__ = (
+        CheckConstraint("working_days >= 0", name="working_days_not_negative"),
+        CheckConstraint("met_at IS NULL OR stopped_at IS NULL", name="met_or_stopped"),
+        # What the SLA scan and the escalation board read: running clocks by due time.
+        Index(
+            "ix_case_clocks_running_due",
+            "due_at",
+            sqlite_where=text("met_at IS NULL AND stopped_at IS NULL"),
+            postgresql_where=text("met_at IS NULL AND stopped_at IS NULL"),
+        ),
+        Index("ix_case_clocks_case_id_started_at", "case_id", "started_at"),
+        Index("ix_case_clocks_due_at_met_at", "due_at", "met_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    name: Mapped[ClockName] = mapped_column(enum_column_type(ClockName, "clock_name"))
+    # What started a feedback clock (accept, decline, resolve); the clock's own name otherwise.
+    trigger: Mapped[str] = mapped_column(String(30), default="")
+    # The centre whose deadline it runs on, and who answered for it when it started.
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"), index=True)
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    working_days: Mapped[int] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # None while the calendar of ``unknown_year`` is missing (an administrator enters it).
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unknown_year: Mapped[int | None] = mapped_column()
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Closed pauses, in order: [[paused_at, resumed_at], ...] as ISO strings.
+    pauses: Mapped[list] = mapped_column(JSON, default=list)
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set once by the SLA scan, so each warning is recorded and sent exactly once.
+    due_soon_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    breach_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    responsible: Mapped[User | None] = relationship()
+
+    @property
+    def is_running(self) -> bool:
+        return self.met_at is None and self.stopped_at is None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.is_running and self.paused_at is not None
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Late now (running past its due time), or met after it."""
+        if self.due_at is None or self.stopped_at is not None:
+            return False
+        if self.met_at is not None:
+            return self.met_at > self.due_at
+        return self.paused_at is None and now > self.due_at
+
+    def is_due_soon(self, now: datetime) -> bool:
+        return (
+            self.is_running
+            and self.paused_at is None
+            and self.warn_at is not None
+            and self.warn_at <= now <= self.due_at
+        )
+
+    def __repr__(self) -> str:
+        return f"<CaseClock {self.name} case={self.case_id} due={self.due_at}>"
+
+
+class CalendarYear(Base):
+    """A year whose official calendar an administrator entered (the State Council's notice),
+    because the installed calendar does not know it, or to correct it."""
+
+    __tablename__ = "calendar_years"
+    __table_args__ = (CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),)
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+    entered_by: Mapped[User | None] = relationship()
+    days: Mapped[list[CalendarDay]] = relationship(
+        back_populates="calendar_year", order_by="CalendarDay.day", cascade="all, delete-orphan"
+    )
+
+
+class CalendarDay(Base):
+    """A day of an entered year that differs from a plain week: a public holiday on a weekday,
+    or a make-up working day (调休) on a weekend."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("calendar_years.year", ondelete="CASCADE"), index=True)
+    is_working_day: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(60), default="")
+
+    calendar_year: Mapped[CalendarYear] = relationship(back_populates="days")

@@ -1,0 +1,214 @@
+"""Every write about clocks and the entered calendar years.
+
+``on_transition`` is called by the one door (``app.cases.services.transition``) after it
+has applied an action, so no path can forget a clock:
+
+=================  ==============================================================
+submit             the response clock starts
+acknowledge        the response clock is met; the handling clock starts
+request_material   the handling clock pauses
+provide_material   the handling clock resumes (its due time moves by the pause)
+accept, decline    the handling clock is met; a feedback clock starts, met at once
+                   when the enterprise follows its cases in the portal (the notice
+                   is there), else when staff record ``inform_decision``
+answer             every running clock is met (the answer is the feedback)
+resolve            a feedback clock starts, met by ``inform_outcome``
+withdraw, close    every running clock stops (counted neither on time nor late)
+=================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from app.cases.models import Case
+from app.centres.settings import setting_value
+from app.clocks.models import CLOCK_SETTINGS, CalendarDay, CalendarYear, CaseClock, ClockName
+from app.core.workdays import CalendarUnknown, WorkingCalendar, compute_due
+from app.extensions import db
+
+DECISIONS = ("accept", "decline")
+
+
+def load_calendar() -> WorkingCalendar:
+    """The official calendar with every year an administrator entered."""
+    entered: dict[int, dict[date, bool]] = defaultdict(dict)
+    for year in db.session.execute(select(CalendarYear.year)).scalars():
+        entered[year] = {}
+    for day in db.session.execute(select(CalendarDay)).scalars():
+        entered[day.year][day.day] = day.is_working_day
+    return WorkingCalendar(dict(entered))
+
+
+def clocks_of(case: Case) -> list[CaseClock]:
+    """The case's clocks, oldest first."""
+    return list(
+        db.session.execute(
+            select(CaseClock).where(CaseClock.case_id == case.id).order_by(CaseClock.started_at, CaseClock.id)
+        ).scalars()
+    )
+
+
+def _pauses(clock: CaseClock) -> list[tuple[datetime, datetime]]:
+    return [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in clock.pauses or ()]
+
+
+def _set_due(clock: CaseClock, calendar: WorkingCalendar) -> None:
+    try:
+        due = compute_due(calendar, clock.started_at, clock.working_days, _pauses(clock))
+    except CalendarUnknown as exc:
+        clock.due_at = clock.warn_at = None
+        clock.unknown_year = exc.year
+        return
+    clock.due_at, clock.warn_at, clock.unknown_year = due.due_at, due.warn_at, None
+
+
+def start(case: Case, name: ClockName, now: datetime, *, trigger: str = "", calendar=None) -> CaseClock:
+    """Start a clock on the deadline the case's centre sets now; it keeps that due time."""
+    clock = CaseClock(
+        case_id=case.id,
+        name=name,
+        trigger=trigger or name.value,
+        centre_id=case.centre_id,
+        responsible_id=case.owner_id or case.first_responder_id,
+        working_days=setting_value(case.centre, CLOCK_SETTINGS[name]),
+        started_at=now,
+        pauses=[],
+    )
+    _set_due(clock, calendar or load_calendar())
+    db.session.add(clock)
+    return clock
+
+
+def _resume(clock: CaseClock, now: datetime, calendar: WorkingCalendar) -> None:
+    if clock.paused_at is None:
+        return
+    clock.pauses = [*(clock.pauses or []), [clock.paused_at.isoformat(), now.isoformat()]]
+    clock.paused_at = None
+    _set_due(clock, calendar)
+
+
+def _meet(clock: CaseClock, now: datetime, actor, calendar: WorkingCalendar) -> None:
+    _resume(clock, now, calendar)  # the time spent waiting never counts against the centre
+    clock.met_at = now
+    if clock.responsible_id is None and actor is not None and actor.is_staff:
+        clock.responsible_id = actor.id
+
+
+def on_transition(case: Case, action: str, actor, now: datetime) -> None:
+    """Start, pause, resume, meet or stop the case's clocks for ``action``; then refresh the
+    case's ``next_due_at``. Called by the one door only."""
+    clocks = clocks_of(case)
+    running = [c for c in clocks if c.is_running]
+    calendar = None
+
+    def cal():
+        nonlocal calendar
+        if calendar is None:
+            calendar = load_calendar()
+        return calendar
+
+    def of(name, triggers=None):
+        return [c for c in running if c.name is name and (triggers is None or c.trigger in triggers)]
+
+    if action == "submit":
+        if not any(c.name is ClockName.RESPONSE for c in clocks):
+            clocks.append(start(case, ClockName.RESPONSE, now, calendar=cal()))
+    elif action == "acknowledge":
+        for clock in of(ClockName.RESPONSE):
+            _meet(clock, now, actor, cal())
+        clocks.append(start(case, ClockName.HANDLING, now, calendar=cal()))
+    elif action == "request_material":
+        for clock in of(ClockName.HANDLING):
+            clock.paused_at = now
+    elif action == "provide_material":
+        for clock in of(ClockName.HANDLING):
+            _resume(clock, now, cal())
+    elif action in DECISIONS:
+        for clock in of(ClockName.HANDLING):
+            _meet(clock, now, actor, cal())
+        feedback = start(case, ClockName.FEEDBACK, now, trigger=action, calendar=cal())
+        clocks.append(feedback)
+        if follows_in_portal(case):
+            _meet(feedback, now, actor, cal())
+    elif action == "inform_decision":
+        for clock in of(ClockName.FEEDBACK, DECISIONS):
+            _meet(clock, now, actor, cal())
+    elif action == "answer":
+        for clock in running:
+            _meet(clock, now, actor, cal())
+    elif action == "resolve":
+        clocks.append(start(case, ClockName.FEEDBACK, now, trigger="resolve", calendar=cal()))
+    elif action == "inform_outcome":
+        for clock in of(ClockName.FEEDBACK, ("resolve",)):
+            _meet(clock, now, actor, cal())
+    elif action in ("withdraw", "close"):
+        for clock in running:
+            _resume(clock, now, cal())
+            clock.stopped_at = now
+    db.session.flush()
+    refresh_next_due(case, clocks)
+
+
+def decision_feedback_open(case: Case) -> bool:
+    """A decision of this case has not reached the applicant yet."""
+    return (
+        db.session.execute(
+            select(CaseClock.id).where(
+                CaseClock.case_id == case.id,
+                CaseClock.name == ClockName.FEEDBACK,
+                CaseClock.trigger.in_(DECISIONS),
+                CaseClock.met_at.is_(None),
+                CaseClock.stopped_at.is_(None),
+            )
+        ).first()
+        is not None
+    )
+
+
+def follows_in_portal(case: Case) -> bool:
+    """The enterprise has an active applicant account: an issued notice reaches it at once."""
+    from app.enterprises.models import EnterpriseMember, MembershipStatus
+
+    return (
+        db.session.execute(
+            select(EnterpriseMember.id).where(
+                EnterpriseMember.enterprise_id == case.enterprise_id,
+                EnterpriseMember.status == MembershipStatus.ACTIVE,
+            )
+        ).first()
+        is not None
+    )
+
+
+def refresh_next_due(case: Case, clocks: list[CaseClock] | None = None) -> None:
+    """Keep ``case.next_due_at``: the earliest due time of a running, unpaused clock."""
+    if clocks is None:
+        clocks = clocks_of(case)
+    dues = [c.due_at for c in clocks if c.is_running and c.paused_at is None and c.due_at is not None]
+    value = min(dues) if dues else None
+    if case.next_due_at != value:
+        case.next_due_at = value
+
+
+def recompute_year(year: int) -> int:
+    """Give a due time to every running clock that waited for ``year``'s calendar; returns how many."""
+    calendar = load_calendar()
+    clocks = list(
+        db.session.execute(
+            select(CaseClock).where(
+                CaseClock.unknown_year == year, CaseClock.met_at.is_(None), CaseClock.stopped_at.is_(None)
+            )
+        ).scalars()
+    )
+    for clock in clocks:
+        _set_due(clock, calendar)
+    db.session.flush()
+    for case_id in {c.case_id for c in clocks}:
+        case = db.session.get(Case, case_id)
+        refresh_next_due(case)
+    db.session.flush()
+    return len(clocks)
