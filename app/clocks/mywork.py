@@ -1,0 +1,91 @@
+"""Reads of "my work": what a caseworker answers for now, due first.
+
+- ``owned``: open cases they own;
+- ``first_taken``: open cases they first took up and no longer own (handed over or
+  transferred: they are still reminded of them and confirm the outcome was told);
+- ``offers``: handovers offered to them, and transfers offered to their centre.
+
+The first two are read by person, not through the centre scope: a first responder follows a
+case that was transferred beyond their subtree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.cases.enums import OPEN_STATES, HandoverKind, HandoverStatus
+from app.cases.models import Case, CaseHandover
+from app.extensions import db
+
+LIMIT = 200  # per section; a caseworker with more open cases than this needs their supervisor
+
+
+@dataclass
+class MyWork:
+    owned: list[Case] = field(default_factory=list)
+    first_taken: list[Case] = field(default_factory=list)
+    offers: list[CaseHandover] = field(default_factory=list)
+
+
+def _due_first(stmt):
+    # Cases with a running deadline first, the earliest first; then the newest of the rest.
+    return stmt.order_by(Case.next_due_at.is_(None), Case.next_due_at, Case.created_at.desc(), Case.id.desc())
+
+
+def _case_loads():
+    return (
+        joinedload(Case.enterprise),
+        joinedload(Case.centre),
+        joinedload(Case.owner),
+        joinedload(Case.first_responder),
+    )
+
+
+def my_work(user, limit: int = LIMIT) -> MyWork:
+    """What ``user`` (staff) answers for now; empty for anyone else."""
+    work = MyWork()
+    if not getattr(user, "is_staff", False):
+        return work
+    open_ = Case.state.in_(OPEN_STATES)
+    work.owned = list(
+        db.session.execute(
+            _due_first(select(Case).where(Case.owner_id == user.id, open_)).options(*_case_loads()).limit(limit)
+        ).scalars()
+    )
+    work.first_taken = list(
+        db.session.execute(
+            _due_first(
+                select(Case).where(
+                    Case.first_responder_id == user.id,
+                    or_(Case.owner_id.is_(None), Case.owner_id != user.id),
+                    open_,
+                )
+            )
+            .options(*_case_loads())
+            .limit(limit)
+        ).scalars()
+    )
+    to_me = and_(CaseHandover.kind == HandoverKind.HANDOVER, CaseHandover.to_user_id == user.id)
+    to_my_centre = and_(
+        CaseHandover.kind == HandoverKind.TRANSFER,
+        CaseHandover.to_centre_id == user.centre_id,
+        or_(CaseHandover.from_user_id.is_(None), CaseHandover.from_user_id != user.id),
+    )
+    work.offers = list(
+        db.session.execute(
+            select(CaseHandover)
+            .join(Case, Case.id == CaseHandover.case_id)
+            .where(CaseHandover.status == HandoverStatus.OFFERED, or_(to_me, to_my_centre))
+            .options(
+                selectinload(CaseHandover.case).options(*_case_loads()),
+                joinedload(CaseHandover.from_user),
+                joinedload(CaseHandover.from_centre),
+            )
+            .order_by(CaseHandover.offered_at)
+            .limit(limit)
+        ).scalars()
+    )
+    return work
