@@ -594,6 +594,7 @@ def generate_cases(engine, count: int, seed: int = 11, batch: int = 5000) -> dic
                         "id": case_id,
                         "number": number,
                         "centre_id": centre.id,
+                        "number_centre_id": centre.id,
                         "year": year,
                         "sequence": sequence,
                         "kind": kind,

@@ -299,6 +299,11 @@ ACTION_INPUT = {
     "withdraw": {"comment": "申请人撤回"},
     "reopen": {"comment": "申请人提出新证据"},
     "rate": {"data": {"rating": 5}},
+    "inform_decision": {"comment": "已电话告知受理决定"},
+    "offer_handover": {"data": {"to_user": "caseworker@city.cn"}},
+    "decline_handover": {"comment": "本周外出，无法接手"},
+    "offer_transfer": {"comment": "属邻市管辖，移交邻市中心", "data": {"to_centre": "CB"}},
+    "decline_transfer": {"comment": "不属本中心管辖"},
 }
 
 

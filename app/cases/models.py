@@ -42,7 +42,8 @@ class CaseSequence(Base):
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
-        UniqueConstraint("centre_id", "year", "sequence", name="uq_cases_centre_year_sequence"),
+        # The number's own centre: a case transferred to another centre keeps its number.
+        UniqueConstraint("number_centre_id", "year", "sequence", name="uq_cases_number_centre_year_sequence"),
         CheckConstraint("claimed_amount_fen IS NULL OR claimed_amount_fen >= 0", name="amount_not_negative"),
         CheckConstraint("sequence BETWEEN 1 AND 99999", name="sequence_range"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
@@ -59,6 +60,9 @@ class Case(Base):
         # submissions) reads its range of the second instead of a whole subtree's cases.
         Index("ix_cases_priority_created_at_id", "priority", "created_at", "id"),
         Index("ix_cases_submitted_at", "submitted_at"),
+        # "Due first" and the overdue filter: due times tie often (every clock is due at the end of
+        # a day), so the id is in the index and a page starts its range scan at the cursor.
+        Index("ix_cases_next_due_at_id", "next_due_at", "id"),
         # The list's text search (LIKE '%words%') on PostgreSQL: a pg_trgm GIN index. SQLite has no
         # such index; there it is an empty partial index, so both schemas match these models.
         Index(
@@ -72,7 +76,10 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
+    # Whose cases it is now (the scope of every list); it changes when a transfer is accepted.
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"))
+    # The centre whose sequence gave the number (``centre_id`` when it was filed); never changes.
+    number_centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"))
     year: Mapped[int] = mapped_column()
     sequence: Mapped[int] = mapped_column()
     kind: Mapped[CaseKind] = mapped_column(enum_column_type(CaseKind, "case_kind"), index=True)
@@ -110,10 +117,10 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # The earliest due time of the case's running, unpaused clocks (kept by app.clocks.services):
     # what the lists filter ("overdue") and sort ("due first") on.
-    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # indexed with the id, above
     version: Mapped[int] = mapped_column(default=1)
 
-    centre: Mapped[Centre] = relationship()
+    centre: Mapped[Centre] = relationship(foreign_keys=[centre_id])
     enterprise: Mapped[Enterprise] = relationship()
     filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id])
     first_responder: Mapped[User | None] = relationship(foreign_keys=[first_responder_id])

@@ -60,6 +60,15 @@ def can_act_on_case(user, case) -> bool:
     return user.role in (Role.CASEWORKER, Role.SUPERVISOR) or user.role is Role.APPLICANT
 
 
+TRANSFER_ANSWERS = frozenset({"accept_transfer", "decline_transfer"})
+
+
+def only_answers_a_transfer(user, case) -> bool:
+    """Staff who see the case only because a transfer is offered to their centre: until they
+    accept it, answering the offer is all they may do."""
+    return user.is_staff and case.first_responder_id != user.id and not centre_in_scope(user, case.centre)
+
+
 def can_see_internal(user) -> bool:
     """Internal notes and staff-only events are for staff only."""
     return bool(user and user.is_authenticated and user.is_staff)

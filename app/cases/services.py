@@ -25,7 +25,13 @@ from app.cases.models import (
     CaseRight,
     CaseSequence,
 )
-from app.cases.permissions import can_act_on_case, can_see_case, is_active_member
+from app.cases.permissions import (
+    TRANSFER_ANSWERS,
+    can_act_on_case,
+    can_see_case,
+    is_active_member,
+    only_answers_a_transfer,
+)
 from app.clocks import services as clock_services
 from app.core.audit import GENESIS, head_seal, seal
 from app.core.db import utcnow
@@ -296,6 +302,7 @@ def create_case(
         number=number,
         centre=centre,
         centre_id=centre.id,
+        number_centre_id=centre.id,
         year=year,
         sequence=sequence,
         kind=kind_value,
@@ -425,6 +432,8 @@ def transition(
     data = dict(data or {})
     if not can_act_on_case(actor, case):
         raise ActionRefused([_l("Your role cannot take this action.")], forbidden=True)
+    if action_name not in TRANSFER_ANSWERS and only_answers_a_transfer(actor, case):
+        raise ActionRefused([_l("Your centre may only answer the transfer offered to it.")], forbidden=True)
     ctx = handovers.action_context(case, data)
     result = workflow.check(case, action, actor, {"comment": comment, "data": data, **ctx})
     if not result.allowed:
@@ -433,16 +442,18 @@ def transition(
     source = case.state
     target = action.target_for(case)
     now = utcnow()
-    recorded = _apply_effects(case, action_name, actor, data, comment, now)
     notices = []
-    if action_name in handovers.ACTIONS:
-        extra, notices = handovers.apply(case, action_name, actor, ctx, comment, now)
-        recorded.update(extra)
-    elif target in (CaseState.WITHDRAWN, CaseState.CLOSED):
-        handovers.cancel_open_offer(case, now)
-    case.state = target
-    case.updated_at = now
-    clock_services.on_transition(case, action_name, actor, now)
+    # Nothing is flushed until the event is recorded, so the case row is written once (one version).
+    with db.session.no_autoflush:
+        recorded = _apply_effects(case, action_name, actor, data, comment, now)
+        if action_name in handovers.ACTIONS:
+            extra, notices = handovers.apply(case, action_name, actor, ctx, comment, now)
+            recorded.update(extra)
+        elif target in (CaseState.WITHDRAWN, CaseState.CLOSED):
+            handovers.cancel_open_offer(case, now)
+        case.state = target
+        case.updated_at = now
+        clock_services.on_transition(case, action_name, actor, now)
     record_event(
         case,
         actor,
@@ -505,7 +516,10 @@ def available_actions(case: Case, actor: User) -> list[workflow.Check]:
     """What ``actor`` may do on ``case`` now, and why the rest is blocked."""
     if not can_act_on_case(actor, case):
         return []
-    return workflow.available_actions(case, actor, handovers.action_context(case))
+    checks = workflow.available_actions(case, actor, handovers.action_context(case))
+    if only_answers_a_transfer(actor, case):
+        checks = [c for c in checks if c.action.name in TRANSFER_ANSWERS]
+    return checks
 
 
 # ---- notes, messages and links -----------------------------------------------------------------------

@@ -100,7 +100,13 @@ def _meet(clock: CaseClock, now: datetime, actor, calendar: WorkingCalendar) -> 
 
 def on_transition(case: Case, action: str, actor, now: datetime) -> None:
     """Start, pause, resume, meet or stop the case's clocks for ``action``; then refresh the
-    case's ``next_due_at``. Called by the one door only."""
+    case's ``next_due_at``. Called by the one door only, before it flushes: nothing here
+    flushes, so the case row is written once and its version moves by one."""
+    with db.session.no_autoflush:
+        _on_transition(case, action, actor, now)
+
+
+def _on_transition(case: Case, action: str, actor, now: datetime) -> None:
     clocks = clocks_of(case)
     running = [c for c in clocks if c.is_running]
     calendar = None
@@ -149,7 +155,6 @@ def on_transition(case: Case, action: str, actor, now: datetime) -> None:
         for clock in running:
             _resume(clock, now, cal())
             clock.stopped_at = now
-    db.session.flush()
     refresh_next_due(case, clocks)
 
 

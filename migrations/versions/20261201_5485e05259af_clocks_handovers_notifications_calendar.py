@@ -1,5 +1,7 @@
 """The three clocks of a case, handovers and transfers, notifications, entered calendar years.
 
+Cases get ``number_centre_id``, the centre whose sequence issued the number (a transferred case
+keeps its number; the gapless-number constraint moves to that column), and ``next_due_at``.
 Also a trigger that keeps a case's first responder fixed once set (the model refuses the
 change too; the trigger holds for any other writer of the database). Cases filed before this
 revision have no clocks: their deadlines were not recorded when they ran.
@@ -193,6 +195,22 @@ def upgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(sa.Column("next_due_at", app.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f("ix_cases_next_due_at"), ["next_due_at"], unique=False)
+        batch_op.add_column(sa.Column("number_centre_id", sa.Integer(), nullable=True))
+    # A transfer moves a case to another centre; its number stays that of the centre that issued it.
+    op.execute("UPDATE cases SET number_centre_id = centre_id")
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.alter_column("number_centre_id", existing_type=sa.Integer(), nullable=False)
+        batch_op.create_foreign_key(
+            batch_op.f("fk_cases_number_centre_id_centres"),
+            "centres",
+            ["number_centre_id"],
+            ["id"],
+            ondelete="RESTRICT",
+        )
+        batch_op.drop_constraint("uq_cases_centre_year_sequence", type_="unique")
+        batch_op.create_unique_constraint(
+            "uq_cases_number_centre_year_sequence", ["number_centre_id", "year", "sequence"]
+        )
 
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
@@ -230,6 +248,10 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS cases_first_responder_fixed()")
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_cases_number_centre_year_sequence", type_="unique")
+        batch_op.create_unique_constraint("uq_cases_centre_year_sequence", ["centre_id", "year", "sequence"])
+        batch_op.drop_constraint(batch_op.f("fk_cases_number_centre_id_centres"), type_="foreignkey")
+        batch_op.drop_column("number_centre_id")
         batch_op.drop_index(batch_op.f("ix_cases_next_due_at"))
         batch_op.drop_column("next_due_at")
 

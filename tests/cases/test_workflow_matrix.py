@@ -12,6 +12,8 @@ case stays in the state under test.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from sqlalchemy import func, select
 
@@ -43,7 +45,23 @@ WHO = {
     "withdraw": ACTING,
     "reopen": frozenset({"supervisor"}),
     "rate": frozenset({"applicant"}),
+    # The first-responder rule (issue 4): telling a decision, handovers and transfers are staff's.
+    "inform_decision": STAFF,
+    "offer_handover": STAFF,
+    "accept_handover": STAFF,
+    "decline_handover": STAFF,
+    "offer_transfer": STAFF,
+    "accept_transfer": STAFF,
+    "decline_transfer": STAFF,
 }
+OFFER_ACTIONS = (
+    "offer_handover",
+    "accept_handover",
+    "decline_handover",
+    "offer_transfer",
+    "accept_transfer",
+    "decline_transfer",
+)
 
 # From each state, the actions that lead on and the state they lead to; any other action is refused
 # for the state (422). Guards below may still block a listed move.
@@ -58,16 +76,33 @@ MOVES = {
         "withdraw": "withdrawn",
     },
     "awaiting_material": {"provide_material": "acknowledged", "decline": "declined", "withdraw": "withdrawn"},
-    "accepted": {"start_handling": "in_progress", "withdraw": "withdrawn"},
-    "declined": {},
-    "in_progress": {"resolve": "resolved", "withdraw": "withdrawn"},
+    "accepted": {"start_handling": "in_progress", "withdraw": "withdrawn", "inform_decision": "accepted"},
+    "declined": {"inform_decision": "declined"},
+    "in_progress": {"resolve": "resolved", "withdraw": "withdrawn", "inform_decision": "in_progress"},
     "resolved": {"inform_outcome": "resolved", "close": "closed", "withdraw": "withdrawn"},
     "closed": {"reopen": "in_progress", "rate": "closed"},
     "withdrawn": {},
 }
+# A case someone took up and that is still open may be handed over or transferred; the offer and
+# its answer leave the state as it is.
+for _state in ("acknowledged", "awaiting_material", "accepted", "in_progress", "resolved"):
+    MOVES[_state].update({action: _state for action in OFFER_ACTIONS})
 
 COMMENT_REQUIRED = frozenset(
-    {"request_material", "provide_material", "decline", "answer", "resolve", "inform_outcome", "withdraw", "reopen"}
+    {
+        "request_material",
+        "provide_material",
+        "decline",
+        "answer",
+        "resolve",
+        "inform_outcome",
+        "withdraw",
+        "reopen",
+        "inform_decision",
+        "decline_handover",
+        "offer_transfer",
+        "decline_transfer",
+    }
 )
 DECLINE_REASONS = frozenset(
     {
@@ -106,11 +141,58 @@ NOT_CONFIRMED = "Not confirmed:"
 REASON_MISSING = "Choose the reason for declining."
 REASON_UNKNOWN = "Choose one of the listed reasons"
 RATING_BAD = "Give a rating from 1 to 5."
+DECISION_TOLD = "No decision of this case is waiting to be told"
+ONLY_FIRST_RESPONDER = "Only the first responder (or a supervisor) confirms"
+OFFER_WAITING = "already waiting for an answer"
+NOT_OWNER = "Only the case's owner, its first responder or a supervisor can hand it over."
+NO_HANDOVER = "No handover of this case is offered to you."
+NO_TRANSFER = "No transfer of this case is offered to your centre."
+OWN_OFFER = "You cannot answer your own offer."
 
 
-def situation_reasons(action, *, kind, has_respondent, informed, rated) -> list[str]:
+@dataclass(frozen=True)
+class Standing:
+    """Who the actor is to the case, and the open offer: what the first-responder guards read.
+    ``offer`` is None or ``(kind, receiver, offered_by)`` with the receiver a person (handover)
+    or a centre code (transfer)."""
+
+    role: str | None = None
+    person: str | None = None
+    centre: str | None = None
+    first_responder: str | None = None
+    owner: str | None = None
+    offer: tuple | None = None
+    decision_untold: bool = False
+
+
+def situation_reasons(action, *, kind, has_respondent, informed, rated, standing=Standing()) -> list[str]:
     """What blocks ``action`` because of the case itself (shown on the page before any input)."""
     reasons = []
+    me = standing.person
+    offer = standing.offer
+    if action == "inform_decision" and not standing.decision_untold:
+        reasons.append(DECISION_TOLD)
+    if (
+        action == "inform_outcome"
+        and not informed
+        and standing.first_responder not in (None, me)
+        and standing.role != "supervisor"
+    ):
+        reasons.append(ONLY_FIRST_RESPONDER)
+    if action in ("offer_handover", "offer_transfer"):
+        if offer is not None:
+            reasons.append(OFFER_WAITING)
+        if me not in (standing.owner, standing.first_responder) and standing.role != "supervisor":
+            reasons.append(NOT_OWNER)
+    if action in ("accept_handover", "decline_handover") and not (
+        offer is not None and offer[0] == "handover" and offer[1] == me
+    ):
+        reasons.append(NO_HANDOVER)
+    if action in ("accept_transfer", "decline_transfer"):
+        if not (offer is not None and offer[0] == "transfer" and offer[1] == standing.centre):
+            reasons.append(NO_TRANSFER)
+        elif offer[2] == me:
+            reasons.append(OWN_OFFER)
     consultation = kind == "consultation"
     if action in ("request_material", "accept", "decline", "reopen") and consultation:
         reasons.append(CONSULTATION_NOT_DECIDED)
@@ -283,7 +365,19 @@ def expected_cell(situation, action, actor_name):
         return ("forbidden", ROLE_REASON)
     if action not in MOVES[state]:
         return ("refused", [STATE_REASON])
-    blocked = situation_reasons(action, kind=kind, has_respondent=True, informed=informed, rated=rated)
+    # ``build`` takes every staff step as the supervisor: they took the case up (first responder and
+    # owner); the city firm follows its cases in the portal, so every decision reached it at once.
+    taken = state not in ("draft", "submitted")
+    standing = Standing(
+        role=role,
+        person=actor_name,
+        centre="CA",
+        first_responder="supervisor" if taken else None,
+        owner="supervisor" if taken else None,
+    )
+    blocked = situation_reasons(
+        action, kind=kind, has_respondent=True, informed=informed, rated=rated, standing=standing
+    )
     if blocked:
         return ("refused", blocked)
     return ("allowed", MOVES[state][action])

@@ -49,6 +49,7 @@ from tests.cases.test_workflow_matrix import (
     ROLE_REASON,
     STATE_REASON,
     WHO,
+    Standing,
     input_reasons,
     situation_reasons,
 )
@@ -66,16 +67,32 @@ SETTINGS = settings(
 # ---- people and where they stand -------------------------------------------------------------------
 
 # name -> (role, centres whose cases they see) for staff; applicants see their firm's cases.
+# The county CAC lies below the city CA; CA and the sibling city CB below the province PA.
 STAFF_SCOPE = {
-    "caseworker": ("caseworker", {"CA"}),
-    "supervisor": ("supervisor", {"CA"}),
-    "mediator": ("mediator", {"CA"}),
-    "fund_committee": ("fund_committee", {"CA"}),
-    "admin": ("admin", {"CA"}),
-    "province_supervisor": ("supervisor", {"PA", "CA", "CB"}),
+    "caseworker": ("caseworker", {"CA", "CAC"}),
+    "supervisor": ("supervisor", {"CA", "CAC"}),
+    "mediator": ("mediator", {"CA", "CAC"}),
+    "fund_committee": ("fund_committee", {"CA", "CAC"}),
+    "admin": ("admin", {"CA", "CAC"}),
+    "province_supervisor": ("supervisor", {"PA", "CA", "CB", "CAC"}),
     "sibling_caseworker": ("caseworker", {"CB"}),
     "county_caseworker": ("caseworker", {"CAC"}),
 }
+# The centre each staff member works at.
+HOME = {
+    "caseworker": "CA",
+    "supervisor": "CA",
+    "mediator": "CA",
+    "fund_committee": "CA",
+    "admin": "CA",
+    "province_supervisor": "PA",
+    "sibling_caseworker": "CB",
+    "county_caseworker": "CAC",
+}
+CENTRES = {"PA", "CA", "CAC", "CB", "PB"}
+# Firms with an applicant account follow their cases in the portal: a decision reaches them at once.
+FIRMS_IN_PORTAL = {"city_firm", "sibling_firm"}
+TRANSFER_ONLY = "Your centre may only answer the transfer offered to it."
 MEMBER_OF = {"applicant": "city_firm", "other_applicant": "sibling_firm"}
 PEOPLE = sorted(STAFF_SCOPE) + sorted(MEMBER_OF)
 
@@ -116,6 +133,22 @@ class Model:
     state: str
     informed: bool = False
     rated: bool = False
+    first_responder: str | None = None
+    owner: str | None = None
+    # None, ("handover", person, offered_by) or ("transfer", centre code, offered_by).
+    offer: tuple | None = None
+    decision_untold: bool = False
+
+    def standing(self, person: str) -> Standing:
+        return Standing(
+            role=acts_as(person),
+            person=person,
+            centre=HOME.get(person),
+            first_responder=self.first_responder,
+            owner=self.owner,
+            offer=self.offer,
+            decision_untold=self.decision_untold,
+        )
 
 
 def sees(person: str, case: Model) -> bool:
@@ -123,7 +156,52 @@ def sees(person: str, case: Model) -> bool:
         return MEMBER_OF[person] == case.firm
     if case.state == "draft":  # a draft is its filer's alone
         return person == case.filer
-    return case.centre in STAFF_SCOPE[person][1]
+    return case.centre in STAFF_SCOPE[person][1] or person == case.first_responder or offered_to(person, case)
+
+
+def offered_to(person: str, case: Model) -> bool:
+    """A transfer of the case waits for an answer from the person's centre."""
+    return case.offer is not None and case.offer[0] == "transfer" and case.offer[1] == HOME.get(person)
+
+
+def only_answers_transfer(person: str, case: Model) -> bool:
+    return (
+        person in STAFF_SCOPE
+        and case.state != "draft"
+        and case.centre not in STAFF_SCOPE[person][1]
+        and person != case.first_responder
+    )
+
+
+def receiver_reasons(action, data, person: str, case: Model, emails: dict) -> list[str]:
+    """The refusal the handover or transfer guard gives for the colleague or centre named."""
+    if action not in ("offer_handover", "offer_transfer") or not isinstance(data, dict):
+        return []
+    if action == "offer_handover":
+        value = data.get("to_user")
+        if value is None or value == "":
+            return ["Name the colleague"]
+        receiver = next((p for p, e in emails.items() if isinstance(value, str) and e == value.strip().lower()), None)
+        if receiver is None or receiver not in STAFF_SCOPE:
+            return ["No staff account has that e-mail."]
+        if receiver == person:
+            return ["You cannot hand a case over to yourself."]
+        if STAFF_SCOPE[receiver][0] not in ("caseworker", "supervisor"):
+            return ["is not a caseworker or supervisor"]
+        if HOME[receiver] != case.centre:
+            return ["does not work at this case's centre"]
+        if receiver == case.owner:
+            return ["already owns this case"]
+        return []
+    value = data.get("to_centre")
+    if value is None or value == "":
+        return ["Choose the centre"]
+    code = value.strip().upper() if isinstance(value, str) else None
+    if code not in CENTRES:
+        return ["There is no centre with that code."]
+    if code == case.centre:
+        return ["The case is already at this centre."]
+    return []
 
 
 def acts_as(person: str) -> str | None:
@@ -144,9 +222,35 @@ CONDITIONS = st.one_of(
 )
 REASONS = st.sampled_from(["insufficient_evidence", "duplicate", "other", "", "bogus", None, 3, ["duplicate"], {}])
 RATINGS = st.one_of(st.integers(-1, 7), st.booleans(), st.sampled_from(["5", 4.0, None]))
+# A colleague is named by a person of the walk (turned into their e-mail when acting) or by junk.
+TO_USERS = st.sampled_from(
+    [
+        "caseworker",
+        "supervisor",
+        "mediator",
+        "sibling_caseworker",
+        "county_caseworker",
+        "province_supervisor",
+        "applicant",
+        "nobody@nowhere.cn",
+        "",
+        None,
+        7,
+    ]
+)
+TO_CENTRES = st.sampled_from(["CB", "cb", "CAC", "CA", "PA", "PB", "NOPE", "", None, 5])
 DATA = st.one_of(
     st.none(),
-    st.fixed_dictionaries({}, optional={"conditions": CONDITIONS, "reason": REASONS, "rating": RATINGS}),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "conditions": CONDITIONS,
+            "reason": REASONS,
+            "rating": RATINGS,
+            "to_user": TO_USERS,
+            "to_centre": TO_CENTRES,
+        },
+    ),
     st.sampled_from(["not an object", ["rating", 5]]),
 )
 # NUL characters and lone surrogates never reach the door: the request hooks and the API refuse them first.
@@ -158,7 +262,9 @@ ACTION_NAMES = st.sampled_from([*sorted(workflow.ACTIONS), "delete", "", "ACCEPT
 VERSIONS = st.sampled_from(["none", "current", "stale", "ahead"])
 
 
-def predicted(case: Model, person: str, action: str, comment, data, version_is_stale: bool) -> tuple[set, list]:
+def predicted(
+    case: Model, person: str, action: str, comment, data, version_is_stale: bool, emails: dict
+) -> tuple[set, list]:
     """The refusal categories that apply (empty: the action must succeed) and, for a plain
     refusal, the reasons it must give."""
     categories: set = set()
@@ -179,14 +285,25 @@ def predicted(case: Model, person: str, action: str, comment, data, version_is_s
         role = acts_as(person)
         if role is None or role not in WHO[action]:
             categories.add("forbidden")
+        elif only_answers_transfer(person, case) and action not in ("accept_transfer", "decline_transfer"):
+            categories.add("forbidden")
     reasons: list = []
     if known:
         if action not in MOVES[case.state]:
             reasons = [STATE_REASON]
         else:
-            reasons = situation_reasons(
-                action, kind=case.kind, has_respondent=case.has_respondent, informed=case.informed, rated=case.rated
-            ) + input_reasons(action, comment, data)
+            reasons = (
+                situation_reasons(
+                    action,
+                    kind=case.kind,
+                    has_respondent=case.has_respondent,
+                    informed=case.informed,
+                    rated=case.rated,
+                    standing=case.standing(person),
+                )
+                + input_reasons(action, comment, data)
+                + receiver_reasons(action, data, person, case, emails)
+            )
     if reasons:
         categories.add("refused")
     return categories, reasons
@@ -256,6 +373,8 @@ class CaseWorkflow(RuleBasedStateMachine):
         assert case.state.value == state
         assert case.number.startswith(f"{centre}-")
         model = Model(case.id, case.number, centre, firm, filer, kind, with_respondent, state)
+        if filer in STAFF_SCOPE:  # whoever records a case takes it up
+            model.first_responder = model.owner = filer
         self.models[case.id] = model
         return model
 
@@ -311,6 +430,8 @@ class CaseWorkflow(RuleBasedStateMachine):
         version=VERSIONS,
     )
     def anyone_tries_anything(self, case, person, action, comment, data, version):
+        if isinstance(data, dict) and data.get("to_user") in self.people:  # a person of the walk: their e-mail
+            data = {**data, "to_user": self.people[data["to_user"]].email}
         self._attempt(case, person, action, comment, data, version)
 
     @rule(case=cases, picks=st.lists(st.integers(0, 10_000), min_size=1, max_size=5))
@@ -330,6 +451,34 @@ class CaseWorkflow(RuleBasedStateMachine):
             person, action = choices[pick % len(choices)]
             given = ACTION_INPUT.get(action, {})
             self._attempt(case, person, action, given.get("comment"), given.get("data"), "current")
+
+    @rule(
+        case=cases,
+        receiver=st.sampled_from(["caseworker", "supervisor", "county_caseworker", "sibling_caseworker"]),
+        transfer=st.booleans(),
+        accept=st.booleans(),
+    )
+    def work_is_handed_over_and_answered(self, case, receiver, transfer, accept):
+        """An offer with valid input by someone the page offers it to, then its answer by someone
+        the page offers that to, so that walks go through handovers and transfers too."""
+        kind = "transfer" if transfer else "handover"
+        offer = f"offer_{kind}"
+        data = {"to_centre": HOME[receiver]} if transfer else {"to_user": self.people[receiver].email}
+        offerer = self._offered_to_someone(case, offer)
+        if offerer is not None:
+            self._attempt(case, offerer, offer, ACTION_INPUT.get(offer, {}).get("comment"), data, "current")
+        answer = f"{'accept' if accept else 'decline'}_{kind}"
+        answerer = self._offered_to_someone(case, answer)
+        if answerer is not None:
+            given = ACTION_INPUT.get(answer, {})
+            self._attempt(case, answerer, answer, given.get("comment"), given.get("data"), "current")
+
+    def _offered_to_someone(self, model, action):
+        for person in PEOPLE:
+            for check in services.available_actions(self._orm(model), self.people[person]):
+                if check.allowed and check.action.name == action:
+                    return person
+        return None
 
     # -- the checks --
 
@@ -360,8 +509,9 @@ class CaseWorkflow(RuleBasedStateMachine):
             "stale": current_version - 1,
             "ahead": current_version + 1,
         }[version]
+        emails = {name: p.email.lower() for name, p in self.people.items()}
         categories, reasons = predicted(
-            model, person, action, comment, data, version_is_stale=version in ("stale", "ahead")
+            model, person, action, comment, data, version_is_stale=version in ("stale", "ahead"), emails=emails
         )
 
         offered = {c.action.name: c for c in services.available_actions(case, actor)}
@@ -369,7 +519,10 @@ class CaseWorkflow(RuleBasedStateMachine):
         if not sees(person, model) or role is None:
             assert offered == {}, f"{person} is offered {sorted(offered)}"
         else:
-            assert set(offered) == {a for a, roles in WHO.items() if role in roles}
+            may = {a for a, roles in WHO.items() if role in roles}
+            if only_answers_transfer(person, model):
+                may &= {"accept_transfer", "decline_transfer"}
+            assert set(offered) == may
             if isinstance(action, str) and action in offered:
                 on_page = not (
                     action not in MOVES[model.state]
@@ -379,6 +532,7 @@ class CaseWorkflow(RuleBasedStateMachine):
                         has_respondent=model.has_respondent,
                         informed=model.informed,
                         rated=model.rated,
+                        standing=model.standing(person),
                     )
                 )
                 assert offered[action].allowed is on_page, (action, model, offered[action].reasons)
@@ -397,7 +551,7 @@ class CaseWorkflow(RuleBasedStateMachine):
                 texts = [str(r) for r in exc.reasons]
                 assert texts and all(t.strip() for t in texts)
                 if exc.forbidden:
-                    assert texts == [ROLE_REASON]
+                    assert texts in ([ROLE_REASON], [TRANSFER_ONLY])
                 else:
                     missing = [r for r in reasons if not any(r in t for t in texts)]
                     assert not missing, f"{action} on {model}: reasons {texts} lack {missing}"
@@ -432,6 +586,29 @@ class CaseWorkflow(RuleBasedStateMachine):
         assert after[1] == before[1], "an action took a case number"
 
         model.state = target
+        if action == "acknowledge" and model.first_responder is None:
+            model.first_responder = model.owner = person
+        elif action == "offer_handover":
+            receiver = next(
+                p for p, p_obj in self.people.items() if p_obj.email.lower() == data["to_user"].strip().lower()
+            )
+            model.offer = ("handover", receiver, person)
+        elif action == "offer_transfer":
+            model.offer = ("transfer", data["to_centre"].strip().upper(), person)
+        elif action in ("accept_handover", "accept_transfer"):
+            if action == "accept_transfer":
+                model.centre = model.offer[1]
+            model.owner = person
+            model.offer = None
+        elif action in ("decline_handover", "decline_transfer"):
+            model.offer = None
+        elif action in ("accept", "decline"):
+            model.decision_untold = model.firm not in FIRMS_IN_PORTAL
+        elif action == "inform_decision":
+            model.decision_untold = False
+        if target in ("withdrawn", "closed"):  # an unanswered offer and the running clocks stop with the case
+            model.offer = None
+            model.decision_untold = False
         if action in ("answer", "inform_outcome"):
             model.informed = True
         elif action == "reopen":
@@ -467,7 +644,7 @@ class CaseWorkflow(RuleBasedStateMachine):
 
     @invariant()
     def numbers_are_gapless(self):
-        rows = self.session.execute(select(Case.centre_id, Case.year, Case.sequence)).all()
+        rows = self.session.execute(select(Case.number_centre_id, Case.year, Case.sequence)).all()
         counters = {(c.centre_id, c.year): c.last_value for c in self.session.execute(select(CaseSequence)).scalars()}
         by_centre: dict = {}
         for centre_id, year, sequence in rows:
