@@ -427,6 +427,75 @@ def created_at(rng: random.Random, now: datetime, staff_channel: bool) -> dateti
     return value
 
 
+def case_clocks(case_id: int, centre_id: int, times: dict, responsible, in_portal: bool, rng, calendar) -> list[dict]:
+    """The clocks the one door would have run for a case with these action times (first occurrence
+    of each action), on the default deadlines: response, handling (paused while material was
+    awaited), and feedback after a decision and after an outcome."""
+    from app.core.workdays import CalendarUnknown, compute_due
+
+    rows = []
+
+    def clock(name, trigger, started, days, met=None, pauses=(), paused=None):
+        stopped = None
+        end = times.get("withdraw") or times.get("close")
+        if met is None and end is not None and end >= started:
+            stopped = end
+        try:
+            due = compute_due(calendar, started, days, pauses)
+            due_at, warn_at, unknown = due.due_at, due.warn_at, None
+        except CalendarUnknown as exc:
+            due_at = warn_at = None
+            unknown = exc.year
+        rows.append(
+            {
+                "case_id": case_id,
+                "name": name,
+                "trigger": trigger,
+                "centre_id": centre_id,
+                "responsible_id": responsible,
+                "working_days": days,
+                "started_at": started,
+                "due_at": due_at,
+                "warn_at": warn_at,
+                "unknown_year": unknown,
+                "paused_at": paused if stopped is None and met is None else None,
+                "pauses": [[a.isoformat(), b.isoformat()] for a, b in pauses],
+                "met_at": met,
+                "stopped_at": stopped,
+                "due_soon_recorded_at": None,
+                "breach_recorded_at": None,
+            }
+        )
+
+    submitted = times.get("submit")
+    if submitted is None:
+        return rows
+    acknowledged = times.get("acknowledge")
+    answered = times.get("answer")
+    clock("response", "response", submitted, 1, met=acknowledged or answered)
+    if acknowledged is not None:
+        decided = times.get("accept") or times.get("decline") or answered
+        asked, given = times.get("request_material"), times.get("provide_material")
+        pauses = [(asked, given)] if asked and given and given >= asked else []
+        paused = asked if asked and not given else None
+        if decided is not None and paused is not None:  # declined while waiting for the material
+            pauses, paused = [(asked, decided)], None
+        clock("handling", "handling", acknowledged, 3, met=decided, pauses=pauses, paused=paused)
+        for trigger in ("accept", "decline"):
+            if trigger in times:
+                told = times[trigger] if in_portal else times[trigger] + timedelta(hours=rng.choice([2, 5, 20, 30, 70]))
+                clock("feedback", trigger, times[trigger], 1, met=told if told <= datetime.now(UTC) else None)
+    if "resolve" in times:
+        clock("feedback", "resolve", times["resolve"], 1, met=times.get("inform_outcome"))
+    return rows
+
+
+def next_due(clocks: list[dict]):
+    dues = [c["due_at"] for c in clocks if c["met_at"] is None and c["stopped_at"] is None and c["paused_at"] is None]
+    dues = [d for d in dues if d is not None]
+    return min(dues) if dues else None
+
+
 def generate_cases(engine, count: int, seed: int = 11, batch: int = 5000) -> dict:
     """Insert ``count`` cases with their rights, respondents, events, chain heads and sequences."""
     from app import create_app
@@ -434,7 +503,9 @@ def generate_cases(engine, count: int, seed: int = 11, batch: int = 5000) -> dic
     from app.cases import workflow
     from app.cases.models import Case, CaseAuditHead, CaseEvent, CaseRespondent, CaseRight, CaseSequence
     from app.centres.models import Centre
+    from app.clocks.models import CaseClock
     from app.core import audit
+    from app.core.workdays import WorkingCalendar
     from app.core.audit import event_hash
     from app.enterprises.models import Enterprise, EnterpriseMember
 
@@ -524,9 +595,11 @@ def generate_cases(engine, count: int, seed: int = 11, batch: int = 5000) -> dic
     ids = dict(first_ids)
     case_table, right_table = Case.__table__, CaseRight.__table__
     respondent_table, event_table, head_table = CaseRespondent.__table__, CaseEvent.__table__, CaseAuditHead.__table__
+    clock_table = CaseClock.__table__
+    calendar = WorkingCalendar()
     with app.app_context(), engine.begin() as conn:
         for start in range(0, count, batch):
-            cases, rights, respondents, events, heads = [], [], [], [], []
+            cases, rights, respondents, events, heads, clocks = [], [], [], [], [], []
             for filed, firm, kind, channel, centre in skeleton[start : start + batch]:
                 case_id = ids["cases"]
                 ids["cases"] += 1
@@ -586,6 +659,10 @@ def generate_cases(engine, count: int, seed: int = 11, batch: int = 5000) -> dic
                 decline = next((s[5]["reason"] for s in steps if s[0] == "decline"), None)
                 staff_touched = state not in ("draft", "submitted")  # a staff-recorded case is acknowledged at once
                 transitions = sum(1 for s in steps if s[0] not in ("create", "note", "message", "edit_draft"))
+                case_clock_rows = case_clocks(
+                    case_id, centre.id, times, staff if staff_touched else None, applicant is not None, rng, calendar
+                )
+                clocks.extend(case_clock_rows)
                 amount = None
                 if kind != "consultation" and rng.random() < 0.55:
                     amount = rng.choice([1, 2, 5, 10, 20, 30, 50, 80, 100, 200, 500]) * 10_000 * 100
@@ -625,6 +702,7 @@ def generate_cases(engine, count: int, seed: int = 11, batch: int = 5000) -> dic
                         "outcome_informed_at": times.get("inform_outcome") or times.get("answer"),
                         "closed_at": times.get("close") or times.get("answer"),
                         "updated_at": times.get("_updated", filed),
+                        "next_due_at": next_due(case_clock_rows) if state not in ("closed", "withdrawn") else None,
                         "version": 1 + transitions,
                     }
                 )
@@ -643,13 +721,18 @@ def generate_cases(engine, count: int, seed: int = 11, batch: int = 5000) -> dic
                 (respondent_table, respondents),
                 (event_table, events),
                 (head_table, heads),
+                (clock_table, clocks),
             ):
                 if rows:
                     began = time.perf_counter()
                     bulk_insert(conn, table, rows)
                     spent[table.name] += time.perf_counter() - began
             counters.update(
-                cases=len(cases), case_rights=len(rights), case_respondents=len(respondents), case_events=len(events)
+                cases=len(cases),
+                case_rights=len(rights),
+                case_respondents=len(respondents),
+                case_events=len(events),
+                case_clocks=len(clocks),
             )
         existing = {(c, y) for c, y in conn.execute(select(CaseSequence.centre_id, CaseSequence.year))}
         rows = [
