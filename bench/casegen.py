@@ -505,8 +505,8 @@ def generate_cases(engine, count: int, seed: int = 11, batch: int = 5000) -> dic
     from app.centres.models import Centre
     from app.clocks.models import CaseClock
     from app.core import audit
-    from app.core.workdays import WorkingCalendar
     from app.core.audit import event_hash
+    from app.core.workdays import WorkingCalendar
     from app.enterprises.models import Enterprise, EnterpriseMember
 
     started = time.perf_counter()
