@@ -20,6 +20,7 @@ Each example runs in a savepoint of the test's transaction, rolled back when it 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -341,6 +342,7 @@ class CaseWorkflow(RuleBasedStateMachine):
 
     people: dict = {}
     firms: dict = {}
+    done: Counter = Counter()  # how often each action went through, over every walk
 
     cases = Bundle("cases")
 
@@ -585,6 +587,7 @@ class CaseWorkflow(RuleBasedStateMachine):
         )
         assert after[1] == before[1], "an action took a case number"
 
+        self.done[action] += 1
         model.state = target
         if action == "acknowledge" and model.first_responder is None:
             model.first_responder = model.owner = person
@@ -676,7 +679,17 @@ def test_random_walks_through_the_workflow(world, make_user):
         "county_firm": world.county_enterprise,
     }
     CaseWorkflow.people, CaseWorkflow.firms = people, firms
+    CaseWorkflow.done = Counter()
     try:
         run_state_machine_as_test(CaseWorkflow, settings=SETTINGS)
+        # The walks went through the late and the first-responder steps, not only their refusals.
+        done = CaseWorkflow.done
+        missing = [
+            a
+            for a in ("accept", "resolve", "close", "offer_handover", "offer_transfer", "inform_decision")
+            if not done[a]
+        ]
+        assert not missing, f"no walk went through {missing}: {dict(done)}"
+        assert done["accept_handover"] + done["decline_handover"] and done["accept_transfer"] + done["decline_transfer"]
     finally:
         CaseWorkflow.people, CaseWorkflow.firms = {}, {}
