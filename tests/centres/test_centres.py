@@ -30,6 +30,7 @@ def test_every_domain_default_is_present():
     expected = {
         "acknowledge_working_days": 1,
         "decision_working_days": 3,
+        "feedback_working_days": 1,
         "mediation_design_days": 10,
         "mediation_utility_model_months": 1,
         "ruling_months": 3,
@@ -63,15 +64,14 @@ def test_admin_sets_and_clears_a_setting(world, login, session):
     assert session.scalar(select(func.count(CentreSetting.id)).where(CentreSetting.centre_id == world.county.id)) == 0
 
 
+@pytest.mark.parametrize("key", ["acknowledge_working_days", "decision_working_days", "feedback_working_days"])
 @pytest.mark.parametrize("value", ["0", "-3", "abc", "1.5"])
-def test_zero_negative_or_non_numeric_deadlines_are_refused(world, login, session, value):
+def test_zero_negative_or_non_numeric_deadlines_are_refused(world, login, session, value, key):
     c = login(world.users["admin"])
     c.set_cookie("lang", "en")
-    response = post_form(
-        c, f"/admin/centres/{world.city.id}/settings", {**settings_form(), "acknowledge_working_days": value}
-    )
+    response = post_form(c, f"/admin/centres/{world.city.id}/settings", {**settings_form(), key: value})
     assert response.status_code == 422
-    assert 'id="acknowledge_working_days-error"' in response.get_data(as_text=True)
+    assert f'id="{key}-error"' in response.get_data(as_text=True)
     session.expire_all()
     assert session.scalar(select(func.count(CentreSetting.id))) == 0
 

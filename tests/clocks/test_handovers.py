@@ -175,3 +175,19 @@ def test_the_first_responder_cannot_be_changed_by_anyone(taken, session, world):
             session.execute(text("UPDATE cases SET first_responder_id = NULL WHERE id = :id"), {"id": case.id})
     session.expire_all()
     assert session.get(Case, case.id).first_responder_id == worker.id
+
+
+def test_a_centre_offered_a_transfer_may_only_answer_it(taken, session, world):
+    case, worker, _ = taken
+    act(case, "offer_transfer", worker, "属邻市管辖", to_centre="CB")
+    sibling = world.sibling_caseworker
+    shown = {c.action.name for c in services.available_actions(case, sibling)}
+    assert shown == {"accept_transfer", "decline_transfer"}
+    before = footprint(session, case)
+    with pytest.raises(services.ActionRefused) as exc:
+        act(case, "request_material", sibling, "请补充材料")
+    assert exc.value.forbidden and "only answer the transfer" in str(exc.value.reasons[0])
+    assert footprint(session, case) == before
+    act(case, "decline_transfer", sibling, "不属本中心管辖")
+    assert not can_see_case(sibling, case)
+    assert get_case_by_number(case.number, sibling) is None
