@@ -128,6 +128,28 @@ DEMO_CASES = [
         [],
     ),
     (
+        "supervisor@demo.ipaid.cn",
+        "91440300MA5F8KQ21U",
+        {
+            "kind": "complaint",
+            "channel": "hotline",
+            "title": "12330来电：充电宝外观设计被仿冒",
+            "rights": [{"type": "design", "number": patent(2024, "3", 345678), "title": "移动电源"}],
+            "respondents": [{"name": "深圳市某某电子商行"}],
+            "facts": "企业来电反映，华强北多家档口销售与其外观设计相同的移动电源。",
+            "help_wanted": "请求快速调解。",
+        },
+        # The supervisor took the call (first responder) and offers the work to the caseworker.
+        [
+            (
+                "supervisor@demo.ipaid.cn",
+                "offer_handover",
+                "请接手跟进，企业希望尽快调解。",
+                {"to_user": "caseworker@demo.ipaid.cn"},
+            )
+        ],
+    ),
+    (
         "caseworker.gz@demo.ipaid.cn",
         "91440101MA5AXQ8G0A",
         {
