@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from app.api.errors import CODES
 from app.cases import workflow
-from app.cases.enums import CaseKind, CaseState, Channel, DeclineReason, DocumentKind, IPType
+from app.cases.enums import CaseKind, CaseState, Channel, DeclineReason, DocumentKind, HandoverKind, IPType
+from app.clocks.models import ClockName
 from app.enterprises.sme_size import Industry
 
 MAX_INT32 = 2**31 - 1
@@ -54,15 +55,60 @@ RESPONDENT = {
 }
 CLOCK = {
     "type": "object",
-    "description": "A service-standard clock. None exist yet: clocks arrive in a later release, "
-    "until then `clocks` is always an empty list.",
-    "required": ["name", "due_at", "met_at", "is_paused", "is_overdue"],
+    "description": "A service-standard clock, counted in China's working days (public holidays and make-up "
+    "working days included): `response` from submission to acknowledgement, `handling` from acknowledgement "
+    "to the acceptance decision (paused while the applicant is asked for material), `feedback` from a "
+    "decision or outcome (`trigger`) to the applicant being told. Its due time is fixed when it starts and "
+    "moves only by its own pauses.",
+    "required": [
+        "name",
+        "trigger",
+        "working_days",
+        "started_at",
+        "due_at",
+        "warn_at",
+        "met_at",
+        "stopped_at",
+        "paused_at",
+        "is_running",
+        "is_paused",
+        "is_overdue",
+        "is_due_soon",
+        "unknown_year",
+    ],
     "properties": {
-        "name": STRING,
-        "due_at": DATE_TIME,
+        "name": {"type": "string", "enum": _values(ClockName)},
+        "trigger": {
+            "type": "string",
+            "description": "What started it: the clock's own name, or for `feedback` the action "
+            "(`accept`, `decline`, `resolve`).",
+        },
+        "working_days": {"type": "integer", "minimum": 0},
+        "started_at": DATE_TIME,
+        "due_at": {
+            **NULLABLE_DATE_TIME,
+            "description": "When it falls due; null while the calendar of `unknown_year` is not entered yet.",
+        },
+        "warn_at": {**NULLABLE_DATE_TIME, "description": "From when it counts as due soon."},
         "met_at": NULLABLE_DATE_TIME,
+        "stopped_at": {
+            **NULLABLE_DATE_TIME,
+            "description": "Stopped unmet (the case was withdrawn or closed): counted neither on time nor late.",
+        },
+        "paused_at": {**NULLABLE_DATE_TIME, "description": "Paused since (waiting for the applicant's material)."},
+        "is_running": {"type": "boolean", "description": "Neither met nor stopped."},
         "is_paused": {"type": "boolean"},
-        "is_overdue": {"type": "boolean"},
+        "is_overdue": {
+            "type": "boolean",
+            "description": "Running, unpaused and past its due time now, or met after its due time.",
+        },
+        "is_due_soon": {"type": "boolean", "description": "Running, unpaused, past `warn_at` and not yet due."},
+        "unknown_year": {
+            "type": "integer",
+            "nullable": True,
+            "description": "A year whose official calendar the app does not know yet (an administrator enters "
+            "it); the due time is computed then.",
+        },
     },
 }
 EVENT = {
@@ -125,6 +171,7 @@ CASE_REQUIRED = [
     "resolved_at",
     "closed_at",
     "updated_at",
+    "next_due_at",
     "clocks",
 ]
 
@@ -162,7 +209,11 @@ def _case_schema(with_events: bool) -> dict:
         "resolved_at": NULLABLE_DATE_TIME,
         "closed_at": NULLABLE_DATE_TIME,
         "updated_at": DATE_TIME,
-        "clocks": {"type": "array", "items": CLOCK},
+        "next_due_at": {
+            **NULLABLE_DATE_TIME,
+            "description": "The earliest due time of the case's running, unpaused clocks (what `overdue` reads).",
+        },
+        "clocks": {"type": "array", "items": CLOCK, "description": "Every clock of the case, oldest first."},
     }
     required = list(CASE_REQUIRED)
     if with_events:
@@ -274,7 +325,14 @@ ACTION_REQUEST = {
             "type": "object",
             "nullable": True,
             "description": "accept: `conditions` {real_name, named_respondent, facts_and_evidence, "
-            "within_jurisdiction, not_pending_elsewhere: true}; decline: `reason`; rate: `rating` 1..5.",
+            "within_jurisdiction, not_pending_elsewhere: true}; decline: `reason`; rate: `rating` 1..5; "
+            "offer_handover: `to_user`, the colleague's e-mail (an active caseworker or supervisor of the case's "
+            "centre); offer_transfer: `to_centre`, the receiving centre's code. A colleague or centre that "
+            "cannot take the case is refused with 422 and `details.reasons`.",
+            "properties": {
+                "to_user": {"type": "string", "nullable": True, "maxLength": 254, "example": "colleague@centre.cn"},
+                "to_centre": {"type": "string", "nullable": True, "maxLength": 40, "example": "GD"},
+            },
         },
     },
 }
@@ -288,6 +346,49 @@ ACTION_CHECK = {
         "comment_required": {"type": "boolean"},
         "data_fields": {"type": "array", "items": STRING},
         "reasons": {"type": "array", "items": STRING, "description": "Why it is blocked (only when not allowed)."},
+    },
+}
+OFFER = {
+    "type": "object",
+    "description": "A handover offered to the caller, or a transfer offered to the caller's centre, waiting "
+    "for an answer (`accept_handover`/`decline_handover`, `accept_transfer`/`decline_transfer` on the case).",
+    "required": ["id", "kind", "case", "from_user", "from_centre", "to_user", "to_centre", "offered_at", "comment"],
+    "properties": {
+        "id": {"type": "integer", "minimum": 1},
+        "kind": {"type": "string", "enum": _values(HandoverKind)},
+        "case": {"type": "string", "description": "The case number."},
+        "from_user": _nullable(PERSON),
+        "from_centre": {
+            "type": "object",
+            "required": ["code", "name"],
+            "properties": {"code": STRING, "name": STRING},
+        },
+        "to_user": {**_nullable(PERSON), "description": "The colleague a handover is offered to; null for a transfer."},
+        "to_centre": {
+            "type": "object",
+            "nullable": True,
+            "required": ["code", "name"],
+            "properties": {"code": STRING, "name": STRING},
+            "description": "The centre a transfer is offered to; null for a handover.",
+        },
+        "offered_at": DATE_TIME,
+        "comment": STRING,
+    },
+}
+MY_WORK = {
+    "type": "object",
+    "description": "What the calling staff member answers for now, due first (cases without a running "
+    "deadline last, newest first); at most 200 of each.",
+    "required": ["owned", "first_taken", "offers"],
+    "properties": {
+        "owned": {"type": "array", "items": _ref("Case"), "description": "Open cases the caller owns."},
+        "first_taken": {
+            "type": "array",
+            "items": _ref("Case"),
+            "description": "Open cases the caller first took up and no longer owns (handed over or transferred): "
+            "they still get its reminders and confirm the outcome was told.",
+        },
+        "offers": {"type": "array", "items": _ref("Offer"), "description": "Oldest first."},
     },
 }
 ERROR = {
@@ -339,7 +440,7 @@ DOCUMENT = {
 RESPONSE_TEXTS = {
     400: "Bad request: the body is not JSON, or the query carries NUL characters.",
     401: "No token, or a bad, revoked or deactivated one.",
-    403: "The caller's role may never do this.",
+    403: "The caller's role may never do this (an applicant asking for my work, for one).",
     404: "Not found, or not the caller's to see.",
     409: "The case changed meanwhile (stale version or a concurrent write).",
     413: "Too large: a JSON body past 1 MiB, a file past the evidence limit, a request past the server's limit.",
@@ -392,14 +493,16 @@ def spec() -> dict:
         "info": {
             "title": "IP rights-protection assistance centre: integration API",
             "version": "1.0.0",
-            "description": "Cases, their workflow actions, evidence files and issued documents. Every operation "
+            "description": "Cases with their service clocks, their workflow actions (handover to a colleague and "
+            "transfer to another centre among them), each staff member's work, evidence files and issued "
+            "documents. Every operation "
             "but this document needs `Authorization: Bearer <token>` (`flask --app wsgi api-token create --email "
             "E`); a token acts with its user's role and scope. Errors are JSON in the request's language. "
             "Times are ISO 8601 with offset, money is integer fen, enums are lower-case snake_case.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": "cases"}, {"name": "documents"}, {"name": "meta"}],
+        "tags": [{"name": "cases"}, {"name": "work"}, {"name": "documents"}, {"name": "meta"}],
         "paths": {
             "/api/v1/openapi.json": {
                 "get": _operation(
@@ -433,7 +536,8 @@ def spec() -> dict:
                             "name": "overdue",
                             "in": "query",
                             "required": False,
-                            "description": "Clocks arrive in a later release; until then no case is overdue.",
+                            "description": "`true`: only cases with a running, unpaused clock past its due "
+                            "time (`next_due_at` before now); `false`: only the others.",
                             "schema": {"type": "string", "enum": ["true", "false"]},
                         },
                         {
@@ -458,6 +562,13 @@ def spec() -> dict:
                         },
                     ],
                 ),
+            },
+            "/api/v1/my-work": {
+                "get": _operation(
+                    "My work: the cases the calling staff member owns and first took up, and offers to them",
+                    {"200": _json(_ref("MyWork"), "My work."), **_errors(400, 401, 403, 429)},
+                    tag="work",
+                )
             },
             "/api/v1/cases/{number}": {
                 "get": _operation(
@@ -580,6 +691,8 @@ def spec() -> dict:
                 "NewCase": NEW_CASE,
                 "ActionRequest": ACTION_REQUEST,
                 "ActionCheck": ACTION_CHECK,
+                "Offer": OFFER,
+                "MyWork": MY_WORK,
                 "Attachment": ATTACHMENT,
                 "Document": DOCUMENT,
                 "Error": ERROR,

@@ -1,16 +1,18 @@
 """Plain JSON of the API's objects (see ``app.api.openapi`` for their schemas).
 
 Times are ISO 8601 with their offset (stored and given in UTC), money is integer
-fen, enums are their lower-case values. ``clocks`` is an empty list until the
-clocks of the service standards are built (a later issue); the field is already
-part of the contract so clients can rely on its shape.
+fen, enums are their lower-case values. ``clocks`` lists every clock of the case
+(running, met or stopped), oldest first; the caller loads them (``app.api.queries.clocks_by_case``
+for a page of cases in one statement) and passes them in with the time "now" they are judged at.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from app.cases.models import Attachment, Case, CaseEvent, Document
+from app.cases.models import Attachment, Case, CaseEvent, CaseHandover, Document
+from app.clocks.models import CaseClock
+from app.core.db import utcnow
 
 
 def iso(value: datetime | None) -> str | None:
@@ -31,13 +33,32 @@ def respondent(r) -> dict:
     return {"name": r.name, "credit_code": r.credit_code, "address": r.address, "url": r.url}
 
 
-def clocks(case: Case) -> list[dict]:
-    """The service clocks ``{name, due_at, met_at, is_paused, is_overdue}``; none exist yet."""
-    return []
+def clock(c: CaseClock, now: datetime) -> dict:
+    """One clock: API.md's ``{name, due_at, met_at, is_paused, is_overdue}`` and what explains them."""
+    return {
+        "name": c.name.value,
+        "trigger": c.trigger,
+        "working_days": c.working_days,
+        "started_at": iso(c.started_at),
+        "due_at": iso(c.due_at),
+        "warn_at": iso(c.warn_at),
+        "met_at": iso(c.met_at),
+        "stopped_at": iso(c.stopped_at),
+        "paused_at": iso(c.paused_at),
+        "is_running": c.is_running,
+        "is_paused": c.is_paused,
+        "is_overdue": c.is_overdue(now),
+        "is_due_soon": c.is_due_soon(now),
+        "unknown_year": c.unknown_year,
+    }
 
 
-def case_object(case: Case, events: list[CaseEvent] | None = None) -> dict:
-    """The case object; ``events`` is added when given (the detail answers, not the list)."""
+def case_object(
+    case: Case, events: list[CaseEvent] | None = None, *, clocks: list[CaseClock], now: datetime | None = None
+) -> dict:
+    """The case object; ``events`` is added when given (the detail answers, not the list).
+    ``clocks`` are the case's clocks, judged at ``now`` (due soon, overdue)."""
+    now = now or utcnow()
     rights = [right(r) for r in case.rights]
     respondents = [respondent(r) for r in case.respondents]
     data = {
@@ -68,7 +89,8 @@ def case_object(case: Case, events: list[CaseEvent] | None = None) -> dict:
         "resolved_at": iso(case.resolved_at),
         "closed_at": iso(case.closed_at),
         "updated_at": iso(case.updated_at),
-        "clocks": clocks(case),
+        "next_due_at": iso(case.next_due_at),
+        "clocks": [clock(c, now) for c in clocks],
     }
     if events is not None:
         data["events"] = [event(e) for e in events]
@@ -88,6 +110,21 @@ def event(e: CaseEvent) -> dict:
         "created_at": iso(e.created_at),
         "prev_hash": e.prev_hash,
         "hash": e.hash,
+    }
+
+
+def offer(o: CaseHandover) -> dict:
+    """A handover (to a colleague) or transfer (to a centre) waiting for an answer."""
+    return {
+        "id": o.id,
+        "kind": o.kind.value,
+        "case": o.case.number,
+        "from_user": person(o.from_user),
+        "from_centre": {"code": o.from_centre.code, "name": o.from_centre.name},
+        "to_user": person(o.to_user),
+        "to_centre": {"code": o.to_centre.code, "name": o.to_centre.name} if o.to_centre is not None else None,
+        "offered_at": iso(o.offered_at),
+        "comment": o.comment,
     }
 
 

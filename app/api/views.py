@@ -1,4 +1,5 @@
-"""The integration API v1 (API.md): cases, their workflow actions, attachments and documents.
+"""The integration API v1 (API.md): cases with their clocks, workflow actions (handover and transfer
+among them), "my work", attachments and documents.
 
 Another door onto the same services and permission checks as the pages. Every
 route but the spec needs a bearer token (``app.api.auth``); the blueprint is
@@ -18,13 +19,24 @@ from app.api import serializers
 from app.api.auth import authenticate, rate_limit, rate_limit_key
 from app.api.errors import ApiError, error_json, invalid
 from app.api.intake import parse_new_case, resolve_enterprise
-from app.api.queries import BadCursor, CaseFilters, case_documents, case_events, decode_cursor, get_document, list_cases
+from app.api.queries import (
+    BadCursor,
+    CaseFilters,
+    case_documents,
+    case_events,
+    clocks_by_case,
+    decode_cursor,
+    get_document,
+    list_cases,
+    my_work,
+)
 from app.api.validation import Problems, enum_value, is_int, json_body, opt_text, refuse_unknown
 from app.cases import workflow
 from app.cases.enums import CaseKind, CaseState, Channel, IPType
 from app.cases.models import Case
 from app.cases.queries import get_case_by_number
 from app.cases.services import ActionRefused, CaseNotFound, UnknownAction, available_actions, create_case, transition
+from app.core.db import utcnow
 from app.core.errors import ConflictError, ServiceError
 from app.extensions import csrf, db, limiter
 
@@ -117,7 +129,15 @@ def _case_or_404(number: str):
 
 
 def _case_detail(case):
-    return serializers.case_object(case, case_events(g.api_user, case))
+    clocks = clocks_by_case([case.id])[case.id]
+    return serializers.case_object(case, case_events(g.api_user, case), clocks=clocks)
+
+
+def _case_items(cases) -> list[dict]:
+    """Case objects for a list: the clocks of every case in one statement, judged at one instant."""
+    clocks = clocks_by_case([c.id for c in cases])
+    now = utcnow()
+    return [serializers.case_object(c, clocks=clocks[c.id], now=now) for c in cases]
 
 
 # ---- the spec ------------------------------------------------------------------------------------
@@ -173,7 +193,7 @@ def list_cases_endpoint():
             problems.add("cursor", _l("This cursor is not one this API gave out."))
     problems.raise_if_any()
     cases, next_cursor = list_cases(g.api_user, filters, limit, cursor)
-    return jsonify({"items": [serializers.case_object(c) for c in cases], "next_cursor": next_cursor})
+    return jsonify({"items": _case_items(cases), "next_cursor": next_cursor})
 
 
 def _flag(raw: str | None, name: str, problems: Problems) -> bool | None:
@@ -225,12 +245,42 @@ def take_action(number: str, action: str):
     data = body.get("data")
     if data is not None and not isinstance(data, dict):
         problems.add("data", _l("Must be an object."))
+    elif data is not None:
+        _check_receiver(data, problems)
     problems.raise_if_any()
     try:
         case = transition(case, action, g.api_user, comment=comment, data=data, expected_version=version)
     except ServiceError as exc:
         return service_error_response(exc)
     return jsonify(_case_detail(case))
+
+
+# The receivers a handover or transfer names: text of at most this many characters (the columns' sizes).
+RECEIVER_FIELDS = {"to_user": 254, "to_centre": 40}
+
+
+def _check_receiver(data: dict, problems: Problems) -> None:
+    """``data.to_user`` (an e-mail) and ``data.to_centre`` (a centre code) are text when given; whether
+    they name a colleague or a centre that may take the case is for the workflow's guards (422 reasons)."""
+    for key, max_length in RECEIVER_FIELDS.items():
+        opt_text(data, key, f"data.{key}", problems, max_length=max_length)
+
+
+@bp.get("/my-work")
+def my_work_endpoint():
+    user = g.api_user
+    if not user.is_staff:
+        raise ApiError(403, _l("“My work” is for staff."), {"reasons": [str(_l("“My work” is for staff."))]})
+    work = my_work(user)
+    clocks = clocks_by_case([c.id for c in (*work.owned, *work.first_taken)])
+    now = utcnow()
+    return jsonify(
+        {
+            "owned": [serializers.case_object(c, clocks=clocks[c.id], now=now) for c in work.owned],
+            "first_taken": [serializers.case_object(c, clocks=clocks[c.id], now=now) for c in work.first_taken],
+            "offers": [serializers.offer(o) for o in work.offers],
+        }
+    )
 
 
 # ---- files ---------------------------------------------------------------------------------------

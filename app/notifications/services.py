@@ -121,7 +121,12 @@ def _message(notification: Notification, user: User) -> EmailMessage:
 
 
 def deliver_pending() -> int:
-    """E-mail every recent notification not yet e-mailed, then commit; returns how many were sent."""
+    """E-mail every recent notification not yet e-mailed, then commit; returns how many were sent.
+
+    Each row is claimed first (``emailed_at`` set where it is still empty), so a request's
+    after-commit delivery and a concurrent ``sla-scan`` never send the same notification twice;
+    what could not be sent is released again for the next scan.
+    """
     if not mail_configured():
         return 0
     config = current_app.config
@@ -136,7 +141,18 @@ def deliver_pending() -> int:
         .order_by(Notification.id)
         .limit(500)
     ).all()
-    if not rows:
+    claimed = []
+    for notification, user in rows:
+        won = db.session.execute(
+            update(Notification)
+            .where(Notification.id == notification.id, Notification.emailed_at.is_(None))
+            .values(emailed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won:
+            claimed.append((notification, user))
+    if not claimed:
+        db.session.commit()
         return 0
     sent = 0
     try:
@@ -145,11 +161,17 @@ def deliver_pending() -> int:
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            for notification, user in rows:
+            for notification, user in claimed:
                 smtp.send_message(_message(notification, user))
-                notification.emailed_at = utcnow()
                 sent += 1
     except (OSError, smtplib.SMTPException) as exc:
         log.warning("e-mail of notifications failed after %d sent: %s", sent, exc)
+        unsent = [n.id for n, _ in claimed[sent:]]
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(unsent))
+            .values(emailed_at=None)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
     return sent

@@ -38,6 +38,7 @@ def pdf_upload():
 MATRIX = [
     ("api.openapi_json", "GET", lambda o: "/api/v1/openapi.json", {}, expect(200, anon=200)),
     ("api.list_cases_endpoint", "GET", lambda o: "/api/v1/cases", {}, expect(200)),
+    ("api.my_work_endpoint", "GET", lambda o: "/api/v1/my-work", {}, expect(200, applicant=403)),
     (
         "api.create_case_endpoint",
         "POST",

@@ -77,7 +77,12 @@ def test_staff_file_a_hotline_case_and_become_first_responder(api, world):
     assert case["first_responder"] == {"email": caseworker.email, "name": caseworker.name}
     assert case["owner"] == case["first_responder"]
     assert case["centre"]["code"] == "CA" and case["centre"]["name"]
-    assert case["claimed_amount_fen"] == 5_000_000 and case["clocks"] == []
+    assert case["claimed_amount_fen"] == 5_000_000
+    # Filed by staff, the case counts as acknowledged at once: the response clock is met, handling runs.
+    clocks = {c["name"]: c for c in case["clocks"]}
+    assert set(clocks) == {"response", "handling"}
+    assert clocks["response"]["met_at"] is not None and clocks["handling"]["met_at"] is None
+    assert aware(clocks["handling"]["due_at"]) > aware(clocks["handling"]["started_at"])
     aware(case["created_at"])
     aware(case["submitted_at"])
     assert [e["action"] for e in case["events"]] == ["create", "submit", "acknowledge"]
@@ -258,7 +263,7 @@ def test_list_is_scoped_and_filtered(api, world, make_case):
     assert client.get("/api/v1/cases?q=100%25").get_json()["items"] == []
     found = client.get("/api/v1/cases?q=ZL2023201234561").get_json()["items"]
     assert [c["number"] for c in found] == [mine.number], "a patent number in another accepted form"
-    assert client.get("/api/v1/cases?overdue=true").get_json()["items"] == [], "no clocks yet, nothing overdue"
+    assert client.get("/api/v1/cases?overdue=true").get_json()["items"] == [], "every clock was just started"
     assert len(client.get("/api/v1/cases?state=&kind=&overdue=false").get_json()["items"]) == 2
 
     other_view = api(world.other_applicant).get("/api/v1/cases").get_json()["items"]
@@ -319,6 +324,7 @@ def test_cursor_walks_the_whole_list_without_duplicates_or_gaps(api, world, make
 
 
 def test_list_reads_a_bounded_number_of_statements(api, world, make_case, app):
+    """The page's cases, their rights, respondents and clocks: one statement each, however many cases."""
     from sqlalchemy import event
 
     for _ in range(5):
@@ -326,19 +332,26 @@ def test_list_reads_a_bounded_number_of_statements(api, world, make_case, app):
     client = api(world.users["caseworker"])
     client.get("/api/v1/cases")  # the token's use is recorded once
     engine = app.extensions["db_engine"]
-    statements = []
 
-    def count(*args):
-        statements.append(args[2])
+    def selects_for(url):
+        statements = []
 
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        body = client.get("/api/v1/cases?limit=5").get_json()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert len(body["items"]) == 5
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) <= 6, selects
+        def count(*args):
+            statements.append(args[2])
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            body = client.get(url).get_json()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert all(len(item["clocks"]) == 2 for item in body["items"])
+        return len(body["items"]), [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+
+    few, few_selects = selects_for("/api/v1/cases?limit=2")
+    many, many_selects = selects_for("/api/v1/cases?limit=5")
+    assert (few, many) == (2, 5)
+    assert len(many_selects) == len(few_selects) <= 7, many_selects
+    assert sum("FROM case_clocks" in s for s in many_selects) == 1
 
 
 # ---- actions -------------------------------------------------------------------------------------

@@ -1,0 +1,252 @@
+"""The SLA scan: each clock's "due soon" and "breached" recorded and sent exactly once.
+
+``flask --app wsgi sla-scan`` (``app.clocks.cli``) runs ``scan`` from cron every minute. For
+every running, unpaused clock with a due time:
+
+- from its ``warn_at`` (the start of its last day) until it is due, once: a ``clock_due_soon``
+  event on the case and a notification to the first responder and the owner;
+- once past its ``due_at``: a ``clock_breached`` event and a notification to the first
+  responder, the owner and the supervisors of the case's centre (or, when it has none, of the
+  nearest centre above it that has). A clock first found already breached gets only the breach
+  (its due-soon mark is set with it, so the warning never follows the breach).
+
+Exactly once, however many scans run at the same time: each clock is claimed by an ``UPDATE``
+that re-checks, in the database, that the mark is still unset and the clock still running,
+unpaused and due; only the scan whose update changed the row records the event and the
+notifications, in the same transaction. The case row is locked first, in the same order as the
+one door (case, then its clocks), so a scan never deadlocks with an action on the case, and the
+event's state is the case's current one (``audit-verify`` checks that states follow each other).
+Each clock commits on its own; e-mail goes out only after the commits (``deliver_pending``,
+which also retries notifications whose e-mail failed before).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from app.auth.models import Role, User
+from app.cases.models import Case
+from app.clocks.models import CaseClock
+from app.core.db import utcnow
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+DUE_SOON = "clock_due_soon"
+BREACHED = "clock_breached"
+# Held (PostgreSQL) while one scan e-mails, so two scans at once never send the same notification twice.
+MAIL_LOCK_KEY = 0x51A5_CA11
+
+
+@dataclass
+class ScanResult:
+    now: datetime
+    due_soon: int = 0
+    breached: int = 0
+    notifications: int = 0
+    emailed: int = 0
+    # Notifications whose e-mail is still owed after this run (the SMTP server failed): retried next run.
+    unsent: int = 0
+    errors: int = 0
+
+    @property
+    def happened(self) -> bool:
+        return bool(self.due_soon or self.breached or self.emailed or self.unsent or self.errors)
+
+    def as_dict(self) -> dict:
+        return {
+            "now": self.now.isoformat(),
+            "due_soon": self.due_soon,
+            "breached": self.breached,
+            "notifications": self.notifications,
+            "emailed": self.emailed,
+            "unsent": self.unsent,
+            "errors": self.errors,
+        }
+
+
+def _running_unpaused():
+    return (
+        CaseClock.met_at.is_(None),
+        CaseClock.stopped_at.is_(None),
+        CaseClock.paused_at.is_(None),
+        CaseClock.due_at.is_not(None),
+    )
+
+
+def candidates(now: datetime) -> list[tuple[int, int, str]]:
+    """``(clock id, case id, kind)`` of every clock with a mark to record at ``now``, the most
+    overdue first. Only a hint: each is claimed again, atomically, by ``escalate``."""
+    breached = CaseClock.due_at < now
+    rows = db.session.execute(
+        select(CaseClock.id, CaseClock.case_id, breached.label("is_breached"))
+        .where(
+            *_running_unpaused(),
+            CaseClock.breach_recorded_at.is_(None),
+            or_(breached, (CaseClock.warn_at <= now) & CaseClock.due_soon_recorded_at.is_(None)),
+        )
+        .order_by(CaseClock.due_at, CaseClock.id)
+    ).all()
+    db.session.commit()  # end the read: each clock gets a short transaction of its own
+    return [(row.id, row.case_id, BREACHED if row.is_breached else DUE_SOON) for row in rows]
+
+
+def _claim(clock_id: int, kind: str, now: datetime) -> bool:
+    """Set the clock's mark if it is still unset and still applies; True for the one scan that set it."""
+    stmt = update(CaseClock).where(
+        CaseClock.id == clock_id, *_running_unpaused(), CaseClock.breach_recorded_at.is_(None)
+    )
+    if kind == BREACHED:
+        stmt = stmt.where(CaseClock.due_at < now).values(
+            breach_recorded_at=now,
+            due_soon_recorded_at=func.coalesce(CaseClock.due_soon_recorded_at, now),
+        )
+    else:
+        stmt = stmt.where(
+            CaseClock.due_soon_recorded_at.is_(None), CaseClock.warn_at <= now, CaseClock.due_at >= now
+        ).values(due_soon_recorded_at=now)
+    result = db.session.execute(stmt.execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def active_users(ids) -> list[int]:
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return []
+    return list(
+        db.session.execute(select(User.id).where(User.id.in_(wanted), User.is_active.is_(True)).order_by(User.id))
+        .scalars()
+        .all()
+    )
+
+
+def supervisors_for(case: Case) -> list[int]:
+    """The active supervisors of the case's centre; when it has none, of the nearest centre above it that has."""
+    lineage = case.centre.ancestor_ids  # from the root down to the case's own centre
+    rows = db.session.execute(
+        select(User.id, User.centre_id).where(
+            User.role == Role.SUPERVISOR, User.is_active.is_(True), User.centre_id.in_(lineage)
+        )
+    ).all()
+    by_centre: dict[int, list[int]] = {}
+    for user_id, centre_id in rows:
+        by_centre.setdefault(centre_id, []).append(user_id)
+    for centre_id in reversed(lineage):
+        if centre_id in by_centre:
+            return sorted(by_centre[centre_id])
+    return []
+
+
+def recipients(case: Case, kind: str) -> list[int]:
+    people = active_users([case.first_responder_id, case.owner_id])
+    if kind == BREACHED:
+        people += supervisors_for(case)
+    return list(dict.fromkeys(people))
+
+
+def escalate(clock_id: int, case_id: int, kind: str, now: datetime) -> int | None:
+    """Record ``kind`` for one clock if this scan is the one to claim it; returns how many people
+    were notified, or None when there was nothing (left) to record. Flushes; the caller commits."""
+    from app.cases.services import record_event
+    from app.notifications.services import notify
+
+    case = db.session.execute(
+        select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if case is None or not _claim(clock_id, kind, now):
+        return None
+    clock = db.session.execute(
+        select(CaseClock.name, CaseClock.trigger, CaseClock.due_at).where(CaseClock.id == clock_id)
+    ).one()
+    due = clock.due_at.isoformat()
+    record_event(
+        case,
+        None,
+        kind,
+        from_state=case.state,
+        to_state=case.state,
+        data={"clock": clock.name.value, "trigger": clock.trigger, "due_at": due},
+        internal=True,
+    )
+    rows = notify(recipients(case, kind), kind, case, {"clock": clock.name.value, "due": due})
+    return len(rows)
+
+
+def scan(now: datetime | None = None, *, deliver: bool = True) -> ScanResult:
+    """Record every due-soon and breach mark due at ``now`` (default: the current time), each
+    exactly once, then e-mail what is pending when SMTP is configured. Commits per clock."""
+    now = now or utcnow()
+    result = ScanResult(now)
+    for clock_id, case_id, kind in candidates(now):
+        try:
+            notified = escalate(clock_id, case_id, kind, now)
+            db.session.commit()
+        except DBAPIError as exc:  # a lock timeout or deadlock victim: the next scan tries again
+            db.session.rollback()
+            log.warning("sla-scan: clock %s of case %s not escalated: %s", clock_id, case_id, exc)
+            result.errors += 1
+            continue
+        if notified is None:
+            continue
+        if kind == BREACHED:
+            result.breached += 1
+        else:
+            result.due_soon += 1
+        result.notifications += notified
+    if deliver:
+        result.emailed, result.unsent, failed = deliver_mail()
+        result.errors += failed
+    return result
+
+
+def _owed() -> int:
+    """Notifications ``deliver_pending`` would e-mail now."""
+    from app.notifications.models import Notification
+    from app.notifications.services import RETRY_WINDOW
+
+    return db.session.execute(
+        select(func.count(Notification.id))
+        .join(User, User.id == Notification.user_id)
+        .where(
+            Notification.emailed_at.is_(None),
+            Notification.created_at >= utcnow() - RETRY_WINDOW,
+            User.is_active.is_(True),
+        )
+    ).scalar_one()
+
+
+def deliver_mail() -> tuple[int, int, int]:
+    """E-mail the pending notifications (``deliver_pending``) when SMTP is configured; returns
+    (sent, still unsent, errors). On PostgreSQL an advisory lock lets one scan at a time send; on
+    SQLite the write lock of ``deliver_pending``'s transaction does the same."""
+    from app.notifications.services import deliver_pending, mail_configured
+
+    if not mail_configured():
+        return 0, 0, 0
+    engine = db.engine
+    try:
+        if engine.dialect.name != "postgresql":
+            sent = deliver_pending()
+            return sent, _owed(), 0
+        with engine.connect() as lock:
+            got = lock.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": MAIL_LOCK_KEY}).scalar()
+            lock.commit()  # the lock is the connection's, not the transaction's: hold no transaction open
+            if not got:
+                return 0, 0, 0  # another scan is sending right now; what is left goes next time
+            try:
+                sent = deliver_pending()
+                return sent, _owed(), 0
+            finally:
+                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MAIL_LOCK_KEY})
+                lock.commit()
+    except DBAPIError as exc:
+        db.session.rollback()
+        log.warning("sla-scan: e-mail of notifications not attempted: %s", exc)
+        return 0, 0, 1
+    finally:
+        db.session.commit()  # end the count's read
