@@ -57,8 +57,10 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.cases.views import bp as cases_bp
     from app.centres.views import bp as centres_bp
+    from app.clocks.views import bp as clocks_bp
     from app.enterprises.views import bp as enterprises_bp
     from app.main.views import bp as main_bp
+    from app.notifications.views import bp as notifications_bp
 
-    for bp in (main_bp, auth_bp, enterprises_bp, centres_bp, admin_bp, cases_bp, api_bp):
+    for bp in (main_bp, auth_bp, enterprises_bp, centres_bp, admin_bp, cases_bp, api_bp, clocks_bp, notifications_bp):
         app.register_blueprint(bp)

@@ -49,7 +49,9 @@ def my_work(user, limit: int = LIMIT) -> MyWork:
     work = MyWork()
     if not getattr(user, "is_staff", False):
         return work
-    open_ = Case.state.in_(OPEN_STATES)
+    # Open cases, and a declined one whose decision has not reached the applicant yet (its
+    # feedback clock still runs, so it has a due time).
+    open_ = or_(Case.state.in_(OPEN_STATES), Case.next_due_at.is_not(None))
     work.owned = list(
         db.session.execute(
             _due_first(select(Case).where(Case.owner_id == user.id, open_)).options(*_case_loads()).limit(limit)

@@ -1,0 +1,247 @@
+"""Reads about clocks: the supervisor's escalation board, the on-time rates of a period, and the
+due state of the cases a list shows.
+
+Every read is scoped to the user's centre subtree: the board through the case's scope rule
+(``visible``), the rates through the centre each clock ran on (``centre_subtree_ids``), so a
+case transferred away keeps its earlier clocks with the centre that answered for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import joinedload
+
+from app.auth.models import User
+from app.cases.enums import OPEN_STATES, CaseState
+from app.cases.models import Case
+from app.cases.queries import china_day_start
+from app.centres.models import Centre
+from app.clocks.models import CaseClock, ClockName
+from app.core.scope import centre_subtree_ids, visible
+from app.enterprises.models import Enterprise
+from app.extensions import db
+
+BOARD_LIMIT = 500  # rows on the escalation board; more than this and the page says so
+
+OVERDUE, DUE_SOON = "overdue", "due_soon"
+BOARD_STATES = (*OPEN_STATES, CaseState.DECLINED)
+
+
+def _running_unpaused():
+    return and_(
+        CaseClock.met_at.is_(None),
+        CaseClock.stopped_at.is_(None),
+        CaseClock.paused_at.is_(None),
+        CaseClock.due_at.is_not(None),
+    )
+
+
+# ---- the escalation board ----------------------------------------------------------------------------
+
+
+@dataclass
+class BoardRow:
+    clock: CaseClock
+    case: Case
+    status: str  # OVERDUE or DUE_SOON
+    late_by: timedelta | None  # how far past its due time (overdue rows)
+    due_in: timedelta | None  # how long until it is due (due-soon rows)
+
+
+@dataclass
+class Board:
+    rows: list[BoardRow] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def overdue(self) -> list[BoardRow]:
+        return [r for r in self.rows if r.status == OVERDUE]
+
+    @property
+    def due_soon(self) -> list[BoardRow]:
+        return [r for r in self.rows if r.status == DUE_SOON]
+
+
+def escalation(user, now: datetime, limit: int = BOARD_LIMIT) -> Board:
+    """Every running, unpaused clock of an open (or declined) case in ``user``'s subtree that is overdue
+    (``now > due_at``) or due soon (``warn_at <= now <= due_at``), with its case, the case's
+    enterprise, centre, owner and first responder and the clock's responsible person, in one
+    statement. Ordered by due time: the most late first, then the due-soon ones, the soonest
+    first. At most ``limit`` rows (``truncated`` says when there were more)."""
+    if not getattr(user, "is_staff", False):
+        return Board()
+    stmt = (
+        select(CaseClock, Case)
+        .join(Case, Case.id == CaseClock.case_id)
+        .where(
+            _running_unpaused(),
+            or_(CaseClock.due_at < now, CaseClock.warn_at <= now),
+            # Open cases, and declined ones: a decline's feedback clock runs until the applicant
+            # is told, and a breach of it belongs on the board as much as any other.
+            Case.state.in_(BOARD_STATES),
+        )
+        .options(
+            joinedload(CaseClock.responsible).load_only(User.name),
+            joinedload(Case.enterprise).load_only(Enterprise.name),
+            joinedload(Case.centre).load_only(Centre.code, Centre.name_zh, Centre.name_en),
+            joinedload(Case.owner).load_only(User.name),
+            joinedload(Case.first_responder).load_only(User.name),
+        )
+        .order_by(CaseClock.due_at, CaseClock.id)
+        .limit(limit + 1)
+    )
+    result = db.session.execute(visible(stmt, user, Case)).unique().all()
+    rows = []
+    for clock, case_ in result[:limit]:
+        overdue = now > clock.due_at
+        rows.append(
+            BoardRow(
+                clock=clock,
+                case=case_,
+                status=OVERDUE if overdue else DUE_SOON,
+                late_by=now - clock.due_at if overdue else None,
+                due_in=None if overdue else clock.due_at - now,
+            )
+        )
+    return Board(rows=rows, truncated=len(result) > limit)
+
+
+# ---- on-time rates -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Rate:
+    on_time: int = 0
+    late: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def rate(self) -> float | None:
+        """The share met on time, 0..1; None when nothing was due."""
+        return self.on_time / self.total if self.total else None
+
+    def add(self, on_time: int, late: int) -> None:
+        self.on_time += on_time
+        self.late += late
+
+
+@dataclass
+class RateRow:
+    """One centre's or one person's figures, per clock and in all."""
+
+    key: int | None
+    label: str
+    by_clock: dict[ClockName, Rate] = field(default_factory=lambda: {name: Rate() for name in ClockName})
+    total: Rate = field(default_factory=Rate)
+
+
+@dataclass
+class OnTimeRates:
+    date_from: date
+    date_to: date
+    by_clock: dict[ClockName, Rate] = field(default_factory=lambda: {name: Rate() for name in ClockName})
+    total: Rate = field(default_factory=Rate)
+    centres: list[RateRow] = field(default_factory=list)
+    people: list[RateRow] = field(default_factory=list)
+
+
+def _counted_clocks(user, date_from: date, date_to: date, now: datetime):
+    """The clocks a period counts: due from the start of ``date_from`` to the end of ``date_to``
+    (days in China), on a centre of the user's subtree, and decided: met (on time or late), or
+    running past their due time. Stopped clocks (withdrawn, closed) count neither way; a clock
+    not yet due, or paused while material is awaited, is not decided yet."""
+    return (
+        CaseClock.centre_id.in_(centre_subtree_ids(user)),
+        CaseClock.stopped_at.is_(None),
+        CaseClock.due_at >= china_day_start(date_from),
+        CaseClock.due_at < china_day_start(date_to + timedelta(days=1)),
+        or_(CaseClock.met_at.is_not(None), and_(CaseClock.paused_at.is_(None), CaseClock.due_at < now)),
+    )
+
+
+def _grouped(key, user, date_from, date_to, now):
+    """A subquery: per ``key`` and clock name, how many were counted and how many on time."""
+    on_time = func.sum(sql_case((CaseClock.met_at <= CaseClock.due_at, 1), else_=0))
+    return (
+        select(
+            key.label("key"),
+            CaseClock.name.label("clock"),
+            func.count(CaseClock.id).label("counted"),
+            on_time.label("on_time"),
+        )
+        .where(*_counted_clocks(user, date_from, date_to, now))
+        .group_by(key, CaseClock.name)
+        .subquery()
+    )
+
+
+def on_time_rates(user, date_from: date, date_to: date, now: datetime) -> OnTimeRates:
+    """On time (met by the due time) and late (met after it, or still running past it) for the
+    clocks due in the period, per clock, per centre and per person (the clock's responsible
+    person when it started, or whoever met it): two GROUP BY statements, whatever the number of
+    clocks. The per-clock and overall figures are the sums of the centres' groups."""
+    rates = OnTimeRates(date_from=date_from, date_to=date_to)
+    if not getattr(user, "is_staff", False):
+        return rates
+
+    by_centre = _grouped(CaseClock.centre_id, user, date_from, date_to, now)
+    centre_rows: dict[int, RateRow] = {}
+    for centre, clock, counted, on_time in db.session.execute(
+        select(Centre, by_centre.c.clock, by_centre.c.counted, by_centre.c.on_time)
+        .join(by_centre, by_centre.c.key == Centre.id)
+        .order_by(Centre.path)
+    ):
+        row = centre_rows.setdefault(centre.id, RateRow(key=centre.id, label=f"{centre.name}（{centre.code}）"))
+        on_time, late = int(on_time or 0), int(counted) - int(on_time or 0)
+        row.by_clock[ClockName(clock)].add(on_time, late)
+        row.total.add(on_time, late)
+        rates.by_clock[ClockName(clock)].add(on_time, late)
+        rates.total.add(on_time, late)
+    rates.centres = list(centre_rows.values())
+
+    by_person = _grouped(CaseClock.responsible_id, user, date_from, date_to, now)
+    people: dict[int | None, RateRow] = {}
+    for user_id, name, clock, counted, on_time in db.session.execute(
+        select(by_person.c.key, User.name, by_person.c.clock, by_person.c.counted, by_person.c.on_time)
+        .outerjoin(User, User.id == by_person.c.key)
+        .order_by(User.name, by_person.c.key)
+    ):
+        row = people.setdefault(user_id, RateRow(key=user_id, label=name or ""))
+        on_time, late = int(on_time or 0), int(counted) - int(on_time or 0)
+        row.by_clock[ClockName(clock)].add(on_time, late)
+        row.total.add(on_time, late)
+    # Most late first: who needs help is at the top.
+    rates.people = sorted(people.values(), key=lambda r: (-r.total.late, r.label, r.key or 0))
+    return rates
+
+
+# ---- due state of listed cases -----------------------------------------------------------------------
+
+
+def due_states(case_ids, now: datetime) -> dict[int, str]:
+    """For each of ``case_ids`` with a running, unpaused clock overdue or due soon: OVERDUE or
+    DUE_SOON (overdue wins). One statement for a whole list."""
+    ids = list(dict.fromkeys(case_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(CaseClock.case_id, CaseClock.due_at).where(
+            CaseClock.case_id.in_(ids),
+            _running_unpaused(),
+            or_(CaseClock.due_at < now, CaseClock.warn_at <= now),
+        )
+    ).all()
+    states: dict[int, str] = {}
+    for case_id, due_at in rows:
+        if now > due_at:
+            states[case_id] = OVERDUE
+        else:
+            states.setdefault(case_id, DUE_SOON)
+    return states

@@ -1,0 +1,147 @@
+"""The clocks blueprint: "my work" for those who handle cases, and the supervisor's escalation
+board with the on-time rates of a period.
+
+The period travels in the query string (GET, no CSRF token: it changes nothing). A date that
+does not parse, lies outside 1980..2999, ends before it starts or spans more than five years
+is shown beside its field with a 422, and no rates are computed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import DateField, ValidationError
+from wtforms.validators import Optional
+
+from app.auth.models import Role
+from app.cases.views_list import STATE_BADGES, case_url
+from app.clocks.models import ClockName
+from app.clocks.mywork import my_work
+from app.clocks.queries import DUE_SOON, OVERDUE, due_states, escalation, on_time_rates
+from app.core.db import utcnow
+from app.core.forms import AppForm
+from app.core.i18n import DISPLAY_TZ
+from app.core.permissions import roles_required
+
+bp = Blueprint("clocks", __name__)
+
+EARLIEST, LATEST = date(1980, 1, 1), date(2999, 12, 31)
+MAX_SPAN_DAYS = 5 * 366  # five years, leap days included
+
+
+def duration(delta: timedelta | None) -> str:
+    """A span as people read it on the board: "3 d 4 h", "5 h 20 min", "12 min"."""
+    if delta is None:
+        return ""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)d d %(hours)d h", days=days, hours=hours)
+    if hours:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
+    return _("%(minutes)d min", minutes=minutes)
+
+
+def _page_context() -> dict:
+    return {
+        "case_url": case_url,
+        "state_badges": STATE_BADGES,
+        "duration": duration,
+        "OVERDUE": OVERDUE,
+        "DUE_SOON": DUE_SOON,
+        "clock_names": list(ClockName),
+    }
+
+
+# ---- my work -----------------------------------------------------------------------------------------
+
+
+@bp.get("/my-work")
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR)
+def my_work_page():
+    """The offers waiting for my answer, the cases I own, the cases I first took up."""
+    now = utcnow()
+    work = my_work(current_user)
+    cases = [offer.case for offer in work.offers] + work.owned + work.first_taken
+    return render_template(
+        "clocks/my_work.html",
+        work=work,
+        due=due_states([c.id for c in cases], now),
+        now=now,
+        **_page_context(),
+    )
+
+
+# ---- escalation --------------------------------------------------------------------------------------
+
+
+def current_month(today: date) -> tuple[date, date]:
+    """The first and last days of ``today``'s calendar month."""
+    first = today.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+class PeriodForm(AppForm):
+    """The period of the on-time rates, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("Due from"), validators=[Optional()])
+    date_to = DateField(_l("Due to"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, formdata=request.args, **kwargs)
+
+    @staticmethod
+    def _in_range(field):
+        if field.data is not None and not EARLIEST <= field.data <= LATEST:
+            raise ValidationError(
+                _("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(), last=LATEST.isoformat())
+            )
+
+    def validate_date_from(self, field):
+        self._in_range(field)
+
+    def validate_date_to(self, field):
+        self._in_range(field)
+        start = self.date_from.data
+        if field.data is None or start is None or not EARLIEST <= start <= LATEST:
+            return
+        if field.data < start:
+            raise ValidationError(_("The end date is before the start date."))
+        if (field.data - start).days > MAX_SPAN_DAYS:
+            raise ValidationError(_("Choose a period of at most five years."))
+
+    def fill_defaults(self, today: date) -> None:
+        """A missing end is the start's month end, a missing start the end's month start; with
+        neither, the current month."""
+        if self.date_from.data is None and self.date_to.data is None:
+            self.date_from.data, self.date_to.data = current_month(today)
+        elif self.date_to.data is None:
+            self.date_to.data = current_month(self.date_from.data)[1]
+        elif self.date_from.data is None:
+            self.date_from.data = current_month(self.date_to.data)[0]
+
+
+@bp.get("/escalation")
+@roles_required(Role.SUPERVISOR)
+def escalation_board():
+    """Every overdue and due-soon clock of the supervisor's subtree, and the on-time rates of a
+    period (by default the current month in China)."""
+    now = utcnow()
+    form = PeriodForm()
+    valid = form.validate()
+    rates = None
+    if valid:
+        form.fill_defaults(now.astimezone(DISPLAY_TZ).date())
+        rates = on_time_rates(current_user, form.date_from.data, form.date_to.data, now)
+    board = escalation(current_user, now)
+    html = render_template("clocks/escalation.html", form=form, board=board, rates=rates, now=now, **_page_context())
+    return html, 200 if valid else 422
