@@ -116,9 +116,17 @@ def _back_edges(edges) -> set[tuple[CaseState, CaseState]]:
     return back
 
 
+def _set_aside(action) -> bool:
+    """An action that keeps the state and is open from many states (handover, transfer, their
+    answers) is named under the diagram rather than drawn as a loop on every one of them."""
+    return action.target is None and len(action.sources) >= GROUP_MIN_SOURCES
+
+
 def _many_state_actions(edges) -> dict[str, set[CaseState]]:
     by_action: dict[str, set[CaseState]] = {}
     for source, _target, action in edges:
+        if _set_aside(action):
+            continue
         by_action.setdefault(action.name, set()).add(source)
     return {name: sources for name, sources in by_action.items() if len(sources) >= GROUP_MIN_SOURCES}
 
@@ -205,8 +213,9 @@ def workflow_svg() -> Markup:
     nodes = plan.nodes
     lines, labels = [], []
     by_pair: dict[tuple, list[workflow.Action]] = {}
+    aside = [a for a in workflow.ACTIONS.values() if _set_aside(a)]
     for source, target, action in plan.edges:
-        if action.name in plan.grouped:
+        if action.name in plan.grouped or _set_aside(action):
             continue
         by_pair.setdefault((source, target), []).append(action)
     # An action from several states is named once, on its shortest edge.
@@ -241,6 +250,13 @@ def workflow_svg() -> Markup:
 
     width = rightmost + LANE * right_lanes + 170
     height = max(n.bottom for n in nodes.values()) + 60
+    if aside:
+        text = _l(
+            "Also open while a case is taken up, leaving its state as it is: %(actions)s.",
+            actions=" / ".join(str(a.label) for a in aside),
+        )
+        labels.append(_label(MARGIN_X, height - 8, str(text)))
+        height += 24
     # Plain calls, outside the f-strings, so that message extraction finds them.
     svg_title = str(_l("Case workflow"))
     svg_desc = str(_l("States as boxes, actions as arrows; the table below lists the same rules."))

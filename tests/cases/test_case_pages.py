@@ -332,8 +332,9 @@ def test_applicants_are_not_told_of_other_enterprises_cases(world, login, make_c
 
 EXPECTED_ACTIONS = {
     # acknowledged complaint: (role) -> the action forms shown
-    "caseworker": {"request_material", "accept", "decline", "withdraw"},
-    "supervisor": {"request_material", "accept", "decline", "withdraw"},
+    # (the caseworker took the case up; a supervisor may hand over any case of the centre)
+    "caseworker": {"request_material", "accept", "decline", "withdraw", "offer_handover", "offer_transfer"},
+    "supervisor": {"request_material", "accept", "decline", "withdraw", "offer_handover", "offer_transfer"},
     "applicant": {"withdraw"},
     "mediator": set(),
     "fund_committee": set(),
@@ -363,7 +364,7 @@ def test_later_states_offer_their_own_actions(world, login, make_case):
     caseworker = world.users["caseworker"]
     resolved = make_case(world.applicant, world.enterprise, state="resolved", staff=caseworker)
     html = login(caseworker).get(f"/cases/{resolved.number}").get_data(as_text=True)
-    assert _action_forms(html) == {"inform_outcome", "withdraw"}
+    assert _action_forms(html) == {"inform_outcome", "withdraw", "offer_handover", "offer_transfer"}
     assert re.search(r'data-action="close"><strong>[^<]+</strong>: Tell the applicant the outcome first', html)
     closed = make_case(world.applicant, world.enterprise, state="closed", staff=caseworker)
     assert _action_forms(login(world.applicant).get(f"/cases/{closed.number}").get_data(as_text=True)) == {"rate"}
@@ -580,6 +581,9 @@ def test_the_workflow_page_shows_the_rules_and_a_diagram(world, login):
     for name in ACTIONS:
         assert f'id="rule-{name}"' in html
     assert "Acknowledged" in html.split("<svg", 1)[1]  # the states are drawn with their labels
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    # Handover and transfer keep the state: named once under the diagram, not looped on every box.
+    assert "Hand over to a colleague" in svg and "Transfer to another centre" in svg
     assert 'style="' not in html
     assert login(world.applicant).get("/workflow").status_code == 403
 
