@@ -88,7 +88,8 @@ def percentile(values: list[float], p: float) -> float:
 
 
 NATIONAL = "caseworker0.cn@bench.cn"
-PROVINCIAL = "caseworker0.gd@bench.cn"  # Guangdong: its centre, five cities and their county centres and workstations
+PROVINCIAL = "caseworker0.gd@bench.cn"
+NATIONAL_SUPERVISOR = "supervisor3.cn@bench.cn"  # the escalation board of the whole country  # Guangdong: its centre, five cities and their county centres and workstations
 
 
 def case_pages(conn) -> dict[str, tuple[str, str]]:
@@ -97,6 +98,8 @@ def case_pages(conn) -> dict[str, tuple[str, str]]:
     ``who`` is ``national``, ``provincial`` or ``api`` (the national caseworker's Bearer token).
     """
     from app.api.queries import encode_cursor
+    from app.auth.models import User
+    from app.cases.enums import OPEN_STATES
     from app.cases.models import Case
     from app.cases.queries import Cursor
 
@@ -115,6 +118,15 @@ def case_pages(conn) -> dict[str, tuple[str, str]]:
         .offset(100)
         .limit(1)
     ).one()
+    # "My work" of the caseworker who owns the most open cases.
+    busiest = conn.execute(
+        select(User.email)
+        .join(Case, Case.owner_id == User.id)
+        .where(Case.state.in_([s.value for s in OPEN_STATES]))
+        .group_by(User.id, User.email)
+        .order_by(func.count(Case.id).desc())
+        .limit(1)
+    ).scalar()
     html_cursor = Cursor(sort="newest", created_at=deep.created_at, id=deep.id).encode()
     api_cursor = encode_cursor(types.SimpleNamespace(created_at=deep.created_at, id=deep.id))
     quote = urllib.parse.quote
@@ -126,6 +138,10 @@ def case_pages(conn) -> dict[str, tuple[str, str]]:
         "case_list_filtered": ("national", "/cases?state=in_progress&state=accepted&ip_type=utility_model"),
         "case_list_provincial": ("provincial", "/cases"),
         "case_page": ("national", f"/cases/{middle.number}"),
+        "case_list_overdue": ("national", "/cases?overdue=yes"),
+        "case_list_due_first": ("national", "/cases?sort=due"),
+        "escalation_board": ("national_supervisor", "/escalation"),
+        "my_work": (f"user:{busiest}", "/my-work"),
         "api_case_list_first_page": ("api", "/api/v1/cases?limit=50"),
         "api_case_list_deep_page": ("api", f"/api/v1/cases?limit=50&cursor={quote(api_cursor)}"),
     }
@@ -234,6 +250,10 @@ def run(
             people = {"national": Client(base), "provincial": Client(base)}
             people["national"].login(NATIONAL)
             people["provincial"].login(PROVINCIAL)
+            for who in {w for w, _ in pages.values()}:  # the national supervisor, a named caseworker
+                if who == "national_supervisor" or who.startswith("user:"):
+                    people[who] = Client(base)
+                    people[who].login(NATIONAL_SUPERVISOR if who == "national_supervisor" else who[5:])
             people["api"] = Client(base, {"Authorization": f"Bearer {token}", "Accept": "application/json"})
             sessions.append(people)
         for people in sessions:  # warm-up

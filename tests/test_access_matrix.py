@@ -120,6 +120,21 @@ MATRIX = [
     ("GET", lambda w: f"/admin/centres/{w.county.id}/settings", expect(403, anon=302, admin=200)),
     ("GET", lambda w: f"/admin/centres/{w.sibling.id}/settings", expect(403, anon=302, admin=404)),
     ("POST", lambda w: f"/admin/centres/{w.sibling.id}/settings", expect(403, anon=302, admin=404)),
+    # ---- the working-day calendar (administrators; tests/clocks/test_calendar_admin.py) ----
+    ("GET", lambda w: "/admin/calendar", expect(403, anon=302, admin=200)),
+    ("GET", lambda w: "/admin/calendar/edit", expect(403, anon=302, admin=200)),
+    (
+        "POST",
+        lambda w: "/admin/calendar/edit",
+        expect(403, anon=302, admin=302),
+        lambda w: {"year": "2099", "holidays": "2099-01-01 元旦", "workdays": ""},
+    ),
+    (
+        "POST",
+        lambda w: "/admin/calendar/edit",
+        expect(403, anon=302, admin=422),
+        lambda w: {"year": "2099", "holidays": "2098-01-01 元旦", "workdays": ""},
+    ),
     # ---- cases: lists, the workflow page ----
     ("GET", lambda w: "/cases", expect(200, anon=302)),
     ("GET", lambda w: "/cases/export.csv", expect(403, anon=302, staff=200)),
@@ -310,6 +325,13 @@ MATRIX = [
         expect(403, anon=302, caseworker=404, supervisor=404),
     ),
     ("POST", lambda w: f"/cases/{w.draft.number}/summary", expect(403, anon=302, caseworker=404, supervisor=404)),
+    # ---- my work, escalation (tests/clocks/test_pages.py checks what they show) ----
+    ("GET", lambda w: "/my-work", expect(403, anon=302, caseworker=200, supervisor=200)),
+    ("GET", lambda w: "/escalation", expect(403, anon=302, supervisor=200)),
+    # ---- notifications: everyone their own ----
+    ("GET", lambda w: "/notifications", expect(200, anon=302)),
+    ("POST", lambda w: "/notifications/read", expect(302), lambda w: {"all": "1"}),
+    ("POST", lambda w: "/notifications/read", expect(422, anon=302), lambda w: {"id": "not-an-id"}),
 ]
 
 # Routes deliberately not in the matrix, with the test that covers them.

@@ -780,6 +780,48 @@ def test_centre_settings(world, fuzz):
     fuzz.require_reached()
 
 
+def _calendar_lines(year: int, weekend: bool):
+    """Lines of a calendar list: mostly ``YYYY-MM-DD name`` of the year (weekends for make-up days),
+    sometimes a range, a comment, another year's date or junk."""
+    from datetime import date, timedelta
+
+    days = [date(year, 1, 1) + timedelta(days=n) for n in range(365)]
+    wanted = [d for d in days if (d.weekday() >= 5) == weekend]
+    line = st.one_of(
+        st.tuples(st.sampled_from(wanted), st.sampled_from(["元旦", "春节", "", "x" * 61])).map(
+            lambda t: f"{t[0].isoformat()} {t[1]}"
+        ),
+        st.sampled_from(wanted).map(lambda d: f"{d.isoformat()}..{(d + timedelta(days=6)).isoformat()} 国庆节"),
+        st.sampled_from([f"# {year}", f"{year - 1}-12-31 跨年", f"{year}-02-30", f"{year}/10/01", "..", " "]),
+        SCALAR_JUNK,
+    )
+    return st.lists(line, max_size=6).map("\n".join)
+
+
+def test_calendar_entry(world, fuzz):
+    fuzz.tables = (*TABLES, "calendar_years", "calendar_days", "case_clocks")
+    fuzz.order_by = {"calendar_years": "year", "calendar_days": "day"}
+    actor = fuzz.actor(world.users["admin"])
+    fields = {
+        "year": st.sampled_from(["2099", "2099", "2098", "1999", "2101", "0"]),
+        "holidays": _calendar_lines(2099, weekend=False),
+        "workdays": _calendar_lines(2099, weekend=True),
+        "note": st.sampled_from(["", "国办发明电〔2098〕7号", "x" * 301]),
+    }
+
+    @FUZZ
+    @given(data=form(fields))
+    @example(data=example_form(year="2099", holidays="2099-01-01 元旦", workdays="2099-01-03 调休"))
+    @example(data=example_form(year="2099", holidays="2099-01-01..2099-01-31 太长", workdays=""))
+    @example(data=example_form(year="2099", holidays="2099-01-01 \x00", workdays=""))
+    @example(data=example_form(year="99999999999999999999", holidays="2099-01-01", workdays=""))
+    def run(data):
+        actor.post("/admin/calendar/edit", data)
+
+    run()
+    fuzz.require_reached()
+
+
 def _staff_fields(world):
     return {
         "full_name": st.sampled_from(["李四", "  O'Neil %_ "]),

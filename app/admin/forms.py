@@ -1,9 +1,9 @@
-"""Administration forms: centres, staff accounts, settings."""
+"""Administration forms: centres, staff accounts, settings, the working-day calendar."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
 from app.auth.forms import NewPasswordMixin
@@ -59,3 +59,56 @@ def settings_form_class(definitions):
             IntegerField(d.label, validators=[Optional(), NumberRange(min=d.minimum, max=d.maximum, message=message)]),
         )
     return SettingsForm
+
+
+class CalendarYearForm(AppForm):
+    """A year of the working-day calendar: its public holidays and its make-up working days, one
+    ``YYYY-MM-DD name`` per line (see ``app.admin.calendar.parse_days``)."""
+
+    year = IntegerField(
+        _l("Year"),
+        validators=[
+            required(),
+            NumberRange(min=2000, max=2100, message=_l("Enter a year from %(lo)d to %(hi)d.", lo=2000, hi=2100)),
+        ],
+    )
+    holidays = TextAreaField(
+        _l("Public holidays"),
+        validators=[required(), max_length(20000)],
+        description=_l(
+            "One day per line: the date as YYYY-MM-DD and the holiday's name, e.g. “2027-10-01 国庆节”. "
+            "A range is written “2027-10-01..2027-10-07 国庆节”; its weekend days are days off anyway."
+        ),
+        render_kw={"rows": 12, "spellcheck": "false"},
+    )
+    workdays = TextAreaField(
+        _l("Make-up working days (调休)"),
+        validators=[Optional(), max_length(20000)],
+        description=_l("Saturdays and Sundays on which people work, one per line, e.g. “2027-09-26 国庆节调休”."),
+        render_kw={"rows": 6, "spellcheck": "false"},
+    )
+    note = StringField(
+        _l("Source"),
+        filters=[strip_filter],
+        validators=[Optional(), max_length(300)],
+        description=_l("E.g. the State Council notice on the year's holidays, with its number."),
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        """Each field's own checks, then the days read against the year and against each other."""
+        from app.admin.calendar import check_lists, parse_days
+
+        valid = super().validate(extra_validators)
+        year = self.year.data if not self.year.errors else None
+        self.parsed_holidays = parse_days(self.holidays.data, year)
+        self.parsed_workdays = parse_days(self.workdays.data, year)
+        holiday_errors, workday_errors = check_lists(self.parsed_holidays, self.parsed_workdays)
+        holiday_errors = self.parsed_holidays.errors + holiday_errors
+        workday_errors = self.parsed_workdays.errors + workday_errors
+        if not self.holidays.errors and not self.parsed_holidays.days and not holiday_errors:
+            holiday_errors.append(str(_l("Enter the public holidays of the year.")))
+        if holiday_errors and not self.holidays.errors:
+            self.holidays.errors = [*self.holidays.errors, *holiday_errors]
+        if workday_errors and not self.workdays.errors:
+            self.workdays.errors = [*self.workdays.errors, *workday_errors]
+        return valid and not holiday_errors and not workday_errors and year is not None

@@ -1,20 +1,30 @@
-"""Administration: centres of the admin's subtree, their settings, staff accounts."""
+"""Administration: centres of the admin's subtree, their settings, staff accounts, and the
+working-day calendar of the years the installed calendar does not know."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from app.admin.forms import CentreForm, NewStaffForm, ResetPasswordForm, StaffForm, settings_form_class
+from app.admin.forms import (
+    CalendarYearForm,
+    CentreForm,
+    NewStaffForm,
+    ResetPasswordForm,
+    StaffForm,
+    settings_form_class,
+)
 from app.auth.models import Role, User
 from app.auth.services import create_staff, reset_password, set_active, update_staff
 from app.centres.models import Centre, CentreLevel
 from app.centres.queries import centre_choices
 from app.centres.services import create_centre, save_settings, update_centre
 from app.centres.settings import SETTINGS, UNIT_LABELS, effective_settings
+from app.clocks.models import CalendarYear
 from app.core.errors import ServiceError
 from app.core.forms import AppForm
 from app.core.permissions import admin_required
@@ -265,3 +275,120 @@ def user_active(user_id: int, action: str):
     else:
         flash(_("%(name)s has been deactivated and logged out everywhere.", name=user.name), "success")
     return redirect(url_for("admin.users"))
+
+
+# ---- the working-day calendar ----------------------------------------------------------------------
+
+
+@bp.get("/calendar")
+@admin_required
+def calendar():
+    """The years the calendar knows (installed, entered) and those running clocks wait for."""
+    from app.admin import calendar as cal
+    from app.clocks.display import missing_years
+    from app.core.db import utcnow
+    from app.core.workdays import china_day
+
+    today = china_day(utcnow())
+    known = cal.package_years()
+    return render_template(
+        "admin/calendar.html",
+        package_first=known.start,
+        package_last=known.stop - 1,
+        entered=cal.entered_years(),
+        waiting=cal.waiting_years(),
+        missing=missing_years(today),
+        this_year=today.year,
+        first_year=cal.FIRST_YEAR,
+        last_year=cal.LAST_YEAR,
+    )
+
+
+@bp.route("/calendar/edit", methods=["GET", "POST"])
+@admin_required
+def calendar_edit():
+    """Enter or correct one year: both lists are saved in one go, then waiting clocks are recomputed."""
+    from app.admin import calendar as cal
+
+    form = CalendarYearForm()
+    year = form.year.data if request.method == "POST" else id_arg("year")
+    year = year if isinstance(year, int) and cal.FIRST_YEAR <= year <= cal.LAST_YEAR else None
+    source = None  # where the prefilled days come from
+    if request.method == "GET" and year is not None:
+        form.year.data = year
+        days = cal.entered_days(year)
+        source = "entered" if days is not None else None
+        if days is None:
+            days = cal.package_days(year)
+            source = "package" if days is not None else None
+        if days is not None:
+            form.holidays.data, form.workdays.data = cal.lines_of(days[0]), cal.lines_of(days[1])
+        entry = db.session.get(CalendarYear, year) if source == "entered" else None
+        form.note.data = entry.note if entry is not None else ""
+    if form.validate_on_submit():
+        try:
+            result = cal.enter_year(
+                current_user,
+                form.year.data,
+                form.parsed_holidays.days,
+                form.parsed_workdays.days,
+                form.note.data or "",
+            )
+        except ServiceError as exc:
+            field_error(form, exc)
+        else:
+            current_app.logger.info(
+                "calendar %s entered by %s: %s holidays, %s make-up days, %s clocks recomputed",
+                result.year,
+                current_user.email,
+                result.holidays,
+                result.workdays,
+                result.recomputed,
+            )
+            flash(_calendar_saved_message(result), "success")
+            return redirect(url_for("admin.calendar"))
+    waiting = cal.waiting_years()
+    return render_form(
+        "admin/calendar_form.html",
+        form,
+        year=year,
+        source=source,
+        waiting=waiting.get(year, 0) if year is not None else 0,
+    )
+
+
+def _calendar_saved_message(result) -> str:
+    parts = [
+        _(
+            "The working-day calendar of %(year)d was saved by %(name)s (public holidays on weekdays: %(holidays)d; "
+            "make-up working days: %(workdays)d).",
+            year=result.year,
+            name=current_user.name,
+            holidays=result.holidays,
+            workdays=result.workdays,
+        )
+    ]
+    if result.recomputed:
+        given = result.recomputed - result.still_waiting
+        parts.append(
+            ngettext("%(num)d waiting clock now has a due time.", "%(num)d waiting clocks now have a due time.", given)
+        )
+        if result.still_waiting:
+            parts.append(
+                ngettext(
+                    "%(num)d reaches a later year that is not known yet.",
+                    "%(num)d reach a later year that is not known yet.",
+                    result.still_waiting,
+                )
+            )
+    else:
+        parts.append(_("No clock was waiting for this year."))
+    if result.weekend_holidays:
+        parts.append(
+            ngettext(
+                "%(num)d holiday fell on a weekend, a day off anyway, and was not stored.",
+                "%(num)d holidays fell on a weekend, days off anyway, and were not stored.",
+                result.weekend_holidays,
+            )
+        )
+    return " ".join(parts)

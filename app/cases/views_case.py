@@ -13,13 +13,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.cases import services, workflow
 from app.cases.enums import AcceptanceCondition, CaseState, Channel, DeclineReason, DocumentKind
 from app.cases.forms import ActionForm, MessageForm, NoteForm, RelatedForm
 from app.cases.models import Case, CaseEvent, CaseLink, Document
 from app.cases.permissions import can_act_on_case, can_see_internal
 from app.cases.views import bp, case_or_404
+from app.centres.models import Centre
+from app.centres.queries import centre_label
+from app.core.db import utcnow
 from app.core.errors import ConflictError, ServiceError
 from app.core.forms import version_of
 from app.core.permissions import staff_required
@@ -80,17 +83,79 @@ def _typed(action: str, form: ActionForm | None = None) -> dict:
         "conditions": conditions,
         "reason": request.form.get("reason", ""),
         "rating": request.form.get("rating", ""),
+        "to_user": request.form.get("to_user", "")[:300],
+        "to_centre": request.form.get("to_centre", "")[:300],
         "errors": [],
     }
 
 
+def _colleague_choices(case: Case) -> list[tuple[str, str]]:
+    """Whom the viewer may hand the case to: the active caseworkers and supervisors of the case's
+    centre, except the viewer and the case's owner (value: the e-mail the action names)."""
+    people = db.session.execute(
+        select(User.email, User.name, User.role)
+        .where(
+            User.centre_id == case.centre_id,
+            User.role.in_(list(workflow.HANDLERS)),
+            User.is_active.is_(True),
+            User.id != current_user.id,
+            User.id != (case.owner_id or 0),
+        )
+        .order_by(User.name, User.id)
+    ).all()
+    return [(p.email, f"{p.name} · {p.role.label}") for p in people]
+
+
+def _centre_choices(case: Case) -> list[tuple[str, str]]:
+    """The active centres a case may be transferred to (value: the code the action names)."""
+    centres = db.session.execute(
+        select(Centre).where(Centre.is_active.is_(True), Centre.id != case.centre_id).order_by(Centre.path)
+    ).scalars()
+    return [(c.code, centre_label(c, c.depth)) for c in centres]
+
+
+def _clock_context(case: Case) -> dict:
+    """The clocks panel: each clock's state now, and the calendar years nobody has entered."""
+    from app.clocks.display import clock_rows, due_soon_until, missing_years
+    from app.clocks.services import clocks_of
+    from app.core.workdays import china_day
+
+    now = utcnow()
+    return {
+        "clocks": clock_rows(clocks_of(case), now),
+        "now": now,
+        "due_soon_until": due_soon_until(now),
+        "missing_years": missing_years(china_day(now)) if current_user.is_staff else [],
+    }
+
+
+def _offer(case: Case):
+    """The open handover or transfer offer, for staff (an internal matter)."""
+    from app.cases.handovers import open_offer
+
+    return open_offer(case) if current_user.is_staff else None
+
+
 def render_case(case: Case, status: int = 200, **extra):
-    """The case page; ``extra`` carries a refused form (typed text, errors) to show again."""
+    """The case page; ``extra`` carries a refused form (typed text, errors) to show again.
+
+    An answer to a handover or transfer offer is shown only to whoever it is offered to; it is
+    never listed as blocked (every other staff member would see it on every case)."""
     checks = services.available_actions(case, current_user)
+    # An offer waiting for this viewer's answer comes first: it is what they came for.
+    allowed = sorted((c for c in checks if c.allowed), key=lambda c: not c.action.offer_answer)
+    allowed_names = {c.action.name for c in allowed}
     context = {
         "case": case,
-        "allowed": [c for c in checks if c.allowed],
-        "blocked": [c for c in checks if not c.allowed and not c.wrong_state and not c.role_refused],
+        "allowed": allowed,
+        "blocked": [
+            c
+            for c in checks
+            if not c.allowed and not c.wrong_state and not c.role_refused and not c.action.offer_answer
+        ],
+        "offer": _offer(case),
+        "colleague_choices": _colleague_choices(case) if "offer_handover" in allowed_names else [],
+        "centre_choices": _centre_choices(case) if "offer_transfer" in allowed_names else [],
         "events": _timeline(case),
         "related": _related(case),
         "documents": _documents(case),
@@ -111,6 +176,7 @@ def render_case(case: Case, status: int = 200, **extra):
         "channel_labels": {c.value: c.label for c in Channel},
         "document_labels": {k.value: k.label for k in DocumentKind},
         **_evidence_context(case),
+        **_clock_context(case),
     }
     context.update(extra)
     return render_template("cases/show.html", **context), status
@@ -143,6 +209,9 @@ def act(number: str, action: str):
     if "rating" in spec.data_fields:
         rating = typed["rating"]
         data["rating"] = int(rating) if rating in {"1", "2", "3", "4", "5"} else None
+    for name in ("to_user", "to_centre"):  # an e-mail or a centre code, judged by the workflow's guards
+        if name in spec.data_fields:
+            data[name] = typed[name]
     try:
         services.transition(
             case,

@@ -87,6 +87,7 @@ class CaseFilterForm(AppForm):
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
     priority = SelectField(_l("Priority"), default="")
+    overdue = SelectField(_l("Deadline"), default="")
     sort = SelectField(_l("Order"), default="newest")
 
     def __init__(self, user, *args, **kwargs):
@@ -110,10 +111,17 @@ class CaseFilterForm(AppForm):
             ("2", _("At least two flags")),
             ("3", _("All three flags")),
         ]
+        self.overdue.choices = [
+            anything,
+            ("yes", _("Overdue")),
+            ("soon", _("Due soon (today)")),
+            ("no", _("Not overdue")),
+        ]
         self.sort.choices = [
             ("newest", _("Newest first")),
             ("oldest", _("Oldest first")),
             ("priority", _("Priority, then newest")),
+            ("due", _("Due first")),
         ]
 
     @staticmethod
@@ -155,6 +163,9 @@ class CaseFilterForm(AppForm):
                 date_to=self.date_to.data,
                 q=self.q.data or "",
                 min_priority=int(self.priority.data) if self.priority.data else None,
+                overdue={"yes": True, "no": False}.get(self.overdue.data),
+                due_soon=self.overdue.data == "soon",
+                now=utcnow(),
             ),
             self.sort.data if self.sort.data in SORTS else "newest",
         )
@@ -194,7 +205,7 @@ def case_url(number: str) -> str:
 
 FILTER_NAMES = frozenset(
     ("q", "state", "kind", "ip_type", "channel", "centre", "first_responder", "owner")
-    + ("date_field", "date_from", "date_to", "priority", "sort")
+    + ("date_field", "date_from", "date_to", "priority", "overdue", "sort")
 )
 
 
@@ -222,7 +233,12 @@ def index():
 
 
 def _list_context() -> dict:
+    from app.clocks.display import due_soon_until
+
+    now = utcnow()
     return {
+        "now": now,
+        "due_soon_until": due_soon_until(now),
         "filter_args": _filter_args(),
         "on_later_page": bool(request.args.get("cursor")),
         "case_url": case_url,
@@ -273,6 +289,7 @@ def _csv_header() -> list[str]:
         _("Created"),
         _("Submitted"),
         _("Priority"),
+        _("Next due"),
     ]
 
 
@@ -304,6 +321,7 @@ def _csv_row_writer():
             _china_time(row.created_at),
             _china_time(row.submitted_at),
             str(row.priority),
+            _china_time(row.next_due_at),
         ]
 
     return cells

@@ -52,7 +52,11 @@ def home():
             )
         ),
     }
-    return render_template("main/home_staff.html", stats=stats)
+    from app.clocks.display import missing_years
+    from app.core.db import utcnow
+    from app.core.workdays import china_day
+
+    return render_template("main/home_staff.html", stats=stats, missing_years=missing_years(china_day(utcnow())))
 
 
 @bp.post("/language")
