@@ -139,8 +139,9 @@ def _offer(case: Case):
 def render_case(case: Case, status: int = 200, **extra):
     """The case page; ``extra`` carries a refused form (typed text, errors) to show again.
 
-    An answer to a handover or transfer offer is shown only to whoever it is offered to; it is
-    never listed as blocked (every other staff member would see it on every case)."""
+    An answer to a handover or transfer offer is shown only to whoever it is offered to, and
+    "decision told" only while a decision waits to be told; neither is listed as blocked (every
+    other staff member would see them on every case)."""
     checks = services.available_actions(case, current_user)
     # An offer waiting for this viewer's answer comes first: it is what they came for.
     allowed = sorted((c for c in checks if c.allowed), key=lambda c: not c.action.offer_answer)
@@ -151,7 +152,7 @@ def render_case(case: Case, status: int = 200, **extra):
         "blocked": [
             c
             for c in checks
-            if not c.allowed and not c.wrong_state and not c.role_refused and not c.action.offer_answer
+            if not c.allowed and not c.wrong_state and not c.role_refused and c.action.listed_when_blocked
         ],
         "offer": _offer(case),
         "colleague_choices": _colleague_choices(case) if "offer_handover" in allowed_names else [],

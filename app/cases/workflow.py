@@ -43,6 +43,12 @@ class Action:
     data_fields: tuple[str, ...] = field(default=())
     # An answer to a handover or transfer offer: pages show it only to whoever it is offered to.
     offer_answer: bool = False
+    # Pages show it only when it is open (never as a blocked button on every case).
+    quiet_when_blocked: bool = False
+
+    @property
+    def listed_when_blocked(self) -> bool:
+        return not (self.offer_answer or self.quiet_when_blocked)
 
     def target_for(self, case) -> S:
         return self.target if self.target is not None else case.state
@@ -285,6 +291,7 @@ ACTIONS: dict[str, Action] = {
             guards=(decision_not_yet_told,),
             comment_required=True,
             style="secondary",
+            quiet_when_blocked=True,
         ),
         Action(
             "inform_outcome",
