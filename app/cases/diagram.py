@@ -41,6 +41,15 @@ GUARD_TEXTS = {
     workflow.not_rated_yet: _l("not rated yet"),
     workflow.outcome_informed: _l("the applicant has been told the outcome"),
     workflow.outcome_not_yet_informed: _l("the applicant has not been told the outcome yet"),
+    workflow.decision_not_yet_told: _l("a decision has not reached the applicant yet"),
+    workflow.only_first_responder_confirms: _l("the first responder confirms (or a supervisor)"),
+    workflow.taken_up: _l("someone has taken the case up"),
+    workflow.no_open_offer: _l("no handover or transfer is waiting for an answer"),
+    workflow.may_hand_over: _l("by the owner, the first responder or a supervisor"),
+    workflow.handover_receiver_ok: _l("to an active caseworker or supervisor of the same centre"),
+    workflow.transfer_target_ok: _l("to another open centre"),
+    workflow.handover_offered_to_actor: _l("the handover is offered to the one answering"),
+    workflow.transfer_offered_to_actor_centre: _l("the transfer is offered to the answerer's centre"),
 }
 
 

@@ -588,6 +588,13 @@ def test_the_workflow_page_shows_the_rules_and_a_diagram(world, login):
     assert login(world.applicant).get("/workflow").status_code == 403
 
 
+def test_every_guard_is_described_in_words():
+    from app.cases import diagram
+    from app.cases.workflow import ACTIONS
+
+    assert {g for a in ACTIONS.values() for g in a.guards} <= set(diagram.GUARD_TEXTS)
+
+
 def test_the_diagram_draws_every_state_and_every_rule():
     from app.cases import diagram
     from app.cases.enums import CaseState as S
