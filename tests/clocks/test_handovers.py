@@ -52,7 +52,9 @@ def test_whoever_acknowledges_a_web_case_is_its_first_responder_for_good(taken, 
 def case_events(case):
     from app.extensions import db
 
-    return list(db.session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)).scalars())
+    return list(
+        db.session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).scalars()
+    )
 
 
 def test_a_handover_accepted_moves_the_work_but_not_the_first_responder(taken, session, world):
