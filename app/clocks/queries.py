@@ -25,7 +25,7 @@ from app.core.scope import centre_subtree_ids, visible
 from app.enterprises.models import Enterprise
 from app.extensions import db
 
-BOARD_LIMIT = 500  # rows on the escalation board; more than this and the page says so
+BOARD_LIMIT = 200  # rows on the escalation board; more than this and the page says so (the counts are whole)
 
 OVERDUE, DUE_SOON = "overdue", "due_soon"
 BOARD_STATES = (*OPEN_STATES, CaseState.DECLINED)
@@ -56,6 +56,9 @@ class BoardRow:
 class Board:
     rows: list[BoardRow] = field(default_factory=list)
     truncated: bool = False
+    # Of the whole subtree, not only of the rows shown.
+    overdue_count: int = 0
+    due_soon_count: int = 0
 
     @property
     def overdue(self) -> list[BoardRow]:
@@ -74,16 +77,27 @@ def escalation(user, now: datetime, limit: int = BOARD_LIMIT) -> Board:
     first. At most ``limit`` rows (``truncated`` says when there were more)."""
     if not getattr(user, "is_staff", False):
         return Board()
+    on_board = (
+        _running_unpaused(),
+        or_(CaseClock.due_at < now, CaseClock.warn_at <= now),
+        # Open cases, and declined ones: a decline's feedback clock runs until the applicant
+        # is told, and a breach of it belongs on the board as much as any other.
+        Case.state.in_(BOARD_STATES),
+    )
+    overdue_count, total = db.session.execute(
+        visible(
+            select(func.coalesce(func.sum(sql_case((CaseClock.due_at < now, 1), else_=0)), 0), func.count(CaseClock.id))
+            .select_from(CaseClock)
+            .join(Case, Case.id == CaseClock.case_id)
+            .where(*on_board),
+            user,
+            Case,
+        )
+    ).one()
     stmt = (
         select(CaseClock, Case)
         .join(Case, Case.id == CaseClock.case_id)
-        .where(
-            _running_unpaused(),
-            or_(CaseClock.due_at < now, CaseClock.warn_at <= now),
-            # Open cases, and declined ones: a decline's feedback clock runs until the applicant
-            # is told, and a breach of it belongs on the board as much as any other.
-            Case.state.in_(BOARD_STATES),
-        )
+        .where(*on_board)
         .options(
             joinedload(CaseClock.responsible).load_only(User.name),
             joinedload(Case.enterprise).load_only(Enterprise.name),
@@ -107,7 +121,12 @@ def escalation(user, now: datetime, limit: int = BOARD_LIMIT) -> Board:
                 due_in=None if overdue else clock.due_at - now,
             )
         )
-    return Board(rows=rows, truncated=len(result) > limit)
+    return Board(
+        rows=rows,
+        truncated=len(result) > limit,
+        overdue_count=int(overdue_count),
+        due_soon_count=int(total) - int(overdue_count),
+    )
 
 
 # ---- on-time rates -----------------------------------------------------------------------------------
@@ -150,6 +169,7 @@ class OnTimeRates:
     total: Rate = field(default_factory=Rate)
     centres: list[RateRow] = field(default_factory=list)
     people: list[RateRow] = field(default_factory=list)
+    people_left_out: int = 0  # people beyond PEOPLE_SHOWN, the least late
 
 
 def _counted_clocks(user, date_from: date, date_to: date, now: datetime):
@@ -182,29 +202,50 @@ def _grouped(key, user, date_from, date_to, now):
     )
 
 
+PEOPLE_SHOWN = 100  # the per-person table of a wide scope shows the most late first, up to this many
+
+
 def on_time_rates(user, date_from: date, date_to: date, now: datetime) -> OnTimeRates:
     """On time (met by the due time) and late (met after it, or still running past it) for the
     clocks due in the period, per clock, per centre and per person (the clock's responsible
     person when it started, or whoever met it): two GROUP BY statements, whatever the number of
-    clocks. The per-clock and overall figures are the sums of the centres' groups."""
+    clocks. The per-clock and overall figures are the sums of the centres' groups.
+
+    "Per centre" is the viewer's own centre and each centre just below it with its whole
+    subtree, so a national supervisor reads 31 provinces rather than 500 centres, and a city
+    supervisor each of its county centres and workstations."""
     rates = OnTimeRates(date_from=date_from, date_to=date_to)
-    if not getattr(user, "is_staff", False):
+    if not getattr(user, "is_staff", False) or user.centre is None:
         return rates
 
-    by_centre = _grouped(CaseClock.centre_id, user, date_from, date_to, now)
-    centre_rows: dict[int, RateRow] = {}
-    for centre, clock, counted, on_time in db.session.execute(
-        select(Centre, by_centre.c.clock, by_centre.c.counted, by_centre.c.on_time)
-        .join(by_centre, by_centre.c.key == Centre.id)
-        .order_by(Centre.path)
-    ):
-        row = centre_rows.setdefault(centre.id, RateRow(key=centre.id, label=f"{centre.name}（{centre.code}）"))
+    # "+ 0": grouped by the bare column, SQLite walks the centre index through every clock to
+    # avoid a sort (150 ms at 300,000 clocks) instead of reading the period's range of due times.
+    by_centre = _grouped(CaseClock.centre_id + 0, user, date_from, date_to, now)
+    grouped = db.session.execute(
+        select(by_centre.c.key, by_centre.c.clock, by_centre.c.counted, by_centre.c.on_time)
+    ).all()
+    paths = dict(
+        db.session.execute(select(Centre.id, Centre.path).where(Centre.id.in_({r.key for r in grouped}))).all()
+    )
+    own = user.centre
+    depth = len(own.ancestor_ids)
+
+    def row_centre(centre_id: int) -> int:
+        """The viewer's centre itself, or the centre just below it whose subtree holds ``centre_id``."""
+        ids = [int(part) for part in paths[centre_id].strip("/").split("/") if part]
+        return ids[depth] if len(ids) > depth else own.id
+
+    rolled: dict[int, RateRow] = {}
+    for key, clock, counted, on_time in grouped:
+        row = rolled.setdefault(row_centre(key), RateRow(key=row_centre(key), label=""))
         on_time, late = int(on_time or 0), int(counted) - int(on_time or 0)
         row.by_clock[ClockName(clock)].add(on_time, late)
         row.total.add(on_time, late)
         rates.by_clock[ClockName(clock)].add(on_time, late)
         rates.total.add(on_time, late)
-    rates.centres = list(centre_rows.values())
+    for centre in db.session.execute(select(Centre).where(Centre.id.in_(list(rolled))).order_by(Centre.path)).scalars():
+        rolled[centre.id].label = f"{centre.name}（{centre.code}）"
+        rates.centres.append(rolled[centre.id])
 
     by_person = _grouped(CaseClock.responsible_id, user, date_from, date_to, now)
     people: dict[int | None, RateRow] = {}
@@ -218,7 +259,9 @@ def on_time_rates(user, date_from: date, date_to: date, now: datetime) -> OnTime
         row.by_clock[ClockName(clock)].add(on_time, late)
         row.total.add(on_time, late)
     # Most late first: who needs help is at the top.
-    rates.people = sorted(people.values(), key=lambda r: (-r.total.late, r.label, r.key or 0))
+    ranked = sorted(people.values(), key=lambda r: (-r.total.late, r.label, r.key or 0))
+    rates.people = ranked[:PEOPLE_SHOWN]
+    rates.people_left_out = max(0, len(ranked) - PEOPLE_SHOWN)
     return rates
 
 

@@ -207,6 +207,9 @@ def test_the_board_lists_the_overdue_and_due_soon_clocks_of_the_subtree_most_lat
 def test_the_board_says_when_it_is_cut_short(world, board):
     result = escalation(world.users["supervisor"], NOW, limit=3)
     assert len(result.rows) == 3 and result.truncated
+    # The counts are of the whole subtree, not of the rows shown.
+    assert (result.overdue_count, result.due_soon_count) == (2, 2)
+    assert escalation(world.users["supervisor"], NOW, limit=1).overdue_count == 2
 
 
 def test_the_board_page_shows_lateness_and_who_answers(world, board, login, frozen):
@@ -429,3 +432,23 @@ def test_mark_read_needs_the_csrf_token(world, inbox, login, session):
     assert login(worker).post("/notifications/read", data={"all": "1"}).status_code == 400
     session.expire_all()
     assert session.execute(select(Notification.id).where(Notification.read_at.is_not(None))).first() is None
+
+
+def test_a_wider_scope_reads_the_rates_per_centre_just_below_it(world, december, make_user):
+    """A provincial supervisor gets one row per city, each with its whole subtree (the county's
+    clocks count in the city's row), rather than one row for every centre of the province."""
+    from app.auth.models import Role
+
+    provincial = make_user(Role.SUPERVISOR, centre=world.province)
+    rates = on_time_rates(provincial, date(2026, 12, 1), date(2026, 12, 31), NOW)
+    centres = {row.key: (row.total.on_time, row.total.late) for row in rates.centres}
+    assert centres == {world.city.id: (3, 2), world.sibling.id: (0, 1)}
+    assert (rates.total.on_time, rates.total.late) == (3, 3)
+
+
+def test_the_per_person_table_is_capped_for_a_wide_scope(world, december, monkeypatch):
+    from app.clocks import queries
+
+    monkeypatch.setattr(queries, "PEOPLE_SHOWN", 1)
+    rates = on_time_rates(world.users["supervisor"], date(2026, 12, 1), date(2026, 12, 31), NOW)
+    assert len(rates.people) == 1 and rates.people_left_out == 1
