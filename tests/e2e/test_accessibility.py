@@ -60,6 +60,14 @@ def applicant_pages(page: Page, check: Check) -> None:
     check("own enterprise, edit")
     page.goto("/account")
     check("account")
+    page.goto("/cases")
+    check("my cases")
+    # A case waiting for more material: its timeline, deadlines and the form to answer.
+    page.locator("#content tr", has_text="蓝牙耳机充电仓").locator("a[href^='/cases/']").first.click()
+    expect(page).to_have_url(re.compile(r"/cases/[A-Z]+-\d{4}-\d{5}$"))
+    check("case page")
+    page.goto("/cases/new")
+    check("file a case")
 
 
 def caseworker_pages(page: Page, check: Check) -> None:
@@ -78,6 +86,28 @@ def caseworker_pages(page: Page, check: Check) -> None:
     page.locator("#content table tbody a").first.click()
     expect(page).to_have_url(re.compile(r"/centres/\d+$"))
     check("centre")
+    page.goto("/cases")
+    check("case list")
+    page.goto("/cases?overdue=yes&sort=due")
+    check("case list, deadline filter")
+    page.goto("/my-work")
+    check("my work")
+    # The handover the supervisor offered: the case page with its clocks and the answer forms.
+    page.locator("#content table tbody a[href^='/cases/']").first.click()
+    expect(page).to_have_url(re.compile(r"/cases/[A-Z]+-\d{4}-\d{5}$"))
+    check("case page with a handover offered")
+    page.goto("/notifications")
+    check("notifications")
+
+
+def supervisor_pages(page: Page, check: Check) -> None:
+    page.goto("/escalation")
+    check("escalation board")
+    page.goto("/escalation?date_from=2026-12-31&date_to=2026-12-01")
+    expect(page.locator("#content .invalid-feedback").first).to_be_visible()
+    check("escalation board, invalid period")
+    page.goto("/workflow")
+    check("workflow")
 
 
 def admin_pages(page: Page, check: Check) -> None:
@@ -113,12 +143,17 @@ def admin_pages(page: Page, check: Check) -> None:
     main_submit(page).click()
     expect(page.locator("#content .invalid-feedback").first).to_be_visible()
     check("centre settings, invalid value")
+    page.goto("/admin/calendar")
+    check("working-day calendar")
+    page.goto("/admin/calendar/edit?year=2027")
+    check("enter a calendar year")
 
 
 ROLES = {
     "anonymous": anonymous_pages,
     "applicant": applicant_pages,
     "caseworker": caseworker_pages,
+    "supervisor": supervisor_pages,
     "admin": admin_pages,
 }
 EMAILS = dict(DEMO_ACCOUNTS)
