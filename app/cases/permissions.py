@@ -61,12 +61,25 @@ def can_act_on_case(user, case) -> bool:
 
 
 TRANSFER_ANSWERS = frozenset({"accept_transfer", "decline_transfer"})
+# What a first responder still does on a case that went to a centre outside their subtree:
+# confirm that the applicant was told (DOMAIN.md: they stay answerable to the end).
+FIRST_RESPONDER_DUTIES = frozenset({"inform_decision", "inform_outcome"})
 
 
-def only_answers_a_transfer(user, case) -> bool:
-    """Staff who see the case only because a transfer is offered to their centre: until they
-    accept it, answering the offer is all they may do."""
-    return user.is_staff and case.first_responder_id != user.id and not centre_in_scope(user, case.centre)
+def actions_beyond_scope(user, case) -> frozenset | None:
+    """``None`` when the case is in the user's centre subtree (their role's actions apply);
+    otherwise the only workflow actions open to them: answering a transfer offered to their
+    centre, and a first responder's duties."""
+    if not user.is_staff or centre_in_scope(user, case.centre):
+        return None
+    from app.cases.handovers import offered_to_centre
+
+    allowed = set()
+    if case.first_responder_id == user.id:
+        allowed |= FIRST_RESPONDER_DUTIES
+    if offered_to_centre(user, case):
+        allowed |= TRANSFER_ANSWERS
+    return frozenset(allowed)
 
 
 def can_see_internal(user) -> bool:

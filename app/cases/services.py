@@ -26,11 +26,10 @@ from app.cases.models import (
     CaseSequence,
 )
 from app.cases.permissions import (
-    TRANSFER_ANSWERS,
+    actions_beyond_scope,
     can_act_on_case,
     can_see_case,
     is_active_member,
-    only_answers_a_transfer,
 )
 from app.clocks import services as clock_services
 from app.core.audit import GENESIS, head_seal, seal
@@ -432,8 +431,13 @@ def transition(
     data = dict(data or {})
     if not can_act_on_case(actor, case):
         raise ActionRefused([_l("Your role cannot take this action.")], forbidden=True)
-    if action_name not in TRANSFER_ANSWERS and only_answers_a_transfer(actor, case):
-        raise ActionRefused([_l("Your centre may only answer the transfer offered to it.")], forbidden=True)
+    limited = actions_beyond_scope(actor, case)
+    if limited is not None and action_name not in limited:
+        if case.first_responder_id == actor.id:
+            reason = _l("The case is now another centre's: as first responder you confirm what the applicant was told.")
+        else:
+            reason = _l("Your centre may only answer the transfer offered to it.")
+        raise ActionRefused([reason], forbidden=True)
     ctx = handovers.action_context(case, data)
     result = workflow.check(case, action, actor, {"comment": comment, "data": data, **ctx})
     if not result.allowed:
@@ -517,8 +521,9 @@ def available_actions(case: Case, actor: User) -> list[workflow.Check]:
     if not can_act_on_case(actor, case):
         return []
     checks = workflow.available_actions(case, actor, handovers.action_context(case))
-    if only_answers_a_transfer(actor, case):
-        checks = [c for c in checks if c.action.name in TRANSFER_ANSWERS]
+    limited = actions_beyond_scope(actor, case)
+    if limited is not None:
+        checks = [c for c in checks if c.action.name in limited]
     return checks
 
 

@@ -95,6 +95,7 @@ CENTRES = {"PA", "CA", "CAC", "CB", "PB"}
 # Firms with an applicant account follow their cases in the portal: a decision reaches them at once.
 FIRMS_IN_PORTAL = {"city_firm", "sibling_firm"}
 TRANSFER_ONLY = "Your centre may only answer the transfer offered to it."
+FIRST_RESPONDER_ONLY = "The case is now another centre's: as first responder you confirm what the applicant was told."
 MEMBER_OF = {"applicant": "city_firm", "other_applicant": "sibling_firm"}
 PEOPLE = sorted(STAFF_SCOPE) + sorted(MEMBER_OF)
 
@@ -166,13 +167,17 @@ def offered_to(person: str, case: Model) -> bool:
     return case.offer is not None and case.offer[0] == "transfer" and case.offer[1] == HOME.get(person)
 
 
-def only_answers_transfer(person: str, case: Model) -> bool:
-    return (
-        person in STAFF_SCOPE
-        and case.state != "draft"
-        and case.centre not in STAFF_SCOPE[person][1]
-        and person != case.first_responder
-    )
+def beyond_scope(person: str, case: Model) -> set | None:
+    """None for a case in the person's scope; else the only actions open to them there: the
+    answer to a transfer offered to their centre, and a first responder's confirmations."""
+    if person not in STAFF_SCOPE or case.centre in STAFF_SCOPE[person][1]:
+        return None
+    allowed = set()
+    if person == case.first_responder:
+        allowed |= {"inform_decision", "inform_outcome"}
+    if offered_to(person, case):
+        allowed |= {"accept_transfer", "decline_transfer"}
+    return allowed
 
 
 def receiver_reasons(action, data, person: str, case: Model, emails: dict) -> list[str]:
@@ -287,7 +292,7 @@ def predicted(
         role = acts_as(person)
         if role is None or role not in WHO[action]:
             categories.add("forbidden")
-        elif only_answers_transfer(person, case) and action not in ("accept_transfer", "decline_transfer"):
+        elif beyond_scope(person, case) is not None and action not in beyond_scope(person, case):
             categories.add("forbidden")
     reasons: list = []
     if known:
@@ -524,8 +529,8 @@ class CaseWorkflow(RuleBasedStateMachine):
             assert offered == {}, f"{person} is offered {sorted(offered)}"
         else:
             may = {a for a, roles in WHO.items() if role in roles}
-            if only_answers_transfer(person, model):
-                may &= {"accept_transfer", "decline_transfer"}
+            if beyond_scope(person, model) is not None:
+                may &= beyond_scope(person, model)
             assert set(offered) == may
             if isinstance(action, str) and action in offered:
                 on_page = not (
@@ -555,7 +560,7 @@ class CaseWorkflow(RuleBasedStateMachine):
                 texts = [str(r) for r in exc.reasons]
                 assert texts and all(t.strip() for t in texts)
                 if exc.forbidden:
-                    assert texts in ([ROLE_REASON], [TRANSFER_ONLY])
+                    assert texts in ([ROLE_REASON], [TRANSFER_ONLY], [FIRST_RESPONDER_ONLY])
                 else:
                     missing = [r for r in reasons if not any(r in t for t in texts)]
                     assert not missing, f"{action} on {model}: reasons {texts} lack {missing}"

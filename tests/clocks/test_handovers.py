@@ -193,3 +193,21 @@ def test_a_centre_offered_a_transfer_may_only_answer_it(taken, session, world):
     act(case, "decline_transfer", sibling, "不属本中心管辖")
     assert not can_see_case(sibling, case)
     assert get_case_by_number(case.number, sibling) is None
+
+
+def test_after_a_transfer_the_first_responder_only_confirms_what_the_applicant_was_told(taken, session, world):
+    case, worker, _ = taken
+    act(case, "offer_transfer", worker, "属邻市管辖", to_centre="CB")
+    act(case, "accept_transfer", world.sibling_caseworker)
+    shown = {c.action.name for c in services.available_actions(case, worker)}
+    assert shown == {"inform_decision", "inform_outcome"}
+    with pytest.raises(services.ActionRefused) as exc:
+        act(case, "accept", worker, conditions={})
+    assert exc.value.forbidden and "as first responder you confirm" in str(exc.value.reasons[0])
+    # The receiving centre handles it; the first responder confirms the outcome reached the applicant.
+    from tests.conftest import ACTION_INPUT
+
+    for step in ("accept", "start_handling", "resolve"):
+        services.transition(case, step, world.sibling_caseworker, **ACTION_INPUT.get(step, {}))
+    act(case, "inform_outcome", worker, "已电话告知申请人")
+    assert case.outcome_informed_at is not None
