@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, and_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -108,6 +108,16 @@ class CaseClock(Base):
 
     def __repr__(self) -> str:
         return f"<CaseClock {self.name} case={self.case_id} due={self.due_at}>"
+
+
+def counting_clock():
+    """SQL: a clock that runs, is not paused and has a due time (what can be overdue or due soon)."""
+    return and_(
+        CaseClock.met_at.is_(None),
+        CaseClock.stopped_at.is_(None),
+        CaseClock.paused_at.is_(None),
+        CaseClock.due_at.is_not(None),
+    )
 
 
 class CalendarYear(Base):

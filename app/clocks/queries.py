@@ -20,7 +20,7 @@ from app.cases.enums import OPEN_STATES, CaseState
 from app.cases.models import Case
 from app.cases.queries import china_day_start
 from app.centres.models import Centre
-from app.clocks.models import CaseClock, ClockName
+from app.clocks.models import CaseClock, ClockName, counting_clock
 from app.core.scope import centre_subtree_ids, visible
 from app.enterprises.models import Enterprise
 from app.extensions import db
@@ -29,15 +29,6 @@ BOARD_LIMIT = 200  # rows on the escalation board; more than this and the page s
 
 OVERDUE, DUE_SOON = "overdue", "due_soon"
 BOARD_STATES = (*OPEN_STATES, CaseState.DECLINED)
-
-
-def _running_unpaused():
-    return and_(
-        CaseClock.met_at.is_(None),
-        CaseClock.stopped_at.is_(None),
-        CaseClock.paused_at.is_(None),
-        CaseClock.due_at.is_not(None),
-    )
 
 
 # ---- the escalation board ----------------------------------------------------------------------------
@@ -78,7 +69,7 @@ def escalation(user, now: datetime, limit: int = BOARD_LIMIT) -> Board:
     if not getattr(user, "is_staff", False):
         return Board()
     on_board = (
-        _running_unpaused(),
+        counting_clock(),
         or_(CaseClock.due_at < now, CaseClock.warn_at <= now),
         # Open cases, and declined ones: a decline's feedback clock runs until the applicant
         # is told, and a breach of it belongs on the board as much as any other.
@@ -268,23 +259,17 @@ def on_time_rates(user, date_from: date, date_to: date, now: datetime) -> OnTime
 # ---- due state of listed cases -----------------------------------------------------------------------
 
 
-def due_states(case_ids, now: datetime) -> dict[int, str]:
-    """For each of ``case_ids`` with a running, unpaused clock overdue or due soon: OVERDUE or
-    DUE_SOON (overdue wins). One statement for a whole list."""
-    ids = list(dict.fromkeys(case_ids))
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(CaseClock.case_id, CaseClock.due_at).where(
-            CaseClock.case_id.in_(ids),
-            _running_unpaused(),
-            or_(CaseClock.due_at < now, CaseClock.warn_at <= now),
-        )
-    ).all()
+def due_states(cases, now: datetime) -> dict[int, str]:
+    """For each of ``cases`` whose earliest running deadline (``next_due_at``, kept by the one door)
+    is past: OVERDUE; within today in China: DUE_SOON. No statement: the case row holds it."""
+    from app.clocks.display import due_soon_until
+
+    soon = due_soon_until(now)
     states: dict[int, str] = {}
-    for case_id, due_at in rows:
-        if now > due_at:
-            states[case_id] = OVERDUE
-        else:
-            states.setdefault(case_id, DUE_SOON)
+    for case_ in cases:
+        due = case_.next_due_at
+        if due is not None and due < now:
+            states[case_.id] = OVERDUE
+        elif due is not None and due <= soon:
+            states[case_.id] = DUE_SOON
     return states

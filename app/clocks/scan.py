@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.auth.models import Role, User
 from app.cases.models import Case
-from app.clocks.models import CaseClock
+from app.clocks.models import CaseClock, counting_clock
 from app.core.db import utcnow
 from app.extensions import db
 
@@ -70,15 +70,6 @@ class ScanResult:
         }
 
 
-def _running_unpaused():
-    return (
-        CaseClock.met_at.is_(None),
-        CaseClock.stopped_at.is_(None),
-        CaseClock.paused_at.is_(None),
-        CaseClock.due_at.is_not(None),
-    )
-
-
 def candidates(now: datetime) -> list[tuple[int, int, str]]:
     """``(clock id, case id, kind)`` of every clock with a mark to record at ``now``, the most
     overdue first. Only a hint: each is claimed again, atomically, by ``escalate``."""
@@ -86,7 +77,7 @@ def candidates(now: datetime) -> list[tuple[int, int, str]]:
     rows = db.session.execute(
         select(CaseClock.id, CaseClock.case_id, breached.label("is_breached"))
         .where(
-            *_running_unpaused(),
+            counting_clock(),
             CaseClock.breach_recorded_at.is_(None),
             or_(breached, (CaseClock.warn_at <= now) & CaseClock.due_soon_recorded_at.is_(None)),
         )
@@ -98,9 +89,7 @@ def candidates(now: datetime) -> list[tuple[int, int, str]]:
 
 def _claim(clock_id: int, kind: str, now: datetime) -> bool:
     """Set the clock's mark if it is still unset and still applies; True for the one scan that set it."""
-    stmt = update(CaseClock).where(
-        CaseClock.id == clock_id, *_running_unpaused(), CaseClock.breach_recorded_at.is_(None)
-    )
+    stmt = update(CaseClock).where(CaseClock.id == clock_id, counting_clock(), CaseClock.breach_recorded_at.is_(None))
     if kind == BREACHED:
         stmt = stmt.where(CaseClock.due_at < now).values(
             breach_recorded_at=now,

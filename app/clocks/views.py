@@ -71,7 +71,7 @@ def my_work_page():
     return render_template(
         "clocks/my_work.html",
         work=work,
-        due=due_states([c.id for c in cases], now),
+        due=due_states(cases, now),
         now=now,
         **_page_context(),
     )
