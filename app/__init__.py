@@ -36,6 +36,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
+    register_subscribers(app)
     audit.configure(app)
     return app
 
@@ -64,3 +65,15 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, enterprises_bp, centres_bp, admin_bp, cases_bp, api_bp, clocks_bp, notifications_bp):
         app.register_blueprint(bp)
+
+
+def register_subscribers(app: Flask) -> None:
+    """What every workflow action means beside its state: each feature subscribes to the one
+    door's signals (``app.core.engine``); the door imports none of them."""
+    from app.cases import documents  # noqa: F401  (registers the case's document specs)
+    from app.clocks import subscribers as clocks
+    from app.core import documents as issued
+    from app.notifications import subscribers as notifications
+
+    for feature in (clocks, issued, notifications):
+        feature.connect()

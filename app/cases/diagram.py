@@ -30,32 +30,13 @@ LANE = 26  # distance between the curves that go round the side
 GROUP_MIN_SOURCES = 4  # an action taken from this many states is drawn from a box around them
 GROUP_PAD = 12
 
-GUARD_TEXTS = {
-    workflow.facts_given: _l("the facts (for a consultation, the question) are written"),
-    workflow.not_consultation: _l("not for a consultation"),
-    workflow.only_consultation: _l("only for a consultation"),
-    workflow.has_respondent: _l("a complaint or assistance request names a respondent"),
-    workflow.conditions_confirmed: _l("each acceptance condition is confirmed"),
-    workflow.decline_reason_given: _l("a reason for declining is chosen"),
-    workflow.rating_given: _l("a rating from 1 to 5 is given"),
-    workflow.not_rated_yet: _l("not rated yet"),
-    workflow.outcome_informed: _l("the applicant has been told the outcome"),
-    workflow.outcome_not_yet_informed: _l("the applicant has not been told the outcome yet"),
-    workflow.decision_not_yet_told: _l("a decision has not reached the applicant yet"),
-    workflow.only_first_responder_confirms: _l("the first responder confirms (or a supervisor)"),
-    workflow.taken_up: _l("someone has taken the case up"),
-    workflow.no_open_offer: _l("no handover or transfer is waiting for an answer"),
-    workflow.may_hand_over: _l("by the owner, the first responder or a supervisor"),
-    workflow.handover_receiver_ok: _l("to an active caseworker or supervisor of the same centre"),
-    workflow.transfer_target_ok: _l("to another open centre"),
-    workflow.handover_offered_to_actor: _l("the handover is offered to the one answering"),
-    workflow.transfer_offered_to_actor_centre: _l("the transfer is offered to the answerer's centre"),
-}
+# Every guard in words: each carries its own description (``app.core.workflow.guard``).
+GUARD_TEXTS = {g: g.description for g in workflow.CASES.guards}
 
 
 def guard_text(guard) -> str:
-    """A guard in words (its function name, readable, when no description is known)."""
-    text = GUARD_TEXTS.get(guard)
+    """A guard in words (its function name, readable, when it has no description)."""
+    text = getattr(guard, "description", None)
     return str(text) if text is not None else guard.__name__.replace("_", " ")
 
 

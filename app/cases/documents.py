@@ -9,10 +9,8 @@ the filing applicant's, else the first active member's of the enterprise, else C
 from __future__ import annotations
 
 import hashlib
-from contextlib import contextmanager
 from decimal import Decimal
 
-from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
@@ -20,10 +18,13 @@ from sqlalchemy import select
 from app.auth.models import Role, User
 from app.cases import workflow
 from app.cases.enums import DocumentKind
+from app.cases.events import record_event
 from app.cases.models import Case, CaseEvent, Document
 from app.cases.permissions import can_see_case
 from app.core import storage
 from app.core.db import utcnow
+from app.core.documents import DocumentSpec, app_context, register, remember_app  # noqa: F401 (tests call it here)
+from app.core.engine import ActionRefused
 from app.core.enums import LabelledEnum
 from app.core.pdf import document_language, language, render_pdf
 from app.enterprises.models import EnterpriseMember, MembershipStatus
@@ -33,11 +34,6 @@ TEMPLATES = {
     DocumentKind.ACCEPTANCE_NOTICE: "pdf/acceptance_notice.html",
     DocumentKind.NON_ACCEPTANCE_NOTICE: "pdf/non_acceptance_notice.html",
     DocumentKind.CASE_SUMMARY: "pdf/case_summary.html",
-}
-# The notice each workflow action issues.
-ISSUED_BY_ACTION = {
-    "accept": DocumentKind.ACCEPTANCE_NOTICE,
-    "decline": DocumentKind.NON_ACCEPTANCE_NOTICE,
 }
 # Timeline labels of the events that are not workflow actions.
 EVENT_LABELS = {
@@ -49,35 +45,8 @@ EVENT_LABELS = {
 }
 
 
-_fallback_app = None
-
-
-def remember_app(app) -> None:
-    """The app whose templates, settings and storage documents use outside an app context (the last
-    one created, as for the audit key): a service called from a script or a test still issues them."""
-    global _fallback_app
-    _fallback_app = app
-
-
-@contextmanager
-def app_context():
-    """Rendering and storing need an app; the database work stays in the caller's session."""
-    if has_app_context() or _fallback_app is None:
-        yield
-        return
-    with _fallback_app.app_context():
-        yield
-
-
 class DocumentCorrupted(Exception):
     """A stored document no longer matches the sha256 recorded when it was issued."""
-
-
-def after_transition(case: Case, action: str, actor) -> None:
-    """Issue the notice an action calls for (called by ``services.transition`` after each action)."""
-    kind = ISSUED_BY_ACTION.get(action)
-    if kind is not None:
-        issue_document(case, kind, actor)
 
 
 # ---- issuing -----------------------------------------------------------------------------------------
@@ -85,8 +54,6 @@ def after_transition(case: Case, action: str, actor) -> None:
 
 def issue_document(case: Case, kind: DocumentKind, actor: User | None) -> Document:
     """Render ``kind`` for ``case`` in the applicant's language, store it, record it and its audit event."""
-    from app.cases.services import record_event
-
     kind = DocumentKind(kind)
     lang = document_language_of(case)
     issued_at = utcnow()
@@ -124,8 +91,6 @@ def issue_document(case: Case, kind: DocumentKind, actor: User | None) -> Docume
 
 def issue_case_summary(case: Case, actor: User) -> Document:
     """A case summary, issued by a caseworker or supervisor in scope."""
-    from app.cases.services import ActionRefused
-
     if actor is None or actor.role not in workflow.HANDLERS or not can_see_case(actor, case):
         raise ActionRefused(
             [_l("Only caseworkers and supervisors of the case's centre can issue a summary.")], forbidden=True
@@ -309,3 +274,7 @@ def _timeline(case: Case) -> list[dict]:
         {"at": event.created_at, "label": _event_label(event), "actor": name or "", "comment": event.comment or ""}
         for event, name in events
     ]
+
+
+for _kind, _template in TEMPLATES.items():
+    register(DocumentSpec(_kind, _template, gather_context, document_language_of, issue_document))

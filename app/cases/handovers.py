@@ -1,8 +1,8 @@
 """Handover to a named colleague and transfer to another centre: offer, then accept or decline.
 
 These are workflow actions like the others (``app.cases.workflow``), applied by the one door;
-this module holds what they read beside the case (``action_context``) and what they change
-(``apply``). Until the receiver accepts, nothing about the case changes; the first responder
+this module holds what their guards read beside the case (``facts``), what they change (the
+effects ``offer_handover``, ``offer_transfer``, ``answer_offer``) and what their forms offer. Until the receiver accepts, nothing about the case changes; the first responder
 stays the first responder whatever happens.
 """
 
@@ -17,10 +17,6 @@ from app.cases.enums import HandoverKind, HandoverStatus
 from app.cases.models import Case, CaseHandover
 from app.centres.models import Centre
 from app.extensions import db
-
-ACTIONS = frozenset(
-    {"offer_handover", "accept_handover", "decline_handover", "offer_transfer", "accept_transfer", "decline_transfer"}
-)
 
 
 def open_offer(case: Case) -> CaseHandover | None:
@@ -43,78 +39,111 @@ def _centre_by_code(value) -> Centre | None:
     return db.session.execute(select(Centre).where(Centre.code == value.strip().upper())).scalar_one_or_none()
 
 
-def action_context(case: Case, data: dict | None = None) -> dict:
-    """The facts the guards read beside the case: the open offer and, from the action's data,
-    the colleague or centre named."""
+def facts(case: Case, data: dict | None = None):
+    """The facts the case's guards read beside it: the open offer, whether a decision waits to be
+    told, and the colleague or centre the action's input names."""
+    from app.cases.workflow import CaseFacts
     from app.clocks.services import decision_feedback_open
 
-    ctx = {"open_offer": open_offer(case), "decision_feedback_open": decision_feedback_open(case)}
+    facts = CaseFacts(open_offer=open_offer(case), decision_feedback_open=decision_feedback_open(case))
     data = data or {}
     if data.get("to_user") not in (None, ""):
-        ctx["to_user"] = _user_by_email(data["to_user"])
+        facts.to_user = _user_by_email(data["to_user"])
     if data.get("to_centre") not in (None, ""):
-        ctx["to_centre"] = _centre_by_code(data["to_centre"])
-    return ctx
+        facts.to_centre = _centre_by_code(data["to_centre"])
+    return facts
 
 
-def apply(case: Case, action: str, actor: User, ctx: dict, comment: str, now: datetime) -> tuple[dict, list]:
-    """Carry out a handover or transfer action (its guards have passed). Returns the data kept in
-    the audit event and the notifications to send: ``[(user_ids, kind, params)]``."""
-    offer = ctx.get("open_offer")
-    if action == "offer_handover":
-        receiver = ctx["to_user"]
-        db.session.add(
-            CaseHandover(
-                case_id=case.id,
-                kind=HandoverKind.HANDOVER,
-                status=HandoverStatus.OFFERED,
-                from_user_id=actor.id,
-                from_centre_id=case.centre_id,
-                to_user_id=receiver.id,
-                comment=comment,
-                offered_at=now,
-            )
+# ---- the effects of the offer actions (``app.cases.workflow`` names them; the door applies them) ------
+
+
+def offer_handover(a) -> dict:
+    """Offer the case to the named colleague; nothing else changes until they accept."""
+    receiver = a.facts.to_user
+    db.session.add(
+        CaseHandover(
+            case_id=a.subject.id,
+            kind=HandoverKind.HANDOVER,
+            status=HandoverStatus.OFFERED,
+            from_user_id=a.actor.id,
+            from_centre_id=a.subject.centre_id,
+            to_user_id=receiver.id,
+            comment=a.comment,
+            offered_at=a.now,
         )
-        return {"to_user": receiver.email}, [([receiver.id], "handover_offered", {"by": actor.name})]
-    if action == "offer_transfer":
-        centre = ctx["to_centre"]
-        db.session.add(
-            CaseHandover(
-                case_id=case.id,
-                kind=HandoverKind.TRANSFER,
-                status=HandoverStatus.OFFERED,
-                from_user_id=actor.id,
-                from_centre_id=case.centre_id,
-                to_centre_id=centre.id,
-                comment=comment,
-                offered_at=now,
-            )
-        )
-        return {"to_centre": centre.code}, [(receiving_staff(centre), "transfer_offered", {"by": actor.name})]
+    )
+    return {"to_user": receiver.email}
 
-    # An answer to the open offer.
-    accepted = action.startswith("accept_")
+
+def offer_transfer(a) -> dict:
+    """Offer the case to another centre; it stays here until that centre accepts."""
+    centre = a.facts.to_centre
+    db.session.add(
+        CaseHandover(
+            case_id=a.subject.id,
+            kind=HandoverKind.TRANSFER,
+            status=HandoverStatus.OFFERED,
+            from_user_id=a.actor.id,
+            from_centre_id=a.subject.centre_id,
+            to_centre_id=centre.id,
+            comment=a.comment,
+            offered_at=a.now,
+        )
+    )
+    return {"to_centre": centre.code}
+
+
+def answer_offer(a) -> dict:
+    """Accept or decline the open offer (its guards saw it is offered to the actor)."""
+    case, actor, offer = a.subject, a.actor, a.facts.open_offer
+    accepted = a.action.name.startswith("accept_")
     offer.status = HandoverStatus.ACCEPTED if accepted else HandoverStatus.DECLINED
-    offer.decided_at = now
+    offer.decided_at = a.now
     offer.decided_by_id = actor.id
-    offer.decision_comment = comment
+    offer.decision_comment = a.comment
     recorded: dict = {"offer": offer.id}
-    if action == "accept_handover":
+    if a.action.name == "accept_handover":
         recorded["from_owner"] = case.owner.email if case.owner else None
         case.owner_id = actor.id
         case.owner = actor
-    elif action == "accept_transfer":
+    elif a.action.name == "accept_transfer":
         recorded["from_centre"] = case.centre.code
         recorded["to_centre"] = actor.centre.code
         case.centre_id = actor.centre_id
         case.centre = actor.centre
         case.owner_id = actor.id
         case.owner = actor
-    kind = f"{offer.kind.value}_{'accepted' if accepted else 'declined'}"
-    notify = [offer.from_user_id] if offer.from_user_id else []
-    if case.first_responder_id and case.first_responder_id not in notify:
-        notify.append(case.first_responder_id)
-    return recorded, [(notify, kind, {"by": actor.name})]
+    return recorded
+
+
+# ---- what the offer forms may offer --------------------------------------------------------------------
+
+
+def colleague_choices(case: Case, actor) -> list[tuple[str, str]]:
+    """Whom ``actor`` may hand the case to: the active caseworkers and supervisors of the case's
+    centre, except the actor and the case's owner (value: the e-mail the action names)."""
+    people = db.session.execute(
+        select(User.email, User.name, User.role)
+        .where(
+            User.centre_id == case.centre_id,
+            User.role.in_([Role.CASEWORKER, Role.SUPERVISOR]),
+            User.is_active.is_(True),
+            User.id != actor.id,
+            User.id != (case.owner_id or 0),
+        )
+        .order_by(User.name, User.id)
+    ).all()
+    return [(p.email, f"{p.name} · {p.role.label}") for p in people]
+
+
+def centre_choices(case: Case, actor) -> list[tuple[str, str]]:
+    """The active centres a case may be transferred to (value: the code the action names)."""
+    from app.centres.queries import centre_label
+
+    centres = db.session.execute(
+        select(Centre).where(Centre.is_active.is_(True), Centre.id != case.centre_id).order_by(Centre.path)
+    ).scalars()
+    return [(c.code, centre_label(c, c.depth)) for c in centres]
 
 
 def cancel_open_offer(case: Case, now: datetime) -> None:

@@ -1,4 +1,5 @@
-"""Every write about cases. ``transition`` is the one door through which a case's state changes.
+"""Every write about cases. ``transition`` applies a workflow action through the engine's one
+door (``app.core.engine``), which the case reaches through ``CaseDoor``.
 
 Services take the acting user explicitly, flush and never commit: the request
 (or the CLI command) commits once at its end.
@@ -6,7 +7,6 @@ Services take the acting user explicitly, flush and never commit: the request
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -15,31 +15,23 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role, User
 from app.cases import handovers, workflow
-from app.cases.enums import OPEN_STATES, AcceptanceCondition, CaseKind, CaseState, Channel, DeclineReason, IPType
-from app.cases.models import (
-    Case,
-    CaseAuditHead,
-    CaseEvent,
-    CaseLink,
-    CaseRespondent,
-    CaseRight,
-    CaseSequence,
-)
+from app.cases.enums import OPEN_STATES, CaseKind, CaseState, Channel, IPType
+from app.cases.events import record_event  # noqa: F401 (evidence and the SLA scan write through it)
+from app.cases.models import Case, CaseEvent, CaseLink, CaseRespondent, CaseRight, CaseSequence
 from app.cases.permissions import (
     actions_beyond_scope,
     can_act_on_case,
     can_see_case,
     is_active_member,
 )
-from app.clocks import services as clock_services
-from app.core.audit import GENESIS, head_seal, seal
+from app.core import engine
 from app.core.db import utcnow
+from app.core.engine import ActionRefused, Door, NotFound, UnknownAction  # noqa: F401 (the API and views catch them here)
 from app.core.errors import ConflictError, ServiceError
 from app.core.identifiers import IdentifierError, normalise_credit_code, normalise_right_number
 from app.core.permissions import centre_in_scope
 from app.enterprises.models import Enterprise
 from app.extensions import db
-from app.notifications.services import notify
 
 CHINA = ZoneInfo("Asia/Shanghai")
 MAX_AMOUNT_FEN = 10**15  # ten trillion yuan: anything above is a typing error
@@ -47,25 +39,8 @@ MAX_RIGHTS = 20
 MAX_RESPONDENTS = 20
 
 
-class CaseNotFound(ServiceError):
+class CaseNotFound(NotFound):
     """The case does not exist or is not the actor's to see (both answer 404)."""
-
-
-class UnknownAction(ServiceError):
-    pass
-
-
-class ActionRefused(ServiceError):
-    """A workflow action the actor may not take now; ``reasons`` says why.
-
-    ``forbidden`` is True when the actor's role may never take it (403), False when a
-    state or guard blocks it (422).
-    """
-
-    def __init__(self, reasons, forbidden: bool = False):
-        super().__init__(reasons[0] if reasons else _l("This action is not possible."))
-        self.reasons = list(reasons)
-        self.forbidden = forbidden
 
 
 # ---- numbers -----------------------------------------------------------------------------------------
@@ -96,51 +71,6 @@ def next_case_number(centre, year: int) -> tuple[int, str]:
     if value > 99999:
         raise ServiceError(_l("This centre has used every case number of the year."))
     return value, f"{centre.code}-{year}-{value:05d}"
-
-
-# ---- audit -------------------------------------------------------------------------------------------
-
-
-def record_event(
-    case: Case,
-    actor: User | None,
-    action: str,
-    *,
-    from_state=None,
-    to_state=None,
-    comment: str = "",
-    data: dict | None = None,
-    internal: bool = False,
-) -> CaseEvent:
-    """Append one event to the case's chain (the only way events are written)."""
-    head = db.session.execute(
-        select(CaseAuditHead).where(CaseAuditHead.case_id == case.id).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = CaseAuditHead(case_id=case.id, seq=0, hash=GENESIS, seal="")
-        db.session.add(head)
-    event = CaseEvent(
-        case_id=case.id,
-        actor_id=actor.id if actor is not None else None,
-        action=action,
-        from_state=from_state.value if from_state is not None else None,
-        to_state=to_state.value if to_state is not None else None,
-        comment=comment or "",
-        data=data or {},
-        visibility="internal" if internal else "applicant",
-        created_at=utcnow(),
-    )
-
-    class _Prev:  # the head stands in for the previous event
-        seq = head.seq
-        hash = head.hash
-
-    seal(event, _Prev if head.seq else None)
-    db.session.add(event)
-    head.seq, head.hash = event.seq, event.hash
-    head.seal = head_seal(case.id, head.seq, head.hash)
-    db.session.flush()
-    return event
 
 
 # ---- filing ------------------------------------------------------------------------------------------
@@ -383,24 +313,61 @@ def update_draft(actor: User, case: Case, version: int | None, **fields) -> Case
     return case
 
 
-def _take_up(case: Case, actor: User) -> None:
-    """The first staff member to take up a case becomes its first responder, for good."""
-    if case.first_responder_id is None and actor.role in workflow.HANDLERS:
-        case.first_responder_id = actor.id
-        case.first_responder = actor
-        if case.owner_id is None:
-            case.owner_id = actor.id
-            case.owner = actor
-
-
 # ---- the one door ------------------------------------------------------------------------------------
+
+
+class CaseDoor(Door):
+    """How the engine's one door reaches a case: who sees and acts on it, who answers for it
+    beyond their scope, what its guards read, and its audit chain."""
+
+    workflow = workflow.CASES
+    model = Case
+    not_found = CaseNotFound
+    not_found_text = _l("Case not found.")
+
+    def can_see(self, actor, case) -> bool:
+        return can_see_case(actor, case)
+
+    def can_act(self, actor, case) -> bool:
+        return can_act_on_case(actor, case)
+
+    def beyond_scope(self, actor, case):
+        return actions_beyond_scope(actor, case)
+
+    def beyond_scope_reason(self, actor, case):
+        if case.first_responder_id == actor.id:
+            return _l("The case is now another centre's: as first responder you confirm what the applicant was told.")
+        return _l("Your centre may only answer the transfer offered to it.")
+
+    def now(self):
+        return utcnow()  # this module's name for it, which the clocks' tests set
+
+    def facts(self, case, data=None):
+        return handovers.facts(case, data)
+
+    def record(self, applied):
+        return record_event(
+            applied.subject,
+            applied.actor,
+            applied.action.name,
+            from_state=applied.source,
+            to_state=applied.target,
+            comment=applied.comment,
+            data=applied.recorded,
+            internal=not applied.action.visible_to_applicant,
+        )
+
+
+DOOR = CaseDoor()
+
+
+def _take_up(case: Case, actor: User) -> None:
+    workflow._take_up(case, actor)
 
 
 def lock_case(case: Case) -> Case:
     """Reload the case under a row lock so two people acting at once cannot both win."""
-    return db.session.execute(
-        select(Case).where(Case.id == case.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    return DOOR.lock(case)
 
 
 def transition(
@@ -412,119 +379,15 @@ def transition(
     data: dict | None = None,
     expected_version: int | None = None,
 ) -> Case:
-    """Apply one workflow action: the only code that assigns ``case.state``."""
-    if not isinstance(action_name, str) or action_name not in workflow.ACTIONS:
-        raise UnknownAction(_l("There is no such action."))
-    action = workflow.ACTIONS[action_name]
-    if not can_see_case(actor, case):
-        raise CaseNotFound(_l("Case not found."))
-    case = lock_case(case)
-    if expected_version is not None and expected_version != case.version:
-        raise ConflictError(_l("Someone else changed this case meanwhile."))
-    if data is not None and not isinstance(data, dict):
-        raise ServiceError(_l("The action's data must be an object."), field="data")
-    if comment is not None and not isinstance(comment, str):
-        raise ServiceError(_l("The comment must be text."), field="comment")
-    comment = (comment or "").strip()
-    if len(comment) > 10000:
-        raise ServiceError(_l("The comment is too long (at most %(n)d characters).", n=10000), field="comment")
-    data = dict(data or {})
-    if not can_act_on_case(actor, case):
-        raise ActionRefused([_l("Your role cannot take this action.")], forbidden=True)
-    limited = actions_beyond_scope(actor, case)
-    if limited is not None and action_name not in limited:
-        if case.first_responder_id == actor.id:
-            reason = _l("The case is now another centre's: as first responder you confirm what the applicant was told.")
-        else:
-            reason = _l("Your centre may only answer the transfer offered to it.")
-        raise ActionRefused([reason], forbidden=True)
-    ctx = handovers.action_context(case, data)
-    result = workflow.check(case, action, actor, {"comment": comment, "data": data, **ctx})
-    if not result.allowed:
-        raise ActionRefused(list(result.reasons), forbidden=result.role_refused)
-
-    source = case.state
-    target = action.target_for(case)
-    now = utcnow()
-    notices = []
-    # Nothing is flushed until the event is recorded, so the case row is written once (one version).
-    with db.session.no_autoflush:
-        recorded = _apply_effects(case, action_name, actor, data, comment, now)
-        if action_name in handovers.ACTIONS:
-            extra, notices = handovers.apply(case, action_name, actor, ctx, comment, now)
-            recorded.update(extra)
-        elif target in (CaseState.WITHDRAWN, CaseState.CLOSED):
-            handovers.cancel_open_offer(case, now)
-        case.state = target
-        case.updated_at = now
-        clock_services.on_transition(case, action_name, actor, now)
-    record_event(
-        case,
-        actor,
-        action_name,
-        from_state=source,
-        to_state=target,
-        comment=comment,
-        data=recorded,
-        internal=not action.visible_to_applicant,
+    """Apply one workflow action to a case through the engine's one door."""
+    return engine.transition(
+        DOOR, case, action_name, actor, comment=comment, data=data, expected_version=expected_version
     )
-    db.session.flush()
-    from app.cases import documents
-
-    documents.after_transition(case, action_name, actor)
-    for user_ids, kind, params in notices:
-        notify(user_ids, kind, case, params)
-    return case
-
-
-def _apply_effects(case: Case, action: str, actor: User, data: dict, comment: str, now: datetime) -> dict:
-    """Timestamps and fields each action sets; returns the data kept in the audit event."""
-    recorded: dict = {}
-    if action == "submit":
-        case.submitted_at = now
-    elif action == "acknowledge":
-        case.acknowledged_at = now
-        _take_up(case, actor)
-    elif action == "accept":
-        case.decided_at = now
-        # The guard saw every condition confirmed; record those, never other keys a client sent.
-        recorded["conditions"] = {c.value: True for c in AcceptanceCondition}
-    elif action == "decline":
-        case.decided_at = now
-        case.decline_reason = DeclineReason(data["reason"])
-        recorded["reason"] = case.decline_reason.value
-    elif action == "answer":
-        case.decided_at = now
-        case.outcome = comment
-        case.closed_at = now
-        case.outcome_informed_at = now
-    elif action == "resolve":
-        case.resolved_at = now
-        case.outcome = comment
-    elif action == "inform_outcome":
-        case.outcome_informed_at = now
-    elif action == "close":
-        case.closed_at = now
-    elif action == "reopen":
-        case.closed_at = None
-        case.resolved_at = None
-        case.outcome_informed_at = None
-    elif action == "rate":
-        case.rating = data["rating"]
-        case.rating_comment = comment[:2000]
-        recorded["rating"] = case.rating
-    return recorded
 
 
 def available_actions(case: Case, actor: User) -> list[workflow.Check]:
     """What ``actor`` may do on ``case`` now, and why the rest is blocked."""
-    if not can_act_on_case(actor, case):
-        return []
-    checks = workflow.available_actions(case, actor, handovers.action_context(case))
-    limited = actions_beyond_scope(actor, case)
-    if limited is not None:
-        checks = [c for c in checks if c.action.name in limited]
-    return checks
+    return DOOR.available_actions(case, actor)
 
 
 # ---- notes, messages and links -----------------------------------------------------------------------

@@ -13,15 +13,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import Role, User
+from app.auth.models import Role
 from app.cases import services, workflow
-from app.cases.enums import AcceptanceCondition, CaseState, Channel, DeclineReason, DocumentKind
+from app.cases.enums import CaseState, Channel, DeclineReason, DocumentKind
 from app.cases.forms import ActionForm, MessageForm, NoteForm, RelatedForm
 from app.cases.models import Case, CaseEvent, CaseLink, Document
 from app.cases.permissions import can_act_on_case, can_see_internal
 from app.cases.views import bp, case_or_404
-from app.centres.models import Centre
-from app.centres.queries import centre_label
 from app.core.db import utcnow
 from app.core.errors import ConflictError, ServiceError
 from app.core.forms import version_of
@@ -76,11 +74,14 @@ def _evidence_context(case: Case) -> dict:
 
 def _typed(action: str, form: ActionForm | None = None) -> dict:
     """What the user typed into an action's form, to show it again after a refusal."""
-    conditions = {c for c in request.form.getlist("conditions") if c in AcceptanceCondition._value2member_map_}
+    spec = workflow.ACTIONS.get(action)
+    given = spec.read_form(request.form) if spec is not None else {}
+    conditions = given.get("conditions") or {}
     return {
         "action": action,
         "comment": (form.comment.data if form is not None else request.form.get("comment")) or "",
-        "conditions": conditions,
+        "data": given,
+        "conditions": set(conditions),
         "reason": request.form.get("reason", ""),
         "rating": request.form.get("rating", ""),
         "to_user": request.form.get("to_user", "")[:300],
@@ -89,29 +90,17 @@ def _typed(action: str, form: ActionForm | None = None) -> dict:
     }
 
 
-def _colleague_choices(case: Case) -> list[tuple[str, str]]:
-    """Whom the viewer may hand the case to: the active caseworkers and supervisors of the case's
-    centre, except the viewer and the case's owner (value: the e-mail the action names)."""
-    people = db.session.execute(
-        select(User.email, User.name, User.role)
-        .where(
-            User.centre_id == case.centre_id,
-            User.role.in_(list(workflow.HANDLERS)),
-            User.is_active.is_(True),
-            User.id != current_user.id,
-            User.id != (case.owner_id or 0),
-        )
-        .order_by(User.name, User.id)
-    ).all()
-    return [(p.email, f"{p.name} · {p.role.label}") for p in people]
-
-
-def _centre_choices(case: Case) -> list[tuple[str, str]]:
-    """The active centres a case may be transferred to (value: the code the action names)."""
-    centres = db.session.execute(
-        select(Centre).where(Centre.is_active.is_(True), Centre.id != case.centre_id).order_by(Centre.path)
-    ).scalars()
-    return [(c.code, centre_label(c, c.depth)) for c in centres]
+def _input_context(case: Case, allowed) -> dict:
+    """What each open action's fields offer (colleagues, centres, reasons…) and their help texts."""
+    choices, helps = {}, {}
+    for check in allowed:
+        for inp in check.action.inputs:
+            key = (check.action.name, inp.name)
+            if inp.choices is not None:
+                choices[key] = inp.choices(case, current_user)
+            if inp.help is not None:
+                helps[key] = inp.help(case, current_user, choices.get(key, []))
+    return {"choices": choices, "helps": helps}
 
 
 def _clock_context(case: Case) -> dict:
@@ -145,7 +134,6 @@ def render_case(case: Case, status: int = 200, **extra):
     checks = services.available_actions(case, current_user)
     # An offer waiting for this viewer's answer comes first: it is what they came for.
     allowed = sorted((c for c in checks if c.allowed), key=lambda c: not c.action.offer_answer)
-    allowed_names = {c.action.name for c in allowed}
     context = {
         "case": case,
         "allowed": allowed,
@@ -155,8 +143,7 @@ def render_case(case: Case, status: int = 200, **extra):
             if not c.allowed and not c.wrong_state and not c.role_refused and c.action.listed_when_blocked
         ],
         "offer": _offer(case),
-        "colleague_choices": _colleague_choices(case) if "offer_handover" in allowed_names else [],
-        "centre_choices": _centre_choices(case) if "offer_transfer" in allowed_names else [],
+        **_input_context(case, allowed),
         "events": _timeline(case),
         "related": _related(case),
         "documents": _documents(case),
@@ -169,8 +156,6 @@ def render_case(case: Case, status: int = 200, **extra):
         "related_form": RelatedForm(formdata=None),
         "typed": None,
         "conflict": False,
-        "conditions": list(AcceptanceCondition),
-        "decline_reasons": list(DeclineReason),
         "action_labels": {name: a.label for name, a in workflow.ACTIONS.items()},
         "state_labels": {s.value: s.label for s in CaseState},
         "reason_labels": {r.value: r.label for r in DeclineReason},
@@ -202,17 +187,7 @@ def act(number: str, action: str):
     if not form.validate_on_submit():
         typed["errors"] = [str(e) for errors in form.errors.values() for e in errors]
         return render_case(case, 422, typed=typed)
-    data = {}
-    if "conditions" in spec.data_fields:
-        data["conditions"] = {c: True for c in typed["conditions"]}
-    if "reason" in spec.data_fields:
-        data["reason"] = typed["reason"]
-    if "rating" in spec.data_fields:
-        rating = typed["rating"]
-        data["rating"] = int(rating) if rating in {"1", "2", "3", "4", "5"} else None
-    for name in ("to_user", "to_centre"):  # an e-mail or a centre code, judged by the workflow's guards
-        if name in spec.data_fields:
-            data[name] = typed[name]
+    data = typed["data"]  # judged by the workflow's guards
     try:
         services.transition(
             case,

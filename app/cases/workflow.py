@@ -1,74 +1,84 @@
-"""The case workflow as a rule table: pure Python, no request and no database.
+"""The case workflow as a rule table on the engine (``app.core.workflow``).
 
-For every action: the states it starts from, the state it leads to (``None``
-keeps the state), the roles that may take it, whether a comment is required,
-and guards that return the reason the action is blocked (``None`` when clear).
-``app.cases.services.transition`` is the one door that applies it;
-``available_actions`` tells a page or the API what a user may do now and why
-the rest is blocked.
+For every action: the states it starts from, the state it leads to (``None`` keeps the
+state), the roles that may take it, its guards, and everything else it means: the fields it
+sets (``effects``), its clock operations, the notice it issues, whom it notifies, the input
+it asks for and its labels. ``app.cases.services.transition`` applies it through the one
+door (``app.core.engine``); ``available_actions`` tells a page or the API what a user may do
+now and why the rest is blocked.
 
-Later handling tracks (plan, mediation, referral, fund) plug in while a case
-is ``in_progress``.
+Guards and declarations are pure; the effects of a handover or transfer (an offer row) and
+the choices a form offers are small functions of ``app.cases.handovers``, named here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role
-from app.cases.enums import OPEN_STATES, AcceptanceCondition, CaseKind, DeclineReason
+from app.cases import handovers
+from app.cases.enums import OPEN_STATES, AcceptanceCondition, CaseKind, DeclineReason, DocumentKind
 from app.cases.enums import CaseState as S
+from app.core.workflow import (
+    MEET_ALL,
+    NOT_GIVEN,
+    STOP_ALL,
+    Action,
+    Check,
+    Input,
+    Notify,
+    Workflow,
+    guard,
+    meet,
+    pause,
+    resume,
+    start,
+)
 
 HANDLERS = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
 APPLICANT = frozenset({Role.APPLICANT})
+DECISIONS = ("accept", "decline")
 
-Guard = Callable[[object, object, dict], object]
+__all__ = ["ACTIONS", "CASES", "Action", "Check", "CaseFacts", "available_actions", "check"]
 
 
-@dataclass(frozen=True)
-class Action:
-    name: str
-    sources: frozenset
-    target: S | None
-    roles: frozenset
-    label: object
-    guards: tuple[Guard, ...] = ()
-    comment_required: bool = False
-    # Whether the applicant's timeline shows the event (internal actions stay with staff).
-    visible_to_applicant: bool = True
-    style: str = "primary"
-    data_fields: tuple[str, ...] = field(default=())
-    # An answer to a handover or transfer offer: pages show it only to whoever it is offered to.
-    offer_answer: bool = False
-    # Pages show it only when it is open (never as a blocked button on every case).
-    quiet_when_blocked: bool = False
+@dataclass
+class CaseFacts:
+    """What the guards read beside the case: the open handover or transfer offer, whether a
+    decision still waits to be told, and the colleague or centre an offer names (``NOT_GIVEN``
+    when the input named none; ``None`` when it named one that does not exist)."""
 
-    @property
-    def listed_when_blocked(self) -> bool:
-        return not (self.offer_answer or self.quiet_when_blocked)
-
-    def target_for(self, case) -> S:
-        return self.target if self.target is not None else case.state
+    open_offer: Any = None
+    decision_feedback_open: bool = False
+    to_user: Any = NOT_GIVEN
+    to_centre: Any = NOT_GIVEN
 
 
 # ---- guards: (case, actor, ctx) -> reason | None; never any side effect ----------------------------
 
 
+def _data(ctx) -> dict:
+    return ctx.data or {}
+
+
+@guard(_l("not for a consultation"))
 def not_consultation(case, actor, ctx):
     if case.kind is CaseKind.CONSULTATION:
         return _l("A consultation is answered, not accepted or declined.")
     return None
 
 
+@guard(_l("only for a consultation"))
 def only_consultation(case, actor, ctx):
     if case.kind is not CaseKind.CONSULTATION:
         return _l("Only a consultation can be answered and closed directly.")
     return None
 
 
+@guard(_l("the facts (for a consultation, the question) are written"))
 def facts_given(case, actor, ctx):
     """What ``create_case`` asks of a case filed at once, asked of a draft when it is submitted."""
     if case.kind is CaseKind.CONSULTATION:
@@ -79,14 +89,16 @@ def facts_given(case, actor, ctx):
     return None
 
 
+@guard(_l("a complaint or assistance request names a respondent"))
 def has_respondent(case, actor, ctx):
     if case.kind in (CaseKind.COMPLAINT, CaseKind.ASSISTANCE) and not (case.respondent_name or "").strip():
         return _l("The case names no respondent; ask the applicant for one first.")
     return None
 
 
+@guard(_l("each acceptance condition is confirmed"), needs_input=True)
 def conditions_confirmed(case, actor, ctx):
-    given = (ctx.get("data") or {}).get("conditions")
+    given = _data(ctx).get("conditions")
     if given is None:
         return _l("Confirm each acceptance condition.")
     if not isinstance(given, dict):
@@ -97,8 +109,9 @@ def conditions_confirmed(case, actor, ctx):
     return None
 
 
+@guard(_l("a reason for declining is chosen"), needs_input=True)
 def decline_reason_given(case, actor, ctx):
-    reason = (ctx.get("data") or {}).get("reason")
+    reason = _data(ctx).get("reason")
     if reason is None or reason == "":
         return _l("Choose the reason for declining.")
     if not isinstance(reason, str) or reason not in {r.value for r in DeclineReason}:
@@ -106,37 +119,43 @@ def decline_reason_given(case, actor, ctx):
     return None
 
 
+@guard(_l("a rating from 1 to 5 is given"), needs_input=True)
 def rating_given(case, actor, ctx):
-    rating = (ctx.get("data") or {}).get("rating")
+    rating = _data(ctx).get("rating")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         return _l("Give a rating from 1 to 5.")
     return None
 
 
+@guard(_l("not rated yet"))
 def not_rated_yet(case, actor, ctx):
     if case.rating is not None:
         return _l("The service of this case has already been rated.")
     return None
 
 
+@guard(_l("the applicant has been told the outcome"))
 def outcome_informed(case, actor, ctx):
     if case.outcome_informed_at is None:
         return _l("Tell the applicant the outcome first (record it with “Outcome told to applicant”).")
     return None
 
 
+@guard(_l("the applicant has not been told the outcome yet"))
 def outcome_not_yet_informed(case, actor, ctx):
     if case.outcome_informed_at is not None:
         return _l("The applicant has already been told the outcome.")
     return None
 
 
+@guard(_l("a decision has not reached the applicant yet"))
 def decision_not_yet_told(case, actor, ctx):
-    if not ctx.get("decision_feedback_open"):
+    if not (ctx.facts and ctx.facts.decision_feedback_open):
         return _l("No decision of this case is waiting to be told to the applicant.")
     return None
 
 
+@guard(_l("the first responder confirms (or a supervisor)"))
 def only_first_responder_confirms(case, actor, ctx):
     """The first responder stays answerable to the end: they confirm the outcome reached the
     applicant (a supervisor may do it for them)."""
@@ -145,48 +164,56 @@ def only_first_responder_confirms(case, actor, ctx):
     return None
 
 
+@guard(_l("someone has taken the case up"))
 def taken_up(case, actor, ctx):
     if case.first_responder_id is None:
         return _l("Nobody has taken the case up yet: acknowledge it first.")
     return None
 
 
+@guard(_l("no handover or transfer is waiting for an answer"))
 def no_open_offer(case, actor, ctx):
-    if ctx.get("open_offer") is not None:
+    if ctx.facts is not None and ctx.facts.open_offer is not None:
         return _l("A handover or transfer of this case is already waiting for an answer.")
     return None
 
 
+@guard(_l("by the owner, the first responder or a supervisor"))
 def may_hand_over(case, actor, ctx):
     if actor.id not in (case.owner_id, case.first_responder_id) and actor.role is not Role.SUPERVISOR:
         return _l("Only the case's owner, its first responder or a supervisor can hand it over.")
     return None
 
 
+@guard(_l("to an active caseworker or supervisor of the same centre"), needs_input=True)
 def handover_receiver_ok(case, actor, ctx):
-    """The named colleague: an active caseworker or supervisor of the case's own centre, not the actor."""
-    if "to_user" not in ctx:
+    """The named colleague: an active caseworker or supervisor of the case's own centre, not the actor.
+
+    Staff of another centre get one answer whatever they are: a refusal never tells the name,
+    the role or the state of another centre's account."""
+    receiver = ctx.facts.to_user if ctx.facts is not None else NOT_GIVEN
+    if receiver is NOT_GIVEN:
         return _l("Name the colleague (their e-mail) who should take the case over.")
-    receiver = ctx["to_user"]
     if receiver is None:
         return _l("No staff account has that e-mail.")
     if receiver.id == actor.id:
         return _l("You cannot hand a case over to yourself.")
+    if receiver.centre_id != case.centre_id:
+        return _l("That person does not work at this case's centre; transfer the case instead.")
     if not receiver.is_active:
         return _l("%(name)s's account is deactivated.", name=receiver.name)
     if receiver.role not in HANDLERS:
         return _l("%(name)s is not a caseworker or supervisor.", name=receiver.name)
-    if receiver.centre_id != case.centre_id:
-        return _l("%(name)s does not work at this case's centre; transfer the case instead.", name=receiver.name)
     if receiver.id == case.owner_id:
         return _l("%(name)s already owns this case.", name=receiver.name)
     return None
 
 
+@guard(_l("to another open centre"), needs_input=True)
 def transfer_target_ok(case, actor, ctx):
-    if "to_centre" not in ctx:
+    centre = ctx.facts.to_centre if ctx.facts is not None else NOT_GIVEN
+    if centre is NOT_GIVEN:
         return _l("Choose the centre (its code) the case should go to.")
-    centre = ctx["to_centre"]
     if centre is None:
         return _l("There is no centre with that code.")
     if centre.id == case.centre_id:
@@ -196,15 +223,17 @@ def transfer_target_ok(case, actor, ctx):
     return None
 
 
+@guard(_l("the handover is offered to the one answering"))
 def handover_offered_to_actor(case, actor, ctx):
-    offer = ctx.get("open_offer")
+    offer = ctx.facts.open_offer if ctx.facts is not None else None
     if offer is None or offer.kind != "handover" or offer.to_user_id != actor.id:
         return _l("No handover of this case is offered to you.")
     return None
 
 
+@guard(_l("the transfer is offered to the answerer's centre"))
 def transfer_offered_to_actor_centre(case, actor, ctx):
-    offer = ctx.get("open_offer")
+    offer = ctx.facts.open_offer if ctx.facts is not None else None
     if offer is None or offer.kind != "transfer" or offer.to_centre_id != actor.centre_id:
         return _l("No transfer of this case is offered to your centre.")
     if offer.from_user_id == actor.id:
@@ -212,17 +241,192 @@ def transfer_offered_to_actor_centre(case, actor, ctx):
     return None
 
 
+# ---- effects: the fields each action sets (the event keeps what they return) -------------------------
+
+
+def _take_up(case, actor) -> None:
+    """The first staff member to take up a case becomes its first responder, for good."""
+    if case.first_responder_id is None and actor.role in HANDLERS:
+        case.first_responder_id = actor.id
+        case.first_responder = actor
+        if case.owner_id is None:
+            case.owner_id = actor.id
+            case.owner = actor
+
+
+def _submitted(a):
+    a.subject.submitted_at = a.now
+
+
+def _acknowledged(a):
+    a.subject.acknowledged_at = a.now
+    _take_up(a.subject, a.actor)
+
+
+def _accepted(a):
+    a.subject.decided_at = a.now
+    # The guard saw every condition confirmed; record those, never other keys a client sent.
+    return {"conditions": {c.value: True for c in AcceptanceCondition}}
+
+
+def _declined(a):
+    a.subject.decided_at = a.now
+    a.subject.decline_reason = DeclineReason(a.data["reason"])
+    return {"reason": a.subject.decline_reason.value}
+
+
+def _answered(a):
+    case = a.subject
+    case.decided_at = case.closed_at = case.outcome_informed_at = a.now
+    case.outcome = a.comment
+    handovers.cancel_open_offer(case, a.now)
+
+
+def _resolved(a):
+    a.subject.resolved_at = a.now
+    a.subject.outcome = a.comment
+
+
+def _outcome_informed(a):
+    a.subject.outcome_informed_at = a.now
+
+
+def _closed(a):
+    a.subject.closed_at = a.now
+    handovers.cancel_open_offer(a.subject, a.now)
+
+
+def _withdrawn(a):
+    handovers.cancel_open_offer(a.subject, a.now)
+
+
+def _reopened(a):
+    a.subject.closed_at = a.subject.resolved_at = a.subject.outcome_informed_at = None
+
+
+def _rated(a):
+    a.subject.rating = a.data["rating"]
+    a.subject.rating_comment = a.comment[:2000]
+    return {"rating": a.subject.rating}
+
+
+def _in_portal(case) -> bool:
+    from app.clocks.services import follows_in_portal
+
+    return follows_in_portal(case)
+
+
+# ---- inputs: what the forms and the API ask for beside the comment ---------------------------------
+
+
+def _form_conditions(form) -> dict:
+    return {c: True for c in form.getlist("conditions") if c in AcceptanceCondition._value2member_map_}
+
+
+def _form_rating(form):
+    rating = form.get("rating", "")
+    return int(rating) if rating in {"1", "2", "3", "4", "5"} else None
+
+
+CONDITIONS = Input(
+    "conditions",
+    _l("Acceptance conditions (confirm each)"),
+    {
+        "type": "object",
+        "description": "Each acceptance condition, confirmed with true.",
+        "properties": {c.value: {"type": "boolean"} for c in AcceptanceCondition},
+    },
+    "checklist",
+    _form_conditions,
+    choices=lambda case, actor: [(c.value, c.label) for c in AcceptanceCondition],
+)
+REASON = Input(
+    "reason",
+    _l("Reason"),
+    {"type": "string", "enum": [r.value for r in DeclineReason]},
+    "select",
+    lambda form: form.get("reason", ""),
+    choices=lambda case, actor: [(r.value, r.label) for r in DeclineReason],
+    dom_id="decline-reason",
+)
+RATING = Input(
+    "rating",
+    _l("How satisfied are you with the centre's help?"),
+    {"type": "integer", "minimum": 1, "maximum": 5},
+    "stars",
+    _form_rating,
+)
+TO_USER = Input(
+    "to_user",
+    _l("Colleague who takes the case over"),
+    {"type": "string", "description": "The e-mail of the colleague offered the case."},
+    "colleague",
+    lambda form: form.get("to_user", "")[:300],
+    choices=handovers.colleague_choices,
+    dom_id="handover-to",
+    help=lambda case, actor, choices: (
+        (
+            _l("Nothing changes until they accept. You stay on record as first responder.")
+            if case.first_responder_id == actor.id
+            else _l("Nothing changes until they accept; the first responder stays on record.")
+        )
+        if choices
+        else _l("No other active caseworker or supervisor works at this case's centre.")
+    ),
+)
+TO_CENTRE = Input(
+    "to_centre",
+    _l("Centre that takes the case over"),
+    {"type": "string", "description": "The code of the centre offered the case."},
+    "centre",
+    lambda form: form.get("to_centre", "")[:300],
+    choices=handovers.centre_choices,
+    dom_id="transfer-to",
+    help=lambda case, actor, choices: _l("The receiving centre accepts or declines; until then the case stays here."),
+)
+
+
+# ---- notifications -----------------------------------------------------------------------------------
+
+
+def _by(a) -> dict:
+    return {"by": a.actor.name}
+
+
+def _offerer_and_first_responder(a) -> list:
+    return [a.facts.open_offer.from_user_id, a.subject.first_responder_id]
+
+
 # ---- the table -----------------------------------------------------------------------------------------
 
 _OPEN = frozenset(OPEN_STATES)
 # A case someone has taken up and that is still open (a handover or transfer is offered on those).
 _TAKEN = _OPEN - {S.DRAFT, S.SUBMITTED}
+_INFORMED = _l("How and when the applicant was told")
 
-ACTIONS: dict[str, Action] = {
-    a.name: a
-    for a in (
-        Action("submit", frozenset({S.DRAFT}), S.SUBMITTED, HANDLERS | APPLICANT, _l("Submit"), guards=(facts_given,)),
-        Action("acknowledge", frozenset({S.SUBMITTED}), S.ACKNOWLEDGED, HANDLERS, _l("Acknowledge receipt")),
+CASES = Workflow(
+    "case",
+    list(S),
+    (
+        Action(
+            "submit",
+            frozenset({S.DRAFT}),
+            S.SUBMITTED,
+            HANDLERS | APPLICANT,
+            _l("Submit"),
+            guards=(facts_given,),
+            effects=_submitted,
+            clocks=(start("response", once=True),),
+        ),
+        Action(
+            "acknowledge",
+            frozenset({S.SUBMITTED}),
+            S.ACKNOWLEDGED,
+            HANDLERS,
+            _l("Acknowledge receipt"),
+            effects=_acknowledged,
+            clocks=(meet("response"), start("handling")),
+        ),
         Action(
             "request_material",
             frozenset({S.ACKNOWLEDGED}),
@@ -232,6 +436,8 @@ ACTIONS: dict[str, Action] = {
             guards=(not_consultation,),
             comment_required=True,
             style="secondary",
+            clocks=(pause("handling"),),
+            comment_label=_l("What is missing"),
         ),
         Action(
             "provide_material",
@@ -240,6 +446,8 @@ ACTIONS: dict[str, Action] = {
             HANDLERS | APPLICANT,
             _l("Provide the material"),
             comment_required=True,
+            clocks=(resume("handling"),),
+            comment_label=_l("What you provide"),
         ),
         Action(
             "accept",
@@ -249,7 +457,10 @@ ACTIONS: dict[str, Action] = {
             _l("Accept"),
             guards=(not_consultation, has_respondent, conditions_confirmed),
             style="success",
-            data_fields=("conditions",),
+            inputs=(CONDITIONS,),
+            effects=_accepted,
+            clocks=(meet("handling"), start("feedback", trigger="accept", met_if=_in_portal)),
+            issues=DocumentKind.ACCEPTANCE_NOTICE,
         ),
         Action(
             "decline",
@@ -260,7 +471,11 @@ ACTIONS: dict[str, Action] = {
             guards=(not_consultation, decline_reason_given),
             comment_required=True,
             style="danger",
-            data_fields=("reason",),
+            inputs=(REASON,),
+            effects=_declined,
+            clocks=(meet("handling"), start("feedback", trigger="decline", met_if=_in_portal)),
+            issues=DocumentKind.NON_ACCEPTANCE_NOTICE,
+            comment_label=_l("Explanation"),
         ),
         Action(
             "answer",
@@ -271,6 +486,9 @@ ACTIONS: dict[str, Action] = {
             guards=(only_consultation,),
             comment_required=True,
             style="success",
+            effects=_answered,
+            clocks=(MEET_ALL,),  # the answer is the feedback
+            comment_label=_l("The answer"),
         ),
         Action("start_handling", frozenset({S.ACCEPTED}), S.IN_PROGRESS, HANDLERS, _l("Start handling")),
         Action(
@@ -281,6 +499,9 @@ ACTIONS: dict[str, Action] = {
             _l("Record the outcome"),
             comment_required=True,
             style="success",
+            effects=_resolved,
+            clocks=(start("feedback", trigger="resolve"),),
+            comment_label=_l("The outcome"),
         ),
         Action(
             "inform_decision",
@@ -292,6 +513,8 @@ ACTIONS: dict[str, Action] = {
             comment_required=True,
             style="secondary",
             quiet_when_blocked=True,
+            clocks=(meet("feedback", triggers=DECISIONS),),
+            comment_label=_INFORMED,
         ),
         Action(
             "inform_outcome",
@@ -301,6 +524,9 @@ ACTIONS: dict[str, Action] = {
             _l("Outcome told to applicant"),
             guards=(outcome_not_yet_informed, only_first_responder_confirms),
             comment_required=True,
+            effects=_outcome_informed,
+            clocks=(meet("feedback", triggers=("resolve",)),),
+            comment_label=_INFORMED,
         ),
         Action(
             "close",
@@ -309,6 +535,8 @@ ACTIONS: dict[str, Action] = {
             HANDLERS,
             _l("Close the case"),
             guards=(outcome_informed,),
+            effects=_closed,
+            clocks=(STOP_ALL,),
         ),
         Action(
             "withdraw",
@@ -319,6 +547,10 @@ ACTIONS: dict[str, Action] = {
             _l("Withdraw"),
             comment_required=True,
             style="outline-danger",
+            effects=_withdrawn,
+            clocks=(STOP_ALL,),
+            comment_label=_l("Why the case is withdrawn"),
+            confirm=_l("Withdraw this case? It cannot be taken up again."),
         ),
         Action(
             "reopen",
@@ -329,6 +561,8 @@ ACTIONS: dict[str, Action] = {
             guards=(not_consultation,),
             comment_required=True,
             style="warning",
+            effects=_reopened,
+            comment_label=_l("Why the case is reopened"),
         ),
         Action(
             "offer_handover",
@@ -339,7 +573,9 @@ ACTIONS: dict[str, Action] = {
             guards=(taken_up, no_open_offer, may_hand_over, handover_receiver_ok),
             visible_to_applicant=False,
             style="outline-secondary",
-            data_fields=("to_user",),
+            inputs=(TO_USER,),
+            effects=handovers.offer_handover,
+            notifies=(Notify("handover_offered", lambda a: [a.facts.to_user.id], _by),),
         ),
         Action(
             "accept_handover",
@@ -351,6 +587,8 @@ ACTIONS: dict[str, Action] = {
             visible_to_applicant=False,
             style="success",
             offer_answer=True,
+            effects=handovers.answer_offer,
+            notifies=(Notify("handover_accepted", _offerer_and_first_responder, _by),),
         ),
         Action(
             "decline_handover",
@@ -363,6 +601,9 @@ ACTIONS: dict[str, Action] = {
             visible_to_applicant=False,
             style="outline-danger",
             offer_answer=True,
+            effects=handovers.answer_offer,
+            notifies=(Notify("handover_declined", _offerer_and_first_responder, _by),),
+            comment_label=_l("Why you decline"),
         ),
         Action(
             "offer_transfer",
@@ -374,7 +615,10 @@ ACTIONS: dict[str, Action] = {
             comment_required=True,
             visible_to_applicant=False,
             style="outline-secondary",
-            data_fields=("to_centre",),
+            inputs=(TO_CENTRE,),
+            effects=handovers.offer_transfer,
+            notifies=(Notify("transfer_offered", lambda a: handovers.receiving_staff(a.facts.to_centre), _by),),
+            comment_label=_l("Why the other centre should take the case"),
         ),
         Action(
             "accept_transfer",
@@ -385,6 +629,8 @@ ACTIONS: dict[str, Action] = {
             guards=(transfer_offered_to_actor_centre,),
             style="success",
             offer_answer=True,
+            effects=handovers.answer_offer,
+            notifies=(Notify("transfer_accepted", _offerer_and_first_responder, _by),),
         ),
         Action(
             "decline_transfer",
@@ -397,6 +643,9 @@ ACTIONS: dict[str, Action] = {
             visible_to_applicant=False,
             style="outline-danger",
             offer_answer=True,
+            effects=handovers.answer_offer,
+            notifies=(Notify("transfer_declined", _offerer_and_first_responder, _by),),
+            comment_label=_l("Why your centre declines"),
         ),
         Action(
             "rate",
@@ -405,80 +654,19 @@ ACTIONS: dict[str, Action] = {
             APPLICANT,
             _l("Rate the service"),
             guards=(not_rated_yet, rating_given),
-            data_fields=("rating",),
+            inputs=(RATING,),
+            effects=_rated,
+            comment_shown=True,
         ),
-    )
-}
-
-
-@dataclass(frozen=True)
-class Check:
-    """Why an action is or is not open to a user now."""
-
-    action: Action
-    allowed: bool
-    reasons: tuple = ()
-    # True when the role may never take the action (403 rather than 422).
-    role_refused: bool = False
-    wrong_state: bool = False
-
-
-def check(case, action: Action, actor, ctx: dict | None = None, *, for_display: bool = False) -> Check:
-    """Evaluate one action for ``actor`` on ``case``.
-
-    ``for_display`` leaves out guards that depend on input not yet given (the form asks for it).
-    """
-    ctx = ctx or {}
-    if actor.role not in action.roles:
-        return Check(action, False, (_l("Your role cannot take this action."),), role_refused=True)
-    if case.state not in action.sources:
-        return Check(
-            action,
-            False,
-            (_l("Not possible while the case is “%(state)s”.", state=case.state.label),),
-            wrong_state=True,
-        )
-    reasons = []
-    for guard in action.guards:
-        if for_display and guard in _INPUT_GUARDS:
-            continue
-        reason = guard(case, actor, ctx)
-        if reason is not None:
-            reasons.append(reason)
-    if not for_display and action.comment_required and not (ctx.get("comment") or "").strip():
-        reasons.append(_l("A comment is required for this action."))
-    return Check(action, not reasons, tuple(reasons))
-
-
-_INPUT_GUARDS = frozenset(
-    {conditions_confirmed, decline_reason_given, rating_given, handover_receiver_ok, transfer_target_ok}
+    ),
+    S.DRAFT,
+    label=_l("Case"),
+    facts=CaseFacts,
+    wrong_state=lambda state: _l("Not possible while the case is “%(state)s”.", state=state.label),
 )
 
-
-def available_actions(case, actor, ctx: dict | None = None) -> list[Check]:
-    """Every action the user's role may take on a case, allowed or with the reasons it is blocked.
-    ``ctx`` holds the facts the guards read beside the case (the open offer, untold decisions)."""
-    return [check(case, a, actor, ctx, for_display=True) for a in ACTIONS.values() if actor.role in a.roles]
-
-
-def graph_lines() -> list[str]:
-    """The rule table as text, one line per action and source state."""
-    lines = []
-    for action in ACTIONS.values():
-        roles = ", ".join(sorted(r.value for r in action.roles))
-        guards = ", ".join(g.__name__ for g in action.guards) or "-"
-        for source in sorted(action.sources, key=lambda s: list(S).index(s)):
-            target = action.target.value if action.target else source.value
-            lines.append(f"{source.value:<18} --{action.name}--> {target:<18} [{roles}] guards: {guards}")
-    return lines
-
-
-def graph_dot() -> str:
-    """Graphviz source of the state diagram."""
-    out = ["digraph case_workflow {", "  rankdir=LR;"]
-    for action in ACTIONS.values():
-        for source in action.sources:
-            target = action.target.value if action.target else source.value
-            out.append(f'  {source.value} -> {target} [label="{action.name}"];')
-    out.append("}")
-    return "\n".join(out)
+ACTIONS = CASES.actions
+check = CASES.check
+available_actions = CASES.available_actions
+graph_lines = CASES.graph_lines
+graph_dot = CASES.graph_dot

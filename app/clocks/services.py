@@ -1,7 +1,9 @@
 """Every write about clocks and the entered calendar years.
 
-``on_transition`` is called by the one door (``app.cases.services.transition``) after it
-has applied an action, so no path can forget a clock:
+The clocks an action starts, pauses, resumes, meets or stops are declared on the action
+(``Action.clocks`` in the process's ``workflow.py``); the clocks' subscriber to the one door
+(``app.clocks.subscribers``) carries them out with ``apply_ops``, so no path can forget a clock.
+For a case:
 
 =================  ==============================================================
 submit             the response clock starts
@@ -98,17 +100,16 @@ def _meet(clock: CaseClock, now: datetime, actor, calendar: WorkingCalendar) -> 
         clock.responsible_id = actor.id
 
 
-def on_transition(case: Case, action: str, actor, now: datetime) -> None:
-    """Start, pause, resume, meet or stop the case's clocks for ``action``; then refresh the
-    case's ``next_due_at``. Called by the one door only, before it flushes: nothing here
-    flushes, so the case row is written once and its version moves by one."""
+def apply_ops(case: Case, ops, actor, now: datetime) -> None:
+    """Carry out an action's clock operations (``Action.clocks``, in order) on the case's clocks,
+    then refresh its ``next_due_at``. Called by the clocks' subscriber to the one door before the
+    event is recorded: nothing here flushes, so the case row is written once."""
     with db.session.no_autoflush:
-        _on_transition(case, action, actor, now)
+        _apply_ops(case, ops, actor, now)
 
 
-def _on_transition(case: Case, action: str, actor, now: datetime) -> None:
+def _apply_ops(case: Case, ops, actor, now: datetime) -> None:
     clocks = clocks_of(case)
-    running = [c for c in clocks if c.is_running]
     calendar = None
 
     def cal():
@@ -117,44 +118,42 @@ def _on_transition(case: Case, action: str, actor, now: datetime) -> None:
             calendar = load_calendar()
         return calendar
 
-    def of(name, triggers=None):
-        return [c for c in running if c.name is name and (triggers is None or c.trigger in triggers)]
+    def running(name=None, triggers=None):
+        return [
+            c
+            for c in clocks
+            if c.is_running
+            and (name is None or c.name is ClockName(name))
+            and (triggers is None or c.trigger in triggers)
+        ]
 
-    if action == "submit":
-        if not any(c.name is ClockName.RESPONSE for c in clocks):
-            clocks.append(start(case, ClockName.RESPONSE, now, calendar=cal()))
-    elif action == "acknowledge":
-        for clock in of(ClockName.RESPONSE):
-            _meet(clock, now, actor, cal())
-        clocks.append(start(case, ClockName.HANDLING, now, calendar=cal()))
-    elif action == "request_material":
-        for clock in of(ClockName.HANDLING):
-            clock.paused_at = now
-    elif action == "provide_material":
-        for clock in of(ClockName.HANDLING):
-            _resume(clock, now, cal())
-    elif action in DECISIONS:
-        for clock in of(ClockName.HANDLING):
-            _meet(clock, now, actor, cal())
-        feedback = start(case, ClockName.FEEDBACK, now, trigger=action, calendar=cal())
-        clocks.append(feedback)
-        if follows_in_portal(case):
-            _meet(feedback, now, actor, cal())
-    elif action == "inform_decision":
-        for clock in of(ClockName.FEEDBACK, DECISIONS):
-            _meet(clock, now, actor, cal())
-    elif action == "answer":
-        for clock in running:
-            _meet(clock, now, actor, cal())
-    elif action == "resolve":
-        clocks.append(start(case, ClockName.FEEDBACK, now, trigger="resolve", calendar=cal()))
-    elif action == "inform_outcome":
-        for clock in of(ClockName.FEEDBACK, ("resolve",)):
-            _meet(clock, now, actor, cal())
-    elif action in ("withdraw", "close"):
-        for clock in running:
-            _resume(clock, now, cal())
-            clock.stopped_at = now
+    for op in ops:
+        if op.op == "start":
+            name = ClockName(op.clock)
+            if op.once and any(c.name is name for c in clocks):
+                continue
+            clock = start(case, name, now, trigger=op.trigger or "", calendar=cal())
+            clocks.append(clock)
+            if op.met_if is not None and op.met_if(case):
+                _meet(clock, now, actor, cal())
+        elif op.op == "meet":
+            for clock in running(op.clock, op.triggers):
+                _meet(clock, now, actor, cal())
+        elif op.op == "pause":
+            for clock in running(op.clock):
+                clock.paused_at = now
+        elif op.op == "resume":
+            for clock in running(op.clock):
+                _resume(clock, now, cal())
+        elif op.op == "meet_all":
+            for clock in running():
+                _meet(clock, now, actor, cal())
+        elif op.op == "stop_all":
+            for clock in running():
+                _resume(clock, now, cal())
+                clock.stopped_at = now
+        else:
+            raise ValueError(f"unknown clock operation {op.op!r}")
     refresh_next_due(case, clocks)
 
 

@@ -389,7 +389,7 @@ def test_a_failure_after_rendering_leaves_no_file(world, make_case, session, app
     def audit_fails(*args, **kwargs):
         raise RuntimeError("the audit chain is unavailable")
 
-    monkeypatch.setattr(services, "record_event", audit_fails)
+    monkeypatch.setattr(documents, "record_event", audit_fails)  # where issuing writes its event
     with pytest.raises(RuntimeError):
         documents.issue_document(case, DocumentKind.CASE_SUMMARY, world.users["caseworker"])
     session.rollback()

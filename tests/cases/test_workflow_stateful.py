@@ -193,10 +193,11 @@ def receiver_reasons(action, data, person: str, case: Model, emails: dict) -> li
             return ["No staff account has that e-mail."]
         if receiver == person:
             return ["You cannot hand a case over to yourself."]
-        if STAFF_SCOPE[receiver][0] not in ("caseworker", "supervisor"):
-            return ["is not a caseworker or supervisor"]
+        # Staff of another centre get one answer, whatever their role (no name, no role told).
         if HOME[receiver] != case.centre:
             return ["does not work at this case's centre"]
+        if STAFF_SCOPE[receiver][0] not in ("caseworker", "supervisor"):
+            return ["is not a caseworker or supervisor"]
         if receiver == case.owner:
             return ["already owns this case"]
         return []

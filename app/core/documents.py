@@ -1,0 +1,80 @@
+"""The registry of documents a process issues, and their part of every workflow action.
+
+A feature registers a ``DocumentSpec`` for each kind of document it issues: its template,
+how its plain context is gathered, the language it is written in, and how an issued copy is
+stored and recorded. An action that issues a document names its kind (``Action.issues``);
+the subscriber here issues it once the one door has recorded the action's event. The door
+never imports this module; ``create_app`` connects it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from flask import has_app_context
+
+from app.core import engine
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    """One kind of document: ``template`` under ``templates/pdf/``; ``gather(subject, kind,
+    issued_at, actor)`` its context of plain values; ``language_of(subject)`` the language it is
+    written in; ``issue(subject, kind, actor)`` renders, stores and records a copy."""
+
+    kind: Any
+    template: str
+    gather: Callable
+    language_of: Callable
+    issue: Callable
+
+
+REGISTRY: dict[Any, DocumentSpec] = {}
+
+
+def register(spec: DocumentSpec) -> DocumentSpec:
+    REGISTRY[spec.kind] = spec
+    return spec
+
+
+def spec_of(kind) -> DocumentSpec:
+    return REGISTRY[kind]
+
+
+# ---- rendering outside a request ---------------------------------------------------------------------
+
+_fallback_app = None
+
+
+def remember_app(app) -> None:
+    """The app whose templates, settings and storage documents use outside an app context (the last
+    one created, as for the audit key): a service called from a script or a test still issues them."""
+    global _fallback_app
+    _fallback_app = app
+
+
+@contextmanager
+def app_context():
+    """Rendering and storing need an app; the database work stays in the caller's session."""
+    if has_app_context() or _fallback_app is None:
+        yield
+        return
+    with _fallback_app.app_context():
+        yield
+
+
+# ---- the one door's subscriber -----------------------------------------------------------------------
+
+
+def on_applied(workflow, applied) -> None:
+    """Issue the document the action declares, once its event is recorded."""
+    kind = applied.action.issues
+    if kind is not None:
+        REGISTRY[kind].issue(applied.subject, kind, applied.actor)
+
+
+def connect() -> None:
+    engine.applied.connect(on_applied)
