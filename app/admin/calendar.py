@@ -26,12 +26,16 @@ from app.auth.models import Role, User
 from app.clocks.models import CalendarDay, CalendarYear, CaseClock
 from app.core.db import utcnow
 from app.core.errors import ServiceError
+from app.core.permissions import is_national_admin
 from app.core.workdays import package_years
 from app.extensions import db
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_LINES = 400
 MAX_NAME = 60  # CalendarDay.name
+NATIONAL_ONLY = _l(
+    "Only an administrator of the national centre can change the working-day calendar: it holds for every centre."
+)
 _LINE = re.compile(
     r"^(?P<start>\S+?)(?:\s*(?:\.\.|~|～|至)\s*(?P<end>\S+?))?(?:\s+(?P<name>.*))?$",
 )
@@ -286,11 +290,14 @@ def enter_year(
     actor: User, year: int, holidays: list[tuple[date, str]], workdays: list[tuple[date, str]], note: str = ""
 ) -> Entered:
     """Replace ``year``'s entered calendar with these days, in one go, and give every clock that
-    waited for the year its due time. Administrators only."""
+    waited for the year its due time. Administrators of the national centre only: the calendar holds
+    for every centre."""
     from app.clocks.services import recompute_year
 
     if actor.role is not Role.ADMIN:
         raise ServiceError(_l("Only administrators enter the working-day calendar."))
+    if not is_national_admin(actor):
+        raise ServiceError(NATIONAL_ONLY)
     if not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
         raise ServiceError(_l("Enter a year from %(lo)d to %(hi)d.", lo=FIRST_YEAR, hi=LAST_YEAR), field="year")
     note = (note or "").strip()

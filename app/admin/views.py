@@ -27,7 +27,7 @@ from app.centres.settings import SETTINGS, UNIT_LABELS, effective_settings
 from app.clocks.models import CalendarYear
 from app.core.errors import ServiceError
 from app.core.forms import AppForm
-from app.core.permissions import admin_required
+from app.core.permissions import admin_required, is_national_admin
 from app.core.scope import get_visible, visible
 from app.core.views import field_error, id_arg, render_form
 from app.extensions import db
@@ -301,6 +301,8 @@ def calendar():
         this_year=today.year,
         first_year=cal.FIRST_YEAR,
         last_year=cal.LAST_YEAR,
+        can_edit=is_national_admin(current_user),
+        national_only=cal.NATIONAL_ONLY,
     )
 
 
@@ -310,6 +312,10 @@ def calendar_edit():
     """Enter or correct one year: both lists are saved in one go, then waiting clocks are recomputed."""
     from app.admin import calendar as cal
 
+    # The calendar holds for the whole country: other administrators may read a year, not change it.
+    can_edit = is_national_admin(current_user)
+    if request.method == "POST" and not can_edit:
+        abort(403)
     form = CalendarYearForm()
     year = form.year.data if request.method == "POST" else id_arg("year")
     year = year if isinstance(year, int) and cal.FIRST_YEAR <= year <= cal.LAST_YEAR else None
@@ -354,6 +360,8 @@ def calendar_edit():
         year=year,
         source=source,
         waiting=waiting.get(year, 0) if year is not None else 0,
+        can_edit=can_edit,
+        national_only=cal.NATIONAL_ONLY,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -71,6 +71,15 @@ def error_response(code: int, message: str | None = None):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+def with_exception_headers(response, exc: HTTPException):
+    """``response`` with the headers ``exc`` carries besides its own content type: ``Allow`` on a 405
+    (which RFC 9110 requires), ``Retry-After``, ``WWW-Authenticate`` ..."""
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers.add(name, value)
+    return response
+
+
 def conflict_response():
     return error_response(409)
 
@@ -90,9 +99,7 @@ def register_error_handlers(app) -> None:
     def _http(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
-        if exc.code == 429:
-            return error_response(429)
-        return error_response(exc.code, None)
+        return with_exception_headers(make_response(error_response(exc.code, None)), exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

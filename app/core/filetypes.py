@@ -5,10 +5,15 @@ so only a short list of document and image formats is accepted: PDF, OFD (the
 national format of electronic invoices), JPEG, PNG, GIF, WebP, Word and Excel
 (OOXML and the legacy OLE2 formats) and plain text. Everything else, including
 executables, HTML, scripts, macro-enabled Office files and general ZIP archives
-(which could carry any of those), is refused. Pure Python, no libmagic.
+(which could carry any of those), is refused. Office files are looked into: a legacy
+file with a macro storage (listed with ``olefile``), and a ZIP-based one with a macro
+part, a program, a part outside its format's layout or an entry name that leads out
+of the archive (``..``, an absolute path) are refused. Pure Python, no libmagic.
 
 ``detect(file)`` reads a seekable binary file and answers a ``FileType`` (content
-type and canonical extension) or ``None`` when the file is refused. The name a
+type and canonical extension) or ``None`` when the file is refused; ``refusal_reason(file)``
+then says why in the user's language when there is more to say than "not a type we
+accept" (macros, a program or a stray part inside a document). The name a
 user gave is kept for display, but ``display_name`` makes its extension agree
 with the content, so ``invoice.exe`` holding a PDF downloads as ``invoice.exe.pdf``.
 """
@@ -19,10 +24,12 @@ import codecs
 import io
 import re
 import struct
+import tempfile
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
+import olefile
 from flask_babel import lazy_gettext as _l
 
 CHUNK = 1024 * 1024
@@ -96,8 +103,50 @@ def type_label(content_type: str):
 # ---- detection ---------------------------------------------------------------------------------------
 
 
+# Why a file was refused, when there is more to say than that its type is not accepted.
+MACROS = "macros"
+UNSAFE_PARTS = "unsafe_parts"
+
+REFUSAL_REASONS = {
+    MACROS: _l(
+        "It contains macros, which can run programs on the computer that opens it. "
+        "Save it without macros (for example as .docx or .xlsx) and upload it again."
+    ),
+    UNSAFE_PARTS: _l(
+        "It contains parts that do not belong in a document of its type, such as a program or a file "
+        "placed outside the document. Save it again from the program that made it, or upload it as a PDF."
+    ),
+}
+
+
+class _Refused(Exception):
+    """Raised inside detection when a file is refused for a reason worth telling (see REFUSAL_REASONS)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 def detect(fileobj) -> FileType | None:
     """The type of a seekable binary file from its content, or None when it is refused."""
+    try:
+        return _detect(fileobj)
+    except _Refused:
+        return None
+
+
+def refusal_reason(fileobj):
+    """Why ``detect`` refuses the file, as a message in the user's language, when there is more to
+    say than that its type is not accepted (macros, a program or a stray part inside a document);
+    None otherwise (an accepted file, or one whose type is simply not accepted)."""
+    try:
+        _detect(fileobj)
+    except _Refused as refused:
+        return REFUSAL_REASONS[refused.reason]
+    return None
+
+
+def _detect(fileobj) -> FileType | None:
     fileobj.seek(0)
     head = fileobj.read(16)
     if not head:
@@ -140,18 +189,53 @@ def display_name(filename: str, filetype: FileType) -> str:
 
 # ---- ZIP containers: OOXML and OFD -------------------------------------------------------------------
 
-_MACRO_PARTS = ("word/vbaproject.bin", "xl/vbaproject.bin")
+# Parts that hold a VBA project, wherever they are (``word/vbaProject.bin`` in a .docm, ``xl/...`` in an .xlsm).
+_MACRO_PARTS = {
+    "vbaproject.bin",
+    "vbadata.xml",
+    "vbaprojectsignature.bin",
+    "vbaprojectsignatureagile.bin",
+    "vbaprojectsignaturev3.bin",
+}
+# Members that are macro-enabled Office files themselves (embedded in a document).
+_MACRO_EXTENSIONS = {"docm", "dotm", "xlsm", "xltm", "xlam", "pptm", "potm", "ppsm", "ppam", "sldm"}
+# Members that are programs, scripts or shortcuts to one: no document carries them.
+_PROGRAM_EXTENSIONS = {
+    "exe", "dll", "com", "scr", "pif", "cpl", "msi", "msp", "msc", "sys", "ocx", "drv", "efi",
+    "bat", "cmd", "ps1", "psm1", "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "sct", "jar",
+    "class", "lnk", "url", "scf", "inf", "reg", "sh", "bash", "py", "pyc", "pl", "apk", "app",
+    "dmg", "pkg", "deb", "rpm", "so", "dylib", "elf",
+}  # fmt: skip
+_PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"#!")
+# The top level of each format as Word, Excel, WPS and the invoice platforms write it (lower case):
+# OOXML has its content types (the one file at the top), relationships, properties, custom XML,
+# signatures and Office's "[trash]" beside its main folder; OFD has its entry file and one folder
+# per document.
+_OOXML_DIRS = {"_rels", "docprops", "customxml", "_xmlsignatures", "[trash]"}
+_OOXML_MAIN = {DOCX: "word", XLSX: "xl"}
+_OFD_DOCUMENT = re.compile(r"^doc_[0-9]+$")
+# Embedded objects are looked into (for macros, programs) up to this size each, after decompression.
+MAX_EMBEDDED = 64 * 1024 * 1024
 
 
 def _detect_zip(fileobj) -> FileType | None:
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as archive:
-            names = {info.filename.lower() for info in archive.infolist()}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error):
-        return None
-    if any(part in names for part in _MACRO_PARTS):
-        return None  # macro-enabled Office files (.docm, .xlsm) run code when opened
+            infos = archive.infolist()
+            names = [info.filename.lower() for info in infos]
+            _check_entry_names(infos)
+            filetype = _zip_type(set(names))
+            if filetype is None:
+                return None
+            _check_members(filetype, infos)
+            _check_embedded(archive, infos)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error, RuntimeError):
+        return None  # malformed, or encrypted members (RuntimeError): not a document we can vouch for
+    return filetype
+
+
+def _zip_type(names: set[str]) -> FileType | None:
     if "[content_types].xml" in names:
         if "word/document.xml" in names:
             return DOCX
@@ -163,6 +247,90 @@ def _detect_zip(fileobj) -> FileType | None:
     return None
 
 
+def _check_entry_names(infos) -> None:
+    """Every entry stays inside the archive: no absolute path, drive letter or ``..``; no entry twice."""
+    seen: set[str] = set()
+    for info in infos:
+        for name in {info.filename, info.orig_filename}:
+            path = name.replace("\\", "/")
+            if (
+                not path
+                or "\x00" in path
+                or path.startswith("/")
+                or re.match(r"^[A-Za-z]:", path)
+                or ".." in path.split("/")
+            ):
+                raise _Refused(UNSAFE_PARTS)
+        key = info.filename.replace("\\", "/").lower()
+        if key in seen:  # two parts of one name: which one a reader takes is anybody's guess
+            raise _Refused(UNSAFE_PARTS)
+        seen.add(key)
+
+
+def _check_members(filetype: FileType, infos) -> None:
+    """No macro part or program anywhere, and nothing outside the format's top-level layout."""
+    main = _OOXML_MAIN.get(filetype)
+    for info in infos:
+        parts = _parts(info)
+        _check_member_name(parts)
+        top = parts[0] if parts else ""
+        if len(parts) == 1 and not info.is_dir():  # a file at the top
+            allowed = top == ("[content_types].xml" if main is not None else "ofd.xml")
+        elif main is not None:
+            allowed = top in _OOXML_DIRS or top == main
+        else:
+            allowed = bool(_OFD_DOCUMENT.match(top))
+        if not allowed:
+            raise _Refused(UNSAFE_PARTS)
+
+
+def _parts(info: zipfile.ZipInfo) -> list[str]:
+    return [part for part in PurePosixPath(info.filename.replace("\\", "/").lower()).parts if part]
+
+
+def _check_member_name(parts: list[str]) -> None:
+    name = parts[-1] if parts else ""
+    extension = name.rpartition(".")[2] if "." in name else ""
+    if name in _MACRO_PARTS or extension in _MACRO_EXTENSIONS:
+        raise _Refused(MACROS)  # macro-enabled Office files (.docm, .xlsm) run code when opened
+    if extension in _PROGRAM_EXTENSIONS:
+        raise _Refused(UNSAFE_PARTS)
+
+
+def _check_embedded(archive: zipfile.ZipFile, infos, nested: bool = False) -> None:
+    """Members that are programs, compound files (embedded Word or Excel objects) with macros, or
+    embedded OOXML packages with a macro part or a program (looked into one level deep)."""
+    for info in infos:
+        if info.is_dir() or info.file_size == 0:
+            continue
+        with archive.open(info) as member:
+            head = member.read(8)
+            if head.startswith(_PROGRAM_MAGIC):
+                raise _Refused(UNSAFE_PARTS)
+            is_ole2, is_zip = head.startswith(OLE2_SIGNATURE), head.startswith(b"PK\x03\x04")
+            if not (is_ole2 or is_zip):
+                continue
+            with tempfile.SpooledTemporaryFile(max_size=CHUNK * 8) as copy:
+                copy.write(head)
+                while chunk := member.read(CHUNK):  # bounded: a member may inflate far beyond its entry's claim
+                    copy.write(chunk)
+                    if copy.tell() > MAX_EMBEDDED:
+                        raise _Refused(UNSAFE_PARTS)
+                if is_ole2:
+                    if _ole2_names(copy) is None:
+                        raise _Refused(UNSAFE_PARTS)
+                elif nested:
+                    raise _Refused(UNSAFE_PARTS)  # a package in a package in a package: no document does that
+                else:
+                    copy.seek(0)
+                    with zipfile.ZipFile(copy) as inner:
+                        inner_infos = inner.infolist()
+                        _check_entry_names(inner_infos)
+                        for inner_info in inner_infos:
+                            _check_member_name(_parts(inner_info))
+                        _check_embedded(inner, inner_infos, nested=True)
+
+
 # ---- OLE2 compound files: legacy Word and Excel ------------------------------------------------------
 
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -170,10 +338,16 @@ _MAX_REGULAR_SECTOR = 0xFFFFFFFA
 _ENTRY = 128
 
 
+# Storages and streams of a VBA project: ``Macros`` (Word), ``_VBA_PROJECT_CUR`` (Excel), ``VBA`` inside
+# them and its ``_VBA_PROJECT`` stream. Compound-file names compare without case.
+MACRO_STORAGES = {"macros", "vba", "_vba_project_cur", "_vba_project"}
+
+
 def _detect_ole2(fileobj) -> FileType | None:
     """Word and Excel binaries are OLE2 compound files told apart by their main stream; other
-    compound files (installers, Outlook messages, encrypted documents ...) are refused."""
-    names = ole2_entry_names(fileobj)
+    compound files (installers, Outlook messages, encrypted documents ...) are refused, and so
+    are those with macros."""
+    names = _ole2_names(fileobj)
     if names is None:
         return None
     if "WordDocument" in names:
@@ -181,6 +355,40 @@ def _detect_ole2(fileobj) -> FileType | None:
     if "Workbook" in names or "Book" in names:
         return XLS
     return None
+
+
+def _ole2_names(fileobj) -> set[str] | None:
+    """The entry names of a well-formed compound file without macros; None when it is malformed
+    (by our reading or by ``olefile``'s). Raises ``_Refused(MACROS)`` for a VBA project anywhere:
+    in any directory entry, even one the storage tree does not reach, or at any depth of the tree
+    that ``olefile`` lists (an embedded object's own ``Macros`` storage, for instance)."""
+    names = ole2_entry_names(fileobj)
+    if names is None:
+        return None
+    paths = ole2_storage_paths(fileobj)
+    if paths is None:
+        return None
+    if any(name.lower() in MACRO_STORAGES for name in names) or any(
+        part.lower() in MACRO_STORAGES for path in paths for part in path
+    ):
+        raise _Refused(MACROS)
+    return names
+
+
+def ole2_storage_paths(fileobj) -> list[list[str]] | None:
+    """The paths of every storage and stream of a compound file as ``olefile`` lists them, or None
+    when ``olefile`` finds the file malformed."""
+    fileobj.seek(0)
+    try:
+        ole = olefile.OleFileIO(fileobj)
+    except Exception:  # olefile raises OSError, its own errors and plain ones on broken files
+        return None
+    try:
+        return ole.listdir(streams=True, storages=True)
+    except Exception:
+        return None
+    finally:
+        ole.close()
 
 
 def ole2_entry_names(fileobj) -> set[str] | None:

@@ -18,6 +18,15 @@ def is_admin(user) -> bool:
     return bool(user and user.is_authenticated and user.role is Role.ADMIN)
 
 
+def is_national_admin(user) -> bool:
+    """An administrator of the national centre: only they change what holds for the whole country,
+    such as the working-day calendar."""
+    from app.centres.models import CentreLevel
+
+    centre = getattr(user, "centre", None) if is_admin(user) else None
+    return bool(centre is not None and centre.level is CentreLevel.NATIONAL)
+
+
 def is_applicant(user) -> bool:
     return bool(user and user.is_authenticated and user.role is Role.APPLICANT)
 
@@ -61,6 +70,7 @@ def register_template_helpers(app) -> None:
     def _permissions():
         return {
             "is_admin": is_admin,
+            "is_national_admin": is_national_admin,
             "is_staff": is_staff,
             "is_applicant": is_applicant,
             "centre_in_scope": centre_in_scope,

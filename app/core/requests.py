@@ -5,7 +5,7 @@ deferred; any other method starts ``BEGIN IMMEDIATE``. The request commits once
 at its end when the response is a success or a redirect, and rolls back
 otherwise, so a refused form (422) or an error never leaves half a record.
 Work queued with ``after_commit`` (mail and other side effects) runs only
-after that commit.
+after that commit. Every response leaves with at most one charset in its Content-Type.
 """
 
 from __future__ import annotations
@@ -24,7 +24,34 @@ def after_commit(fn, *args, **kwargs) -> None:
     g.setdefault("_after_commit", []).append((fn, args, kwargs))
 
 
+def one_charset(content_type: str) -> str:
+    """``content_type`` with only its first charset parameter. Werkzeug appends ``; charset=utf-8`` to
+    any text type it is given, even one that names its charset already (a stored evidence file's
+    ``text/plain; charset=gb18030``), and a browser may then read the file in the wrong encoding."""
+    if content_type.lower().count("charset") < 2:
+        return content_type
+    kept, seen = [], False
+    for index, part in enumerate(content_type.split(";")):
+        part = part.strip()
+        if index and part.partition("=")[0].strip().lower() == "charset":
+            if seen:
+                continue
+            seen = True
+        if part:
+            kept.append(part)
+    return "; ".join(kept)
+
+
 def register_request_hooks(app) -> None:
+    @app.after_request
+    def _one_charset(response):
+        content_type = response.headers.get("Content-Type")
+        if content_type:
+            fixed = one_charset(content_type)
+            if fixed != content_type:
+                response.headers["Content-Type"] = fixed
+        return response
+
     @app.before_request
     def _refuse_nul():
         # No one types a NUL character, and PostgreSQL cannot store one in text: refuse it up front.

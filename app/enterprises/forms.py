@@ -38,7 +38,8 @@ class EnterpriseFieldsMixin:
         """The enterprise's fields as the services take them (see ENTERPRISE_FIELDS)."""
         from app.enterprises.services import ENTERPRISE_FIELDS
 
-        return {name: getattr(self, name).data for name in (*ENTERPRISE_FIELDS, "centre_id")}
+        fields = (*ENTERPRISE_FIELDS, "centre_id") if "centre_id" in self else ENTERPRISE_FIELDS
+        return {name: getattr(self, name).data for name in fields}
 
     def validate_assets_wan(self, field):
         if self.industry.data in Industry._value2member_map_ and needs_assets(Industry(self.industry.data)):
@@ -51,6 +52,9 @@ class EnterpriseFieldsMixin:
 
 
 class EnterpriseForm(EnterpriseFieldsMixin, AppForm):
+    """Editing an enterprise. Staff decide which centre serves it: the view removes ``centre_id``
+    for applicants."""
+
     version = HiddenField()
 
 

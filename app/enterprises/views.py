@@ -175,7 +175,10 @@ def edit(enterprise_id: int):
     if not can_manage_enterprise(current_user, enterprise):
         abort(403)
     form = EnterpriseForm(obj=enterprise)
-    form.centre_id.choices = _centre_choices_for(current_user, enterprise)
+    if current_user.is_staff:
+        form.centre_id.choices = _centre_choices_for(current_user, enterprise)
+    else:  # staff decide where an enterprise is served: a posted centre_id is not even read
+        del form.centre_id
     if request.method == "GET":
         form.version.data = enterprise.version
         form.industry.data = enterprise.industry.value

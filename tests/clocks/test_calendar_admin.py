@@ -41,6 +41,17 @@ WORKDAYS = f"{first_saturday(YEAR).isoformat()} 元旦调休"
 
 
 @pytest.fixture
+def world(world, make_centre, session):
+    """The calendar holds for the whole country: its administrator here works at the national centre
+    (administrators of the centres below may only read it, see test_calendar_permissions.py)."""
+    from app.centres.models import CentreLevel
+
+    world.users["admin"].centre = make_centre("CN", level=CentreLevel.NATIONAL)
+    session.commit()
+    return world
+
+
+@pytest.fixture
 def login(login):
     def do_login(user):
         client = login(user)

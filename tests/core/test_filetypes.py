@@ -10,6 +10,7 @@ import codecs
 import io
 import os
 import struct
+import warnings
 import zipfile
 
 import pytest
@@ -275,3 +276,240 @@ def test_every_type_has_aliases_and_a_label():
         assert filetype.extension in filetypes.EXTENSION_ALIASES[filetype.extension]
         assert f".{filetype.extension}" in filetypes.ACCEPT
         assert filetypes.type_label(filetype.content_type) != filetype.content_type
+
+
+# ---- macros, programs and stray parts inside Office files ------------------------------------------------
+
+NOSTREAM = 0xFFFFFFFF
+
+
+def cfb(tree: dict) -> bytes:
+    """A small but well-formed compound file (MS-CFB version 3) whose directory holds ``tree``:
+    ``{name: {...}}`` is a storage, ``{name: None}`` an empty stream. Each storage's children are
+    chained as a sorted tree (right siblings, all black), so that ``olefile`` lists every path."""
+    entries: list[dict] = [{"name": "Root Entry", "kind": 5, "left": NOSTREAM, "right": NOSTREAM, "child": NOSTREAM}]
+
+    def order(name: str):
+        return (len(name), name.upper())
+
+    def add(children: dict, parent: dict) -> None:
+        ids = []
+        for name in sorted(children, key=order):
+            entries.append({"name": name, "kind": 1 if children[name] is not None else 2})
+            entries[-1].update(left=NOSTREAM, right=NOSTREAM, child=NOSTREAM)
+            ids.append(len(entries) - 1)
+        for current, following in zip(ids, [*ids[1:], NOSTREAM], strict=True):
+            entries[current]["right"] = following
+        parent["child"] = ids[0] if ids else NOSTREAM
+        for name, index in zip(sorted(children, key=order), ids, strict=True):
+            if children[name] is not None:
+                add(children[name], entries[index])
+
+    add(tree, entries[0])
+    raw = b""
+    for entry in entries:
+        encoded = entry["name"].encode("utf-16-le") + b"\x00\x00"
+        raw += encoded.ljust(64, b"\x00") + struct.pack(
+            "<HBBIII16sIQQIQ",
+            len(encoded),
+            entry["kind"],
+            1,  # black
+            entry["left"],
+            entry["right"],
+            entry["child"],
+            b"\x00" * 16,
+            0,
+            0,
+            0,
+            ENDOFCHAIN,  # no content: every stream is empty
+            0,
+        )
+    raw = raw.ljust(-(-len(raw) // 512) * 512, b"\x00")
+    dir_sectors = len(raw) // 512
+    assert dir_sectors < 128
+    fat = [FREESECT] * 128
+    fat[0] = FATSECT
+    for number in range(1, dir_sectors + 1):
+        fat[number] = number + 1 if number < dir_sectors else ENDOFCHAIN
+    header = bytearray(512)
+    header[0:8] = filetypes.OLE2_SIGNATURE
+    struct.pack_into("<HHHHH", header, 0x18, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<III", header, 0x2C, 1, 1, 0)
+    struct.pack_into("<II", header, 0x38, 4096, ENDOFCHAIN)
+    struct.pack_into("<II", header, 0x44, ENDOFCHAIN, 0)
+    struct.pack_into("<109I", header, 0x4C, 0, *([FREESECT] * 108))
+    return bytes(header) + struct.pack("<128I", *fat) + raw
+
+
+WORD_97 = {"\x01CompObj": None, "\x05SummaryInformation": None, "1Table": None, "WordDocument": None}
+EXCEL_97 = {"\x05SummaryInformation": None, "Workbook": None}
+VBA_PROJECT = {"VBA": {"_VBA_PROJECT": None, "dir": None, "ThisDocument": None}, "PROJECT": None}
+
+
+def test_the_compound_file_writer_is_read_by_olefile():
+    import olefile
+
+    data = cfb({**WORD_97, "ObjectPool": {"_1234": {"\x01Ole": None}}})
+    ole = olefile.OleFileIO(io.BytesIO(data))
+    assert ["ObjectPool", "_1234", "\x01Ole"] in ole.listdir(streams=True, storages=True)
+    assert ole.get_type("ObjectPool") == olefile.STGTY_STORAGE
+    assert filetypes.detect_bytes(data) == DOC
+    assert filetypes.detect_bytes(cfb(EXCEL_97)) == XLS
+
+
+LEGACY_WITH_MACROS = [
+    ("Word 97 with a Macros storage", lambda: cfb({**WORD_97, "Macros": VBA_PROJECT})),
+    ("Excel 97 with _VBA_PROJECT_CUR", lambda: cfb({**EXCEL_97, "_VBA_PROJECT_CUR": VBA_PROJECT})),
+    ("Excel 5 'Book' with _VBA_PROJECT_CUR", lambda: cfb({"Book": None, "_VBA_PROJECT_CUR": VBA_PROJECT})),
+    ("a bare VBA storage", lambda: cfb({**WORD_97, "VBA": {"dir": None}})),
+    ("a _VBA_PROJECT stream", lambda: cfb({**WORD_97, "_VBA_PROJECT": None})),
+    ("names in another case", lambda: cfb({**WORD_97, "MACROS": {"vba": {"dir": None}}})),
+    (
+        "macros of an embedded object",
+        lambda: cfb({**WORD_97, "ObjectPool": {"_1234": {"WordDocument": None, "Macros": VBA_PROJECT}}}),
+    ),
+    # The directory holds it though the storage tree does not reach it: still refused.
+    ("macros outside the storage tree", lambda: sample_ole2(("WordDocument", "Macros", "VBA"))),
+]
+
+
+@pytest.mark.parametrize("label, build", LEGACY_WITH_MACROS, ids=[row[0] for row in LEGACY_WITH_MACROS])
+def test_legacy_office_files_with_macros_are_refused(label, build):
+    data = build()
+    assert data.startswith(filetypes.OLE2_SIGNATURE)
+    assert filetypes.detect_bytes(data) is None
+    assert filetypes.refusal_reason(io.BytesIO(data)) is filetypes.REFUSAL_REASONS[filetypes.MACROS]
+
+
+def _with(parts: dict, **extra) -> bytes:
+    return _zip({**parts, **extra})
+
+
+def _xlsx_parts() -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(sample_xlsx())) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _raw_zip(names: list[str]) -> bytes:
+    """A docx whose extra entries are named exactly so (``zipfile`` would clean some names up)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Duplicate name": that is the point of one of them
+        for name, content in _docx_parts().items():
+            archive.writestr(name, content)
+        for name in names:
+            archive.writestr(zipfile.ZipInfo(name), b"x")
+    return buffer.getvalue()
+
+
+REAL_LAYOUTS = [
+    (
+        "docx as Word writes it",
+        lambda: _with(
+            _docx_parts(),
+            **{
+                "docProps/core.xml": "<cp:coreProperties/>",
+                "docProps/app.xml": "<Properties/>",
+                "docProps/thumbnail.jpeg": sample_jpeg(),
+                "word/_rels/document.xml.rels": "<Relationships/>",
+                "word/styles.xml": "<w:styles/>",
+                "word/media/image1.png": sample_png(),
+                "word/embeddings/Microsoft_Excel_Worksheet.xlsx": sample_xlsx(),
+                "word/embeddings/oleObject1.bin": cfb(EXCEL_97),
+                "customXml/item1.xml": "<b:Sources/>",
+                "customXml/_rels/item1.xml.rels": "<Relationships/>",
+                "_xmlsignatures/sig1.xml": "<Signature/>",
+            },
+        ),
+        DOCX,
+    ),
+    ("xlsx with properties", lambda: _with(_xlsx_parts(), **{"docProps/app.xml": "<Properties/>"}), XLSX),
+    (
+        "OFD invoice with signatures and attachments",
+        lambda: _zip(
+            {
+                "OFD.xml": "<ofd:OFD/>",
+                "Doc_0/Document.xml": "<ofd:Document/>",
+                "Doc_0/Pages/Page_0/Content.xml": "<ofd:Page/>",
+                "Doc_0/Signs/Sign_0/SignedValue.dat": b"\x30\x82\x01\x00",
+                "Doc_0/Attachs/original_invoice.xml": "<EInvoice/>",
+            }
+        ),
+        OFD,
+    ),
+]
+
+
+@pytest.mark.parametrize("label, build, expected", REAL_LAYOUTS, ids=[row[0] for row in REAL_LAYOUTS])
+def test_real_office_layouts_are_accepted(label, build, expected):
+    data = build()
+    assert filetypes.detect_bytes(data) == expected
+    assert filetypes.refusal_reason(io.BytesIO(data)) is None
+
+
+ZIP_MACROS = [
+    ("docx with word/vbaProject.bin", lambda: _with(_docx_parts(), **{"word/vbaProject.bin": cfb(VBA_PROJECT)})),
+    ("xlsx with xl/vbaProject.bin", lambda: _with(_xlsx_parts(), **{"xl/vbaProject.bin": b"\x00" * 64})),
+    ("docx with a vbaProject.bin elsewhere", lambda: _with(_docx_parts(), **{"word/media/vbaProject.bin": b"x"})),
+    ("docx with vbaData.xml", lambda: _with(_docx_parts(), **{"word/vbaData.xml": "<wne:vbaSuppData/>"})),
+    ("docx embedding a .xlsm", lambda: _with(_docx_parts(), **{"word/embeddings/Sheet.xlsm": sample_xlsx()})),
+    (
+        "docx embedding a Word 97 object with macros",
+        lambda: _with(_docx_parts(), **{"word/embeddings/oleObject1.bin": cfb({**WORD_97, "Macros": VBA_PROJECT})}),
+    ),
+    (
+        "docx embedding an xlsx that holds a VBA project",
+        lambda: _with(
+            _docx_parts(),
+            **{"word/embeddings/Sheet.xlsx": _with(_xlsx_parts(), **{"xl/vbaProject.bin": b"\x00" * 64})},
+        ),
+    ),
+]
+
+ZIP_UNSAFE = [
+    ("docx with a program", lambda: _with(_docx_parts(), **{"word/media/setup.exe": PE})),
+    ("docx with a script", lambda: _with(_docx_parts(), **{"word/run.vbs": 'CreateObject("WScript.Shell")'})),
+    ("docx with a program under a harmless name", lambda: _with(_docx_parts(), **{"word/media/image2.png": PE})),
+    ("docx with an ELF under a harmless name", lambda: _with(_docx_parts(), **{"docProps/thumbnail.jpeg": ELF})),
+    ("docx with a top-level extra file", lambda: _with(_docx_parts(), **{"readme.txt": "open the other file"})),
+    ("docx with a top-level extra folder", lambda: _with(_docx_parts(), **{"payload/data.xml": "<x/>"})),
+    ("docx with an Excel folder", lambda: _with(_docx_parts(), **{"xl/workbook.xml": "<workbook/>"})),
+    ("xlsx with a Word folder", lambda: _with(_xlsx_parts(), **{"word/document.xml": "<w:document/>"})),
+    (
+        "OFD with a top-level extra file",
+        lambda: _zip({"OFD.xml": "<ofd:OFD/>", "Doc_0/D.xml": "<d/>", "x.xml": "<x/>"}),
+    ),
+    ("OFD with a stray folder", lambda: _zip({"OFD.xml": "<ofd:OFD/>", "Doc_0/D.xml": "<d/>", "bin/a.dat": "a"})),
+    ("docx with a .. entry", lambda: _raw_zip(["word/../../evil.xml"])),
+    ("docx with a .. entry at the top", lambda: _raw_zip(["../evil.xml"])),
+    ("docx with an absolute entry", lambda: _raw_zip(["/etc/cron.d/evil"])),
+    ("docx with a backslashed .. entry", lambda: _raw_zip(["word\\..\\..\\evil.xml"])),
+    ("docx with a drive letter", lambda: _raw_zip(["C:/Windows/evil.xml"])),
+    ("docx with a part twice", lambda: _raw_zip(["word/document.xml"])),
+    (
+        "docx embedding a broken compound file",
+        lambda: _with(_docx_parts(), **{"word/embeddings/oleObject1.bin": filetypes.OLE2_SIGNATURE + b"\x00" * 600}),
+    ),
+]
+
+
+@pytest.mark.parametrize("label, build", ZIP_MACROS, ids=[row[0] for row in ZIP_MACROS])
+def test_zip_based_office_files_with_macros_are_refused(label, build):
+    data = build()
+    assert filetypes.detect_bytes(data) is None
+    assert filetypes.refusal_reason(io.BytesIO(data)) is filetypes.REFUSAL_REASONS[filetypes.MACROS]
+
+
+@pytest.mark.parametrize("label, build", ZIP_UNSAFE, ids=[row[0] for row in ZIP_UNSAFE])
+def test_zip_based_files_with_stray_parts_or_unsafe_names_are_refused(label, build):
+    data = build()
+    assert filetypes.detect_bytes(data) is None
+    assert filetypes.refusal_reason(io.BytesIO(data)) is filetypes.REFUSAL_REASONS[filetypes.UNSAFE_PARTS]
+
+
+def test_a_file_refused_for_its_type_alone_has_no_special_reason():
+    """The general refusal ("not a type of file we accept") says it all; accepted files have none."""
+    assert filetypes.refusal_reason(io.BytesIO(ELF)) is None
+    assert filetypes.refusal_reason(io.BytesIO(_zip({"evil.exe": PE}))) is None
+    assert filetypes.refusal_reason(io.BytesIO(sample_pdf())) is None
+    assert filetypes.refusal_reason(io.BytesIO(cfb(WORD_97))) is None
