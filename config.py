@@ -88,12 +88,19 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # A login session without a request for this long ends (the last activity is kept in the session
+    # cookie, not the database). "Keep me logged in" cookies are not affected. 0 turns it off.
+    SESSION_IDLE_MINUTES = _int_env("SESSION_IDLE_MINUTES", 30)
 
     RATELIMIT_ENABLED = True
     # Login throttling is shared by every worker through Redis when REDIS_URL is set (see __init__).
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;60 per hour")
+    # After this many failed logins for one e-mail address from one client address, that address may not
+    # try this e-mail for LOGIN_LOCKOUT_MINUTES. Counted in the rate limiter's storage (Redis when REDIS_URL
+    # is set), for unknown e-mails too; the account itself is never locked, so its owner can still log in
+    # from elsewhere.
     LOGIN_LOCKOUT_THRESHOLD = _int_env("LOGIN_LOCKOUT_THRESHOLD", 5)
     LOGIN_LOCKOUT_MINUTES = _int_env("LOGIN_LOCKOUT_MINUTES", 15)
 

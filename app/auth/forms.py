@@ -44,8 +44,9 @@ class PersonFieldsMixin:
 class RegistrationForm(PersonFieldsMixin, NewPasswordMixin, EnterpriseFieldsMixin, AppForm):
     """An applicant registers together with their enterprise.
 
-    When the credit code belongs to an enterprise already registered, the
-    enterprise fields are ignored and the person asks to join it instead.
+    The form asks for the same details whatever the credit code, so that it tells no one which
+    enterprises are registered. When the credit code belongs to an enterprise already
+    registered, the enterprise details given are ignored and the person asks to join it instead.
     """
 
     position = StringField(
@@ -53,21 +54,9 @@ class RegistrationForm(PersonFieldsMixin, NewPasswordMixin, EnterpriseFieldsMixi
     )
     credit_code = CreditCodeField()
 
-    JOIN_OPTIONAL = ("name", "industry", "staff_count", "revenue_wan", "assets_wan", "centre_id")
-
-    joining = False
-
     def validate_centre_id(self, field):
-        if field.data == 0 and not self.joining:
+        if field.data == 0:
             raise ValidationError(_l("Choose the assistance centre serving your enterprise."))
-
-    def relax_for_existing_enterprise(self):
-        """Joining an existing enterprise: its details are not asked again."""
-        self.joining = True
-        for name in self.JOIN_OPTIONAL:
-            field = getattr(self, name)
-            field.validators = [Optional()]
-            field.flags.required = False
 
 
 class ChangePasswordForm(NewPasswordMixin, AppForm):

@@ -5,8 +5,10 @@ Services take the acting user explicitly, flush, and never commit.
 
 from __future__ import annotations
 
+import hashlib
+import math
+import time
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -69,38 +71,90 @@ class LoginResult:
     error: object | None = None
 
 
-def authenticate(email: str, password: str) -> LoginResult:
-    """Check a login; counts failures and locks the account for a while after too many.
+# ---- login throttling: per (e-mail, client address), never per account --------------------------
 
-    The same message is given for an unknown e-mail and a wrong password.
+
+def _throttle_limit():
+    from limits import RateLimitItemPerMinute
+
+    config = current_app.config
+    return RateLimitItemPerMinute(config["LOGIN_LOCKOUT_THRESHOLD"], config["LOGIN_LOCKOUT_MINUTES"])
+
+
+def _throttle_key(email: str, address: str | None) -> tuple[str, str]:
+    """Storage identifiers of the failure count of ``email`` tried from ``address`` (the e-mail is hashed)."""
+    digest = hashlib.sha256((email or "").strip().lower().encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return "login-failures", f"{digest}@{address or 'unknown'}"
+
+
+def _throttler():
+    """The rate limiter's strategy (None when rate limiting is turned off)."""
+    from app.extensions import limiter
+
+    if not limiter.enabled or not limiter.initialized:
+        return None
+    return limiter.limiter
+
+
+def _throttled_for(email: str, address: str | None) -> int:
+    """Minutes this address must still wait before trying ``email`` again (0: it may try now)."""
+    strategy = _throttler()
+    if strategy is None:
+        return 0
+    item = _throttle_limit()
+    if strategy.test(item, *_throttle_key(email, address)):
+        return 0
+    reset_at = strategy.get_window_stats(item, *_throttle_key(email, address)).reset_time
+    return max(1, math.ceil((reset_at - time.time()) / 60))
+
+
+def _count_failure(email: str, address: str | None) -> None:
+    strategy = _throttler()
+    if strategy is not None:
+        strategy.hit(_throttle_limit(), *_throttle_key(email, address))
+
+
+def _forget_failures(email: str, address: str | None) -> None:
+    strategy = _throttler()
+    if strategy is not None:
+        strategy.clear(_throttle_limit(), *_throttle_key(email, address))
+
+
+def _throttled_message(minutes: int):
+    return _l(
+        "Too many failed logins: logging in with this e-mail address from your network is locked for %(n)d minutes.",
+        n=minutes,
+    )
+
+
+def authenticate(email: str, password: str, address: str | None = None) -> LoginResult:
+    """Check a login from the client ``address``.
+
+    Failures are counted per (e-mail, address) whether or not the e-mail has an account;
+    after ``LOGIN_LOCKOUT_THRESHOLD`` of them that address may not try that e-mail for
+    ``LOGIN_LOCKOUT_MINUTES``. The account itself is never locked: a stranger guessing from
+    their address cannot keep its owner out, who logs in from their own. Every refusal
+    reads the same for an unknown e-mail, a wrong password and a paused address, so none
+    tells whether an account exists. (Per-address volume is also limited by ``LOGIN_RATE_LIMIT``.)
     """
     generic = _l("The e-mail address or the password is wrong.")
+    minutes = _throttled_for(email, address)
+    if minutes:
+        return LoginResult(None, _throttled_message(minutes))
     user = find_user_by_email(email)
     if user is None:
         verify_password(None, password)  # same work as a real check
-        return LoginResult(None, generic)
-    now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return LoginResult(
-            None, _l("Too many failed logins: this account is locked for %(n)d more minutes.", n=minutes)
-        )
-    if not verify_password(user.password_hash, password):
-        user.failed_login_count += 1
-        threshold = current_app.config["LOGIN_LOCKOUT_THRESHOLD"]
-        if user.failed_login_count >= threshold:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_login_count = 0
-            return LoginResult(
-                None,
-                _l(
-                    "Too many failed logins: this account is locked for %(n)d minutes.",
-                    n=current_app.config["LOGIN_LOCKOUT_MINUTES"],
-                ),
-            )
-        return LoginResult(None, generic)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password)
+    if not ok:
+        _count_failure(email, address)
+        minutes = _throttled_for(email, address)
+        return LoginResult(None, _throttled_message(minutes) if minutes else generic)
     if not user.is_active:
         return LoginResult(None, _l("This account has been deactivated. Please contact your centre."))
+    _forget_failures(email, address)
+    now = utcnow()
     user.failed_login_count = 0
     user.locked_until = None
     user.last_login_at = now

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.forms import ChangePasswordForm, LoginForm, RegistrationForm
-from app.auth.services import authenticate, change_password
+from app.auth.services import authenticate, change_password, find_user_by_email
 from app.centres.queries import centre_choices
 from app.core.errors import ServiceError
 from app.core.i18n import remember_language
-from app.core.identifiers import IdentifierError, normalise_credit_code
 from app.core.views import field_error, render_form, safe_next
-from app.enterprises.services import find_enterprise, register_applicant
+from app.enterprises.services import register_applicant, warn_of_registration_attempt
 from app.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -38,8 +38,8 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = authenticate(form.email.data, form.password.data)
-        db.session.commit()  # failed attempts and lockouts are kept even though the form is shown again
+        result = authenticate(form.email.data, form.password.data, address=get_remote_address())
+        db.session.commit()
         if result.user is None:
             form.form_errors.append(str(result.error))
             return render_form("auth/login.html", form)
@@ -54,6 +54,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # End the session on the server too: rotating the nonce makes every login cookie issued to this
+    # user (this one, copies of it, other devices, "keep me logged in") worthless from now on.
+    current_user._get_current_object().end_sessions()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -62,19 +65,30 @@ def logout():
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
+    """Register an applicant with their enterprise.
+
+    Nothing here tells a visitor whether an enterprise is registered or an e-mail address has
+    an account: the form asks for the same details whatever the credit code, an enterprise
+    already registered turns the registration into a join request (decided by its members or
+    centre) without showing its details, and an address that has an account creates nothing,
+    tells its owner, and is answered with a neutral message.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
     form.centre_id.choices = [(0, _("— choose —"))] + centre_choices()
-    existing = None
-    if request.method == "POST":
-        try:
-            existing = find_enterprise(normalise_credit_code(request.form.get("credit_code", "")))
-        except IdentifierError:
-            existing = None
-        if existing is not None:
-            form.relax_for_existing_enterprise()
     if form.validate_on_submit():
+        owner = find_user_by_email(form.email.data)
+        if owner is not None:
+            warn_of_registration_attempt(owner)
+            db.session.commit()
+            flash(
+                _(
+                    "We have received your registration. If this e-mail address already has an account, log in with it; your centre can reset a forgotten password."
+                ),
+                "info",
+            )
+            return redirect(url_for("auth.login"))
         person = {
             "email": form.email.data,
             "name": form.full_name.data,
@@ -100,15 +114,15 @@ def register():
             if member.status.value == "pending":
                 flash(
                     _(
-                        "Your account is created. %(name)s is already registered: a member of the enterprise or your centre must approve your request before you can act for it.",
-                        name=member.enterprise.name,
+                        "Your account is created. Your request to act for the enterprise with credit code %(code)s has been sent: a member of the enterprise or your centre must approve it before you can act for it.",
+                        code=member.enterprise.credit_code,
                     ),
                     "warning",
                 )
             else:
                 flash(_("Welcome! Your account and your enterprise are registered."), "success")
             return redirect(url_for("main.home"))
-    return render_form("auth/register.html", form, existing=existing)
+    return render_form("auth/register.html", form)
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+import time
+
+from flask import current_app, flash, g, request, session
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db, login_manager
@@ -31,6 +34,39 @@ def load_user(session_id: str):
     return user
 
 
+# The session key holding the time (Unix seconds) of the login session's last request.
+LAST_SEEN_KEY = "_last_seen"
+
+
+def enforce_idle_timeout() -> None:
+    """End a login session that has been idle longer than ``SESSION_IDLE_MINUTES``.
+
+    The time of the last request is kept in the (signed) session cookie, so nothing is
+    written to the database; an old copy of the cookie replayed later carries its old
+    time and is refused. The API (bearer tokens, no session) is left alone. A "keep me
+    logged in" cookie, chosen by the user on their own device, still logs them back in.
+    """
+    if request.endpoint == "static" or request.blueprint == "api" or "_user_id" not in session:
+        return
+    now = int(time.time())
+    minutes = current_app.config.get("SESSION_IDLE_MINUTES") or 0
+    last_seen = session.get(LAST_SEEN_KEY)
+    if minutes > 0 and isinstance(last_seen, int) and now - last_seen > minutes * 60:
+        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+        session.clear()
+        g.pop("_login_user", None)  # in case something loaded the user earlier in this request
+        if not remembered:
+            flash(
+                _(
+                    "You were logged out after %(minutes)d minutes without activity. Please log in again.",
+                    minutes=minutes,
+                ),
+                "info",
+            )
+        return
+    session[LAST_SEEN_KEY] = now
+
+
 def register_security(app) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -38,6 +74,7 @@ def register_security(app) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+    app.before_request(enforce_idle_timeout)
 
     @app.after_request
     def _security_headers(response):

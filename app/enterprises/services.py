@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -29,6 +30,11 @@ ENTERPRISE_FIELDS = (
     "is_specialised_new",
     "is_little_giant",
     "is_in_hardship",
+)
+
+# Staff decide which centre serves an enterprise; its own members may not move it.
+CENTRE_BY_STAFF = _l(
+    "The staff of the assistance centres decide which centre serves an enterprise; ask them to change it."
 )
 
 
@@ -98,6 +104,28 @@ def register_applicant(*, person: dict, credit_code: str, enterprise: dict) -> t
     return user, member
 
 
+REGISTRATION_WARNING_EVERY = timedelta(hours=1)
+
+
+def warn_of_registration_attempt(owner: User) -> None:
+    """Tell the owner of an e-mail address that someone tried to register with it (in the app, and by
+    e-mail when mail is set up), at most once an hour so that nobody can flood their mailbox."""
+    from app.notifications.models import Notification
+    from app.notifications.services import notify
+
+    recent = db.session.execute(
+        select(Notification.id)
+        .where(
+            Notification.user_id == owner.id,
+            Notification.kind == "registration_attempt",
+            Notification.created_at >= utcnow() - REGISTRATION_WARNING_EVERY,
+        )
+        .limit(1)
+    ).first()
+    if recent is None:
+        notify([owner.id], "registration_attempt")
+
+
 def request_to_join(user: User, credit_code: str, position: str = "") -> EnterpriseMember:
     """An applicant without an enterprise (e.g. after a rejection) asks to join one."""
     code = normalise_credit_code(credit_code)
@@ -137,6 +165,8 @@ def update_enterprise(actor: User, enterprise: Enterprise, data: dict, version: 
             _l("This enterprise was changed by someone else meanwhile. Reload the page to see the latest version.")
         )
     if "centre_id" in data and data["centre_id"] and data["centre_id"] != enterprise.centre_id:
+        if not actor.is_staff:
+            raise ServiceError(CENTRE_BY_STAFF, field="centre_id")
         centre = _serving_centre(data["centre_id"])
         if actor.is_staff and not centre_in_scope(actor, centre):
             raise ServiceError(_l("Choose a centre within your own."), field="centre_id")

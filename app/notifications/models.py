@@ -23,7 +23,7 @@ class Notification(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     # clock_due_soon | clock_breached | handover_offered | handover_accepted | handover_declined
-    # | transfer_offered | transfer_accepted | transfer_declined
+    # | transfer_offered | transfer_accepted | transfer_declined | registration_attempt
     kind: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -36,6 +36,10 @@ TEXTS = {
     "transfer_offered": _l("%(by)s offers to transfer case %(number)s to your centre."),
     "transfer_accepted": _l("%(by)s accepted the transfer of case %(number)s."),
     "transfer_declined": _l("%(by)s declined the transfer of case %(number)s."),
+    "registration_attempt": _l(
+        "Someone tried to register a new account with your e-mail address. If it was you, log in with your "
+        "existing account (your centre can reset a forgotten password); otherwise you can ignore this message."
+    ),
 }
 
 
@@ -111,7 +115,7 @@ def _message(notification: Notification, user: User) -> EmailMessage:
     with force_locale(locale):
         body = text(notification)
         subject = _("IP assistance centre: %(text)s", text=body)[:200]
-        footer = _("Sign in to see the case.")
+        footer = _("Sign in to see the case.") if notification.case_id else _("Sign in to see your notifications.")
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = current_app.config["MAIL_FROM"]
