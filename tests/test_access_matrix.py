@@ -326,6 +326,63 @@ MATRIX = [
         expect(403, anon=302, caseworker=404, supervisor=404),
     ),
     ("POST", lambda w: f"/cases/{w.draft.number}/summary", expect(403, anon=302, caseworker=404, supervisor=404)),
+    # ---- beyond scope: writes are not workflow actions (app.cases.assignments) ----
+    # A case the caseworker took up and that went to the sibling city: as its first responder they
+    # still see it and confirm what the applicant was told, but upload, note, message, summary
+    # and link nothing there; the other staff here no longer see it; its applicant still writes.
+    ("GET", lambda w: f"/cases/{w.transferred_away.number}", expect(404, anon=302, applicant=200, caseworker=200)),
+    (
+        "POST",
+        lambda w: f"/cases/{w.transferred_away.number}/notes",
+        expect(404, anon=302, applicant=403, caseworker=403),
+        lambda w: {"text": "内部备注"},
+    ),
+    (
+        "POST",
+        lambda w: f"/cases/{w.transferred_away.number}/messages",
+        expect(404, anon=302, applicant=302, caseworker=403),
+        lambda w: {"text": "您好"},
+    ),
+    (
+        "POST",
+        lambda w: f"/cases/{w.transferred_away.number}/evidence",
+        expect(404, anon=302, applicant=302, caseworker=403),
+        lambda w: evidence(),
+    ),
+    ("POST", lambda w: f"/cases/{w.transferred_away.number}/summary", expect(403, anon=302, supervisor=404)),
+    (
+        "POST",
+        lambda w: f"/cases/{w.transferred_away.number}/related",
+        expect(404, anon=302, applicant=403, caseworker=403),
+        lambda w: {"number": w.case.number},
+    ),
+    # A sibling city's case offered to this centre: its staff see it and may only answer the offer.
+    ("GET", lambda w: f"/cases/{w.offered_here.number}", expect(404, anon=302, staff=200)),
+    (
+        "POST",
+        lambda w: f"/cases/{w.offered_here.number}/notes",
+        expect(404, anon=302, staff=403),
+        lambda w: {"text": "内部备注"},
+    ),
+    (
+        "POST",
+        lambda w: f"/cases/{w.offered_here.number}/messages",
+        expect(404, anon=302, staff=403),
+        lambda w: {"text": "您好"},
+    ),
+    (
+        "POST",
+        lambda w: f"/cases/{w.offered_here.number}/evidence",
+        expect(404, anon=302, staff=403),
+        lambda w: evidence(),
+    ),
+    ("POST", lambda w: f"/cases/{w.offered_here.number}/summary", expect(403, anon=302)),
+    (
+        "POST",
+        lambda w: f"/cases/{w.offered_here.number}/related",
+        expect(404, anon=302, staff=403),
+        lambda w: {"number": w.case.number},
+    ),
     # ---- my work, escalation (tests/clocks/test_pages.py checks what they show) ----
     ("GET", lambda w: "/my-work", expect(403, anon=302, caseworker=200, supervisor=200)),
     ("GET", lambda w: "/escalation", expect(403, anon=302, supervisor=200)),
@@ -391,6 +448,21 @@ def matrix_world(world, make_user, make_enterprise, make_case, session, app):
     w.sibling_case = make_case(w.other_applicant, w.other_enterprise, state="accepted", staff=w.sibling_caseworker)
     w.sibling_draft = make_case(w.other_applicant, w.other_enterprise, state="draft")
     w.province_case = make_case(province_applicant, province_enterprise, state="submitted")
+
+    # Beyond scope: a city case its caseworker took up, transferred to the sibling city; and a
+    # sibling city's case offered to the city.
+    from app.cases import services
+
+    w.transferred_away = make_case(applicant, w.enterprise, state="accepted", staff=caseworker)
+    services.transition(
+        w.transferred_away, "offer_transfer", caseworker, comment="由对方中心办理", data={"to_centre": w.sibling.code}
+    )
+    services.transition(w.transferred_away, "accept_transfer", w.sibling_caseworker)
+    w.offered_here = make_case(w.other_applicant, w.other_enterprise, state="acknowledged", staff=w.sibling_caseworker)
+    services.transition(
+        w.offered_here, "offer_transfer", w.sibling_caseworker, comment="请贵中心办理", data={"to_centre": w.city.code}
+    )
+    session.commit()
 
     def attach(case, who):
         upload = FileStorage(stream=io.BytesIO(sample_pdf()), filename="证据.pdf")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.cases.models import Attachment, Case
-from app.cases.permissions import can_act_on_case
+from app.cases.permissions import can_act_on_case, may_write
 from app.cases.services import ActionRefused, lock_case, record_event
 from app.core import filetypes, storage
 from app.core.errors import ServiceError
@@ -52,13 +52,13 @@ def human_size(size: int) -> str:
 
 def can_add_evidence(user, case: Case) -> bool:
     """Those who may act on the case may add files while it is open."""
-    return case.is_open and can_act_on_case(user, case)
+    return case.is_open and can_act_on_case(user, case) and may_write(user, case, "add_evidence")
 
 
 def check_may_add(actor, case: Case) -> None:
     """Raise ``ActionRefused`` (forbidden for those who may not act on the case) unless ``actor``
     may add files to ``case`` now."""
-    if not can_act_on_case(actor, case):
+    if not can_act_on_case(actor, case) or not may_write(actor, case, "add_evidence"):
         raise ActionRefused([_l("You may not add files to this case.")], forbidden=True)
     if not case.is_open:
         raise ActionRefused(

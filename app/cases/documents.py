@@ -20,7 +20,7 @@ from app.cases import workflow
 from app.cases.enums import DocumentKind
 from app.cases.events import record_event
 from app.cases.models import Case, CaseEvent, Document
-from app.cases.permissions import can_see_case
+from app.cases.permissions import may_write
 from app.core import storage
 from app.core.db import utcnow
 from app.core.documents import DocumentSpec, app_context, register, remember_app  # noqa: F401 (tests call it here)
@@ -91,7 +91,7 @@ def issue_document(case: Case, kind: DocumentKind, actor: User | None) -> Docume
 
 def issue_case_summary(case: Case, actor: User) -> Document:
     """A case summary, issued by a caseworker or supervisor in scope."""
-    if actor is None or actor.role not in workflow.HANDLERS or not can_see_case(actor, case):
+    if actor is None or actor.role not in workflow.HANDLERS or not may_write(actor, case, "issue_document"):
         raise ActionRefused(
             [_l("Only caseworkers and supervisors of the case's centre can issue a summary.")], forbidden=True
         )

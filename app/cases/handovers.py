@@ -165,20 +165,3 @@ def receiving_staff(centre: Centre) -> list[int]:
         if ids:
             return ids
     return []
-
-
-def offered_to_centre(user, case: Case) -> bool:
-    """A transfer of ``case`` is waiting for an answer from ``user``'s centre."""
-    if not user.is_staff or user.centre_id is None:
-        return False
-    return (
-        db.session.execute(
-            select(CaseHandover.id).where(
-                CaseHandover.case_id == case.id,
-                CaseHandover.status == HandoverStatus.OFFERED,
-                CaseHandover.kind == HandoverKind.TRANSFER,
-                CaseHandover.to_centre_id == user.centre_id,
-            )
-        ).first()
-        is not None
-    )

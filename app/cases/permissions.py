@@ -46,11 +46,11 @@ def can_see_case(user, case) -> bool:
 
 
 def answerable_beyond_scope(user, case) -> bool:
-    """Staff who answer for a case outside their centre's subtree: its first responder (after a
-    transfer they still follow it to the end), and the centre a transfer is offered to."""
-    from app.cases.handovers import offered_to_centre
+    """Staff who answer for a case outside their centre's subtree (``app.cases.assignments``):
+    its first responder, and the centre a transfer is offered to."""
+    from app.cases.assignments import assignments_of
 
-    return case.first_responder_id == user.id or offered_to_centre(user, case)
+    return bool(assignments_of(user, case))
 
 
 def can_act_on_case(user, case) -> bool:
@@ -60,26 +60,26 @@ def can_act_on_case(user, case) -> bool:
     return user.role in (Role.CASEWORKER, Role.SUPERVISOR) or user.role is Role.APPLICANT
 
 
-TRANSFER_ANSWERS = frozenset({"accept_transfer", "decline_transfer"})
-# What a first responder still does on a case that went to a centre outside their subtree:
-# confirm that the applicant was told (DOMAIN.md: they stay answerable to the end).
-FIRST_RESPONDER_DUTIES = frozenset({"inform_decision", "inform_outcome"})
-
-
 def actions_beyond_scope(user, case) -> frozenset | None:
     """``None`` when the case is in the user's centre subtree (their role's actions apply);
-    otherwise the only workflow actions open to them: answering a transfer offered to their
-    centre, and a first responder's duties."""
+    otherwise the only workflow actions open to them (``app.cases.assignments``): answering a
+    transfer offered to their centre, and a first responder's duties. Nothing else is open
+    there: no upload, note, message, document or link."""
     if not user.is_staff or centre_in_scope(user, case.centre):
         return None
-    from app.cases.handovers import offered_to_centre
+    from app.cases.assignments import actions_opened
 
-    allowed = set()
-    if case.first_responder_id == user.id:
-        allowed |= FIRST_RESPONDER_DUTIES
-    if offered_to_centre(user, case):
-        allowed |= TRANSFER_ANSWERS
-    return frozenset(allowed)
+    return actions_opened(user, case)
+
+
+def may_write(user, case, what: str) -> bool:
+    """A write beside the workflow (``what``: evidence, note, message, document, link) on ``case``
+    is open within the user's scope only, never through an assignment beyond it. (Which roles
+    may write what is the caller's own check.)"""
+    if not can_see_case(user, case):
+        return False
+    limited = actions_beyond_scope(user, case)
+    return limited is None or what in limited
 
 
 def can_see_internal(user) -> bool:

@@ -45,14 +45,14 @@ def get_case_by_number(number: str, user) -> Case | None:
     case = db.session.execute(stmt).scalar_one_or_none()
     if case is None and getattr(user, "is_staff", False):
         # Outside the user's subtree, a case may still be theirs to answer for (first responder,
-        # or a transfer offered to their centre): the permission predicate decides.
-        from app.cases.permissions import answerable_beyond_scope
+        # or a transfer offered to their centre): the one rule of ``app.cases.assignments``.
+        from app.cases.assignments import sql_clause
 
-        other = db.session.execute(
-            select(Case).where(Case.number == number, Case.state != CaseState.DRAFT).options(*options)
+        case = db.session.execute(
+            select(Case)
+            .where(Case.number == number, Case.state != CaseState.DRAFT, sql_clause(user))
+            .options(*options)
         ).scalar_one_or_none()
-        if other is not None and answerable_beyond_scope(user, other):
-            case = other
     return case
 
 

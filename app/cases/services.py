@@ -23,6 +23,7 @@ from app.cases.permissions import (
     can_act_on_case,
     can_see_case,
     is_active_member,
+    may_write,
 )
 from app.core import engine
 from app.core.db import utcnow
@@ -395,7 +396,7 @@ def available_actions(case: Case, actor: User) -> list[workflow.Check]:
 
 def add_note(case: Case, actor: User, text: str) -> CaseEvent:
     """An internal note: staff only, never shown to the applicant."""
-    if not actor.is_staff or not can_see_case(actor, case):
+    if not actor.is_staff or not may_write(actor, case, "note"):
         raise ActionRefused([_l("Only staff can write internal notes.")], forbidden=True)
     text = _clean(text, 10000, "text", _l("Note"))
     if not text:
@@ -405,7 +406,7 @@ def add_note(case: Case, actor: User, text: str) -> CaseEvent:
 
 def send_message(case: Case, actor: User, text: str) -> CaseEvent:
     """A message on the applicant's timeline, from staff or from the applicant."""
-    if not can_act_on_case(actor, case):
+    if not can_act_on_case(actor, case) or not may_write(actor, case, "message"):
         raise ActionRefused([_l("You cannot write on this case.")], forbidden=True)
     text = _clean(text, 10000, "text", _l("Message"))
     if not text:
@@ -415,7 +416,11 @@ def send_message(case: Case, actor: User, text: str) -> CaseEvent:
 
 def link_related(case: Case, other: Case, actor: User) -> CaseLink:
     """Mark two cases in the actor's scope as related (both directions)."""
-    if actor.role not in workflow.HANDLERS or not can_see_case(actor, case) or not can_see_case(actor, other):
+    if (
+        actor.role not in workflow.HANDLERS
+        or not may_write(actor, case, "link_related")
+        or not may_write(actor, other, "link_related")
+    ):
         raise ActionRefused([_l("You cannot link these cases.")], forbidden=True)
     if case.id == other.id:
         raise ServiceError(_l("A case cannot be related to itself."), field="related")

@@ -45,6 +45,18 @@ def case_or_404(number: str):
     return case
 
 
+@bp.app_template_global()
+def may_issue_summary(case) -> bool:
+    """The viewer may issue a case summary of ``case`` (a caseworker or supervisor, within scope)."""
+    from app.cases.permissions import may_write
+
+    return (
+        current_user.is_authenticated
+        and current_user.role in workflow.HANDLERS
+        and may_write(current_user, case, "issue_document")
+    )
+
+
 @bp.app_template_filter("yuan")
 def yuan(fen) -> str:
     """An amount kept in fen, shown in yuan with two decimals: 5000000 -> 50,000.00."""

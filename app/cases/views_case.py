@@ -18,7 +18,7 @@ from app.cases import services, workflow
 from app.cases.enums import CaseState, Channel, DeclineReason, DocumentKind
 from app.cases.forms import ActionForm, MessageForm, NoteForm, RelatedForm
 from app.cases.models import Case, CaseEvent, CaseLink, Document
-from app.cases.permissions import can_act_on_case, can_see_internal
+from app.cases.permissions import can_act_on_case, can_see_internal, may_write
 from app.cases.views import bp, case_or_404
 from app.core.db import utcnow
 from app.core.errors import ConflictError, ServiceError
@@ -147,9 +147,10 @@ def render_case(case: Case, status: int = 200, **extra):
         "events": _timeline(case),
         "related": _related(case),
         "documents": _documents(case),
-        "can_act": can_act_on_case(current_user, case),
-        "can_note": current_user.is_staff,
-        "can_link": current_user.role in workflow.HANDLERS,
+        # Writes beside the workflow: within the viewer's scope only (``permissions.may_write``).
+        "can_act": can_act_on_case(current_user, case) and may_write(current_user, case, "message"),
+        "can_note": current_user.is_staff and may_write(current_user, case, "note"),
+        "can_link": current_user.role in workflow.HANDLERS and may_write(current_user, case, "link_related"),
         "can_edit": case.state is CaseState.DRAFT and case.filed_by_id == current_user.id,
         "note_form": NoteForm(formdata=None),
         "message_form": MessageForm(formdata=None),
@@ -221,7 +222,7 @@ def act(number: str, action: str):
 def add_note(number: str):
     """An internal note (staff only; the applicant never sees it)."""
     case = case_or_404(number)
-    if not current_user.is_staff:
+    if not current_user.is_staff or not may_write(current_user, case, "note"):
         abort(403)
     return _write_on_timeline(case, NoteForm(), services.add_note, _("The note was added."), "note_form")
 
@@ -231,7 +232,7 @@ def add_note(number: str):
 def send_message(number: str):
     """A message on the case's timeline, between the centre and the applicant."""
     case = case_or_404(number)
-    if not can_act_on_case(current_user, case):
+    if not can_act_on_case(current_user, case) or not may_write(current_user, case, "message"):
         abort(403)
     return _write_on_timeline(case, MessageForm(), services.send_message, _("The message was sent."), "message_form")
 
@@ -259,7 +260,7 @@ def link_related(number: str):
     from app.cases.queries import get_case_by_number
 
     case = case_or_404(number)
-    if current_user.role not in workflow.HANDLERS:
+    if current_user.role not in workflow.HANDLERS or not may_write(current_user, case, "link_related"):
         abort(403)
     form = RelatedForm()
     if form.validate_on_submit():
