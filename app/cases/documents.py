@@ -45,7 +45,7 @@ EVENT_LABELS = {
 }
 
 
-class DocumentCorrupted(Exception):
+class DocumentCorrupted(storage.StoredFileCorrupted):
     """A stored document no longer matches the sha256 recorded when it was issued."""
 
 

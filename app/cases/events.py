@@ -10,9 +10,58 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.cases.models import Case, CaseAuditHead, CaseEvent
-from app.core.audit import GENESIS, head_seal, seal
+from app.core.audit import GENESIS, head_seal, record_digest, seal
 from app.core.db import utcnow
 from app.extensions import db
+
+# What the chain vouches for: every field of a case that means something, but not what is derived
+# (search text, next due time) or bookkeeping (version, updated_at).
+AUDITED_FIELDS = (
+    "number",
+    "centre_id",
+    "number_centre_id",
+    "year",
+    "sequence",
+    "kind",
+    "channel",
+    "state",
+    "enterprise_id",
+    "filed_by_id",
+    "first_responder_id",
+    "owner_id",
+    "title",
+    "ip_type",
+    "ip_number",
+    "respondent_name",
+    "facts",
+    "help_wanted",
+    "claimed_amount_fen",
+    "priority",
+    "decline_reason",
+    "outcome",
+    "rating",
+    "rating_comment",
+    "created_at",
+    "submitted_at",
+    "acknowledged_at",
+    "decided_at",
+    "resolved_at",
+    "outcome_informed_at",
+    "closed_at",
+)
+RIGHT_FIELDS = ("position", "type", "number", "title")
+RESPONDENT_FIELDS = ("position", "name", "credit_code", "address", "url")
+
+
+def case_digest(case, rights=None, respondents=None) -> str:
+    """The digest of a case's audited fields, its rights and its respondents. ``case`` may be the
+    model or a row of ``cases``; ``rights``/``respondents`` default to the case's own."""
+    rights = case.rights if rights is None else rights
+    respondents = case.respondents if respondents is None else respondents
+    fields = {name: getattr(case, name) for name in AUDITED_FIELDS}
+    fields["rights"] = sorted([getattr(r, f) for f in RIGHT_FIELDS] for r in rights)
+    fields["respondents"] = sorted([getattr(r, f) for f in RESPONDENT_FIELDS] for r in respondents)
+    return record_digest(fields)
 
 
 def record_event(
@@ -43,6 +92,7 @@ def record_event(
         data=data or {},
         visibility="internal" if internal else "applicant",
         created_at=utcnow(),
+        digest=case_digest(case),
     )
 
     class _Prev:  # the head stands in for the previous event

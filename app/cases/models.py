@@ -209,6 +209,9 @@ class CaseEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The digest of the case's audited fields once this event was recorded (``app.cases.events``);
+    # sealed into ``hash``. None only for events recorded before digests existed.
+    digest: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()
 

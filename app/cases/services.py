@@ -252,11 +252,11 @@ def create_case(
     case.respondents = case_respondents
     _sync_primary(case)
     refresh_search_text(case)
+    if actor.is_staff:
+        _take_up(case, actor)
     db.session.add(case)
     db.session.flush()
     record_event(case, actor, "create", to_state=CaseState.DRAFT, data={"channel": channel_value.value})
-    if actor.is_staff:
-        _take_up(case, actor)
     if not draft:
         transition(case, "submit", actor)
         if actor.is_staff:

@@ -7,6 +7,11 @@ breaks the chain from that point, and ``verify_chain`` names the first bad one.
 The key comes from ``AUDIT_HMAC_KEY`` (falling back to ``SECRET_KEY``), so
 someone with database access alone cannot forge a consistent chain.
 
+Each event also seals a ``digest`` of its subject's audited fields as they stand once the
+event is recorded (``record_digest``). Every change of those fields goes through an event, so
+the subject's fields must always digest to what its chain last sealed: a field changed behind
+the door (in SQL, say) is caught, not only a state.
+
 The application only ever inserts events; nothing updates or deletes them.
 """
 
@@ -16,7 +21,8 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from enum import Enum
 
 from flask import current_app, has_app_context
 
@@ -49,6 +55,27 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def plain(value):
+    """A field's value as the digest sees it: enums by value, times in UTC ISO form."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def record_digest(fields: dict) -> str:
+    """SHA-256 of a subject's audited fields in canonical form (sealed into the event's HMAC)."""
+    body = json.dumps(plain(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
 def canonical(event) -> bytes:
     body = {
         "chain": event.case_id,
@@ -62,6 +89,9 @@ def canonical(event) -> bytes:
         "visibility": event.visibility,
         "at": _iso(event.created_at),
     }
+    # Events recorded before digests were sealed have none; their canonical form stays as it was.
+    if getattr(event, "digest", None) is not None:
+        body["digest"] = event.digest
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 

@@ -101,6 +101,23 @@ def register_error_handlers(app) -> None:
             return exc
         return with_exception_headers(make_response(error_response(exc.code, None)), exc)
 
+    from app.core.storage import StoredFileCorrupted
+
+    @app.errorhandler(StoredFileCorrupted)
+    def _corrupted(exc: StoredFileCorrupted):
+        # Never served, never a 500: the reader is told plainly, the operators by the log.
+        app.logger.error("Refused a stored file that fails its recorded hash: %s", exc)
+        from app.extensions import db
+
+        db.session.rollback()
+        return error_response(
+            409,
+            _(
+                "This file no longer matches the copy the centre kept when it was issued, so it is not shown. "
+                "The centre has been alerted; ask it for a new copy."
+            ),
+        )
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):

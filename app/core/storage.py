@@ -29,6 +29,10 @@ class StoredFile:
     sha256: str
 
 
+class StoredFileCorrupted(Exception):
+    """A stored file no longer matches the sha256 recorded when it was kept (it is never served)."""
+
+
 class TooLarge(Exception):
     pass
 
