@@ -449,6 +449,9 @@ def case_clocks(case_id: int, centre_id: int, times: dict, responsible, in_porta
         rows.append(
             {
                 "case_id": case_id,
+                "subject_type": "case",
+                "subject_id": case_id,
+                "unit": "working_days",
                 "name": name,
                 "trigger": trigger,
                 "centre_id": centre_id,

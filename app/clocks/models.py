@@ -1,9 +1,12 @@
-"""The three clocks of a case and the calendar years an administrator enters.
+"""Service clocks and the calendar years an administrator enters.
 
-A clock is started, paused, resumed, met and stopped only by ``app.clocks.services``,
-which ``app.cases.services.transition`` (the one door) calls; its due time is fixed
-when it starts (and moved only by its own pauses), so a later change of the centre's
-deadlines leaves running clocks alone.
+A clock belongs to a subject of any workflow (``subject_type``, ``subject_id``: a case, and
+later a mediation, a referral…) and to the case it is handled under (``case_id``, whose chain
+records its warnings); it counts an ``amount`` of working days, calendar days or months. It is
+started, paused, resumed, met and stopped only by ``app.clocks.services``, carrying out the
+clock operations an action declares (the one door signals it); its due time is fixed when it
+starts (and moved only by its own pauses), so a later change of the centre's deadlines leaves
+running clocks alone.
 """
 
 from __future__ import annotations
@@ -33,12 +36,27 @@ class ClockName(LabelledEnum):
         }
 
 
-# The setting that gives each clock its number of working days.
+class ClockUnit(LabelledEnum):
+    WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
+    MONTHS = "months"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.WORKING_DAYS: _l("working days"),
+            cls.CALENDAR_DAYS: _l("days"),
+            cls.MONTHS: _l("months"),
+        }
+
+
+# The centre setting that gives each clock its amount, and the unit it counts in.
 CLOCK_SETTINGS = {
     ClockName.RESPONSE: "acknowledge_working_days",
     ClockName.HANDLING: "decision_working_days",
     ClockName.FEEDBACK: "feedback_working_days",
 }
+CLOCK_UNITS = {name: ClockUnit.WORKING_DAYS for name in ClockName}
 
 
 class CaseClock(Base):
@@ -55,17 +73,27 @@ class CaseClock(Base):
         ),
         Index("ix_case_clocks_case_id_started_at", "case_id", "started_at"),
         Index("ix_case_clocks_due_at_met_at", "due_at", "met_at"),
+        Index("ix_case_clocks_subject", "subject_type", "subject_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The case it is handled under: its chain records the clock's warnings, its lists show them.
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    # What the clock runs on: the workflow of its subject ("case", later "mediation"…) and its id.
+    subject_type: Mapped[str] = mapped_column(String(30), default="case", server_default="case")
+    subject_id: Mapped[int | None] = mapped_column()
     name: Mapped[ClockName] = mapped_column(enum_column_type(ClockName, "clock_name"))
     # What started a feedback clock (accept, decline, resolve); the clock's own name otherwise.
     trigger: Mapped[str] = mapped_column(String(30), default="")
     # The centre whose deadline it runs on, and who answered for it when it started.
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"), index=True)
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    working_days: Mapped[int] = mapped_column()
+    # How much time the clock gives, in ``unit``s (the column keeps the name it had when every
+    # clock counted working days).
+    amount: Mapped[int] = mapped_column("working_days")
+    unit: Mapped[ClockUnit] = mapped_column(
+        enum_column_type(ClockUnit, "clock_unit"), default=ClockUnit.WORKING_DAYS, server_default="working_days"
+    )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # None while the calendar of ``unknown_year`` is missing (an administrator enters it).
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -81,6 +109,16 @@ class CaseClock(Base):
     breach_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     responsible: Mapped[User | None] = relationship()
+
+    @property
+    def working_days(self) -> int | None:
+        """The amount when the clock counts working days (what API.md's clock object carries)."""
+        return self.amount if self.unit in (None, ClockUnit.WORKING_DAYS) else None
+
+    @working_days.setter
+    def working_days(self, value: int) -> None:
+        self.amount = value
+        self.unit = ClockUnit.WORKING_DAYS
 
     @property
     def is_running(self) -> bool:

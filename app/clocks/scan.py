@@ -131,8 +131,10 @@ def supervisors_for(case: Case) -> list[int]:
     return []
 
 
-def recipients(case: Case, kind: str) -> list[int]:
-    people = active_users([case.first_responder_id, case.owner_id])
+def recipients(case: Case, kind: str, responsible_id: int | None = None) -> list[int]:
+    """The first responder, the owner and whoever answers for the clock (a track's mediator, say);
+    on a breach, the supervisors too."""
+    people = active_users([case.first_responder_id, case.owner_id, responsible_id])
     if kind == BREACHED:
         people += supervisors_for(case)
     return list(dict.fromkeys(people))
@@ -150,19 +152,24 @@ def escalate(clock_id: int, case_id: int, kind: str, now: datetime) -> int | Non
     if case is None or not _claim(clock_id, kind, now):
         return None
     clock = db.session.execute(
-        select(CaseClock.name, CaseClock.trigger, CaseClock.due_at).where(CaseClock.id == clock_id)
+        select(
+            CaseClock.name,
+            CaseClock.trigger,
+            CaseClock.due_at,
+            CaseClock.subject_type,
+            CaseClock.subject_id,
+            CaseClock.responsible_id,
+        ).where(CaseClock.id == clock_id)
     ).one()
     due = clock.due_at.isoformat()
-    record_event(
-        case,
-        None,
-        kind,
-        from_state=case.state,
-        to_state=case.state,
-        data={"clock": clock.name.value, "trigger": clock.trigger, "due_at": due},
-        internal=True,
-    )
-    rows = notify(recipients(case, kind), kind, case, {"clock": clock.name.value, "due": due})
+    data = {"clock": clock.name.value, "trigger": clock.trigger, "due_at": due}
+    if clock.subject_type not in (None, "case"):  # a track's clock, recorded in its case's chain
+        data["subject"] = {"type": clock.subject_type, "id": clock.subject_id}
+    record_event(case, None, kind, from_state=case.state, to_state=case.state, data=data, internal=True)
+    # A case's own clocks go to whoever has the case now; a track's also to whoever answers for it.
+    track = clock.subject_type not in (None, "case")
+    people = recipients(case, kind, clock.responsible_id if track else None)
+    rows = notify(people, kind, case, {"clock": clock.name.value, "due": due})
     return len(rows)
 
 

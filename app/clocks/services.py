@@ -28,8 +28,8 @@ from sqlalchemy import select
 
 from app.cases.models import Case
 from app.centres.settings import setting_value
-from app.clocks.models import CLOCK_SETTINGS, CalendarDay, CalendarYear, CaseClock, ClockName
-from app.core.workdays import CalendarUnknown, WorkingCalendar, compute_due
+from app.clocks.models import CLOCK_SETTINGS, CLOCK_UNITS, CalendarDay, CalendarYear, CaseClock, ClockName
+from app.core.workdays import CalendarUnknown, WorkingCalendar, compute_due_in
 from app.extensions import db
 
 DECISIONS = ("accept", "decline")
@@ -60,7 +60,7 @@ def _pauses(clock: CaseClock) -> list[tuple[datetime, datetime]]:
 
 def _set_due(clock: CaseClock, calendar: WorkingCalendar) -> None:
     try:
-        due = compute_due(calendar, clock.started_at, clock.working_days, _pauses(clock))
+        due = compute_due_in(calendar, clock.started_at, clock.amount, clock.unit.value, _pauses(clock))
     except CalendarUnknown as exc:
         clock.due_at = clock.warn_at = None
         clock.unknown_year = exc.year
@@ -68,15 +68,28 @@ def _set_due(clock: CaseClock, calendar: WorkingCalendar) -> None:
     clock.due_at, clock.warn_at, clock.unknown_year = due.due_at, due.warn_at, None
 
 
-def start(case: Case, name: ClockName, now: datetime, *, trigger: str = "", calendar=None) -> CaseClock:
-    """Start a clock on the deadline the case's centre sets now; it keeps that due time."""
+def start(
+    case: Case,
+    name: ClockName,
+    now: datetime,
+    *,
+    trigger: str = "",
+    calendar=None,
+    subject_type: str = "case",
+    subject_id: int | None = None,
+) -> CaseClock:
+    """Start a clock of a subject handled under ``case`` (the case itself by default) on the
+    deadline the case's centre sets now; it keeps that due time."""
     clock = CaseClock(
         case_id=case.id,
+        subject_type=subject_type,
+        subject_id=subject_id if subject_id is not None else case.id,
         name=name,
         trigger=trigger or name.value,
         centre_id=case.centre_id,
         responsible_id=case.owner_id or case.first_responder_id,
-        working_days=setting_value(case.centre, CLOCK_SETTINGS[name]),
+        amount=setting_value(case.centre, CLOCK_SETTINGS[name]),
+        unit=CLOCK_UNITS[name],
         started_at=now,
         pauses=[],
     )
@@ -100,16 +113,18 @@ def _meet(clock: CaseClock, now: datetime, actor, calendar: WorkingCalendar) -> 
         clock.responsible_id = actor.id
 
 
-def apply_ops(case: Case, ops, actor, now: datetime) -> None:
-    """Carry out an action's clock operations (``Action.clocks``, in order) on the case's clocks,
-    then refresh its ``next_due_at``. Called by the clocks' subscriber to the one door before the
-    event is recorded: nothing here flushes, so the case row is written once."""
+def apply_ops(case: Case, ops, actor, now: datetime, *, subject_type: str = "case", subject_id=None) -> None:
+    """Carry out an action's clock operations (``Action.clocks``, in order) on the clocks of its
+    subject (``subject_type``/``subject_id``; the case itself by default), then refresh the
+    case's ``next_due_at`` over all its clocks. Called by the clocks' subscriber to the one door
+    before the event is recorded: nothing here flushes, so the case row is written once."""
     with db.session.no_autoflush:
-        _apply_ops(case, ops, actor, now)
+        _apply_ops(case, ops, actor, now, subject_type, case.id if subject_id is None else subject_id)
 
 
-def _apply_ops(case: Case, ops, actor, now: datetime) -> None:
-    clocks = clocks_of(case)
+def _apply_ops(case: Case, ops, actor, now: datetime, subject_type: str, subject_id: int) -> None:
+    every = clocks_of(case)
+    clocks = [c for c in every if (c.subject_type or "case", c.subject_id or c.case_id) == (subject_type, subject_id)]
     calendar = None
 
     def cal():
@@ -132,8 +147,17 @@ def _apply_ops(case: Case, ops, actor, now: datetime) -> None:
             name = ClockName(op.clock)
             if op.once and any(c.name is name for c in clocks):
                 continue
-            clock = start(case, name, now, trigger=op.trigger or "", calendar=cal())
+            clock = start(
+                case,
+                name,
+                now,
+                trigger=op.trigger or "",
+                calendar=cal(),
+                subject_type=subject_type,
+                subject_id=subject_id,
+            )
             clocks.append(clock)
+            every.append(clock)
             if op.met_if is not None and op.met_if(case):
                 _meet(clock, now, actor, cal())
         elif op.op == "meet":
@@ -154,7 +178,7 @@ def _apply_ops(case: Case, ops, actor, now: datetime) -> None:
                 clock.stopped_at = now
         else:
             raise ValueError(f"unknown clock operation {op.op!r}")
-    refresh_next_due(case, clocks)
+    refresh_next_due(case, every)
 
 
 def decision_feedback_open(case: Case) -> bool:

@@ -9,12 +9,21 @@ from app.core import engine
 
 
 def on_applying(workflow, applied) -> None:
-    """Carry out the action's clock operations before its event is recorded (no flush)."""
-    from app.cases.models import Case
+    """Carry out the action's clock operations before its event is recorded (no flush), on the
+    clocks of its subject, handled under the subject's case (``Door.case_of``)."""
     from app.clocks.services import apply_ops
 
-    if isinstance(applied.subject, Case):
-        apply_ops(applied.subject, applied.action.clocks, applied.actor, applied.now)
+    case = applied.door.case_of(applied.subject)
+    if case is None:
+        return
+    apply_ops(
+        case,
+        applied.action.clocks,
+        applied.actor,
+        applied.now,
+        subject_type=workflow.name,
+        subject_id=applied.subject.id,
+    )
 
 
 def connect() -> None:

@@ -116,6 +116,11 @@ class Door:
         """The time the door acts at (a feature's tests may set it)."""
         return utcnow()
 
+    def case_of(self, subject):
+        """The case the subject is handled under (its clocks are listed and escalated there);
+        ``None`` for a subject of no case."""
+        return getattr(subject, "case", None)
+
     def facts(self, subject, data: dict | None = None):
         """The typed facts the guards read beside the subject (``workflow.facts``)."""
         return None

@@ -12,10 +12,17 @@ A deadline of N working days counts from the day after its start, as the rules s
 day to answer is due at the end of Monday; one filed during the National Day week
 is due at the end of the first working day after it. The clock is due at 23:59:59
 China time of that day.
+
+Deadlines in calendar days or months (a respondent's 15 days to answer, a utility-model
+mediation's month) follow the Civil Code's rules on periods (arts. 201-203): the day it
+starts is not counted; a period in months ends on the corresponding day of the last month,
+or that month's last day when it has none; a period whose last day is a public holiday or a
+rest day ends on the next working day.
 """
 
 from __future__ import annotations
 
+import calendar as _gregorian
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -130,4 +137,55 @@ def compute_due(
             continue
         left = calendar.working_days_after(paused_day, due_day)
         due_day = max(due_day, calendar.add_working_days(china_day(resumed_at), left))
+    return Due(end_of_day(due_day), start_of_day(due_day))
+
+
+# The units a clock counts in (``app.clocks.models.ClockUnit`` has the same values).
+WORKING_DAYS, CALENDAR_DAYS, MONTHS = "working_days", "calendar_days", "months"
+MAX_CALENDAR_DAYS = 731
+MAX_MONTHS = 24
+
+
+def add_months(day: date, months: int) -> date:
+    """The corresponding day ``months`` later; the month's last day when it has none (Civil Code art. 202)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, _gregorian.monthrange(year, month)[1]))
+
+
+def _next_working_day(calendar: WorkingCalendar, day: date) -> date:
+    """``day`` itself when it is a working day, else the next one (Civil Code art. 203)."""
+    return calendar.add_working_days(day, 0)
+
+
+def compute_due_in(
+    calendar: WorkingCalendar,
+    started_at: datetime,
+    amount: int,
+    unit: str,
+    pauses: Iterable[tuple[datetime, datetime]] = (),
+) -> Due:
+    """The due time of a clock of ``amount`` ``unit``s (working days, calendar days or months)
+    started at ``started_at``, after its closed pauses. A pause keeps what was left when it
+    began (working days, or calendar days for the other units), counted again from the day of
+    the resumption. Raises ``CalendarUnknown`` when the deadline reaches a year nobody entered."""
+    if unit == WORKING_DAYS:
+        return compute_due(calendar, started_at, amount, pauses)
+    if unit == CALENDAR_DAYS:
+        if not 0 <= amount <= MAX_CALENDAR_DAYS:
+            raise ValueError("a deadline is between 0 and 731 days")
+        due_day = china_day(started_at) + timedelta(days=amount)
+    elif unit == MONTHS:
+        if not 0 <= amount <= MAX_MONTHS:
+            raise ValueError("a deadline is between 0 and 24 months")
+        due_day = add_months(china_day(started_at), amount)
+    else:
+        raise ValueError(f"unknown unit {unit!r}")
+    for paused_at, resumed_at in pauses:
+        paused_day = china_day(paused_at)
+        if paused_day > due_day:
+            continue
+        left = (due_day - paused_day).days
+        due_day = max(due_day, china_day(resumed_at) + timedelta(days=left))
+    due_day = _next_working_day(calendar, due_day)
     return Due(end_of_day(due_day), start_of_day(due_day))
