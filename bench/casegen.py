@@ -22,6 +22,7 @@ import random
 import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, func, insert, select, text
@@ -509,6 +510,11 @@ def generate_cases(engine, count: int, seed: int = 11, batch: int = 5000) -> dic
     from app.clocks.models import CaseClock
     from app.core import audit
     from app.core.audit import event_hash
+
+    try:
+        from app.cases.events import case_digest
+    except ImportError:  # an older checkout: chains without digests
+        case_digest = None
     from app.core.workdays import WorkingCalendar
     from app.enterprises.models import Enterprise, EnterpriseMember
 
@@ -654,10 +660,7 @@ def generate_cases(engine, count: int, seed: int = 11, batch: int = 5000) -> dic
                     event.hash = event_hash(prev, event)
                     prev = event.hash
                     events.append(event.row())
-                head = {"case_id": case_id, "seq": len(steps), "hash": prev}
-                if sealed_heads:  # the head's own HMAC, as record_event writes it
-                    head["seal"] = head_seal(case_id, len(steps), prev)
-                heads.append(head)
+                last_event = event
                 outcome = next((s[4] for s in steps if s[0] in ("resolve", "answer")), "")
                 decline = next((s[5]["reason"] for s in steps if s[0] == "decline"), None)
                 staff_touched = state not in ("draft", "submitted")  # a staff-recorded case is acknowledged at once
@@ -709,6 +712,7 @@ def generate_cases(engine, count: int, seed: int = 11, batch: int = 5000) -> dic
                         "version": 1 + transitions,
                     }
                 )
+                first_right_row, first_respondent_row = len(rights), len(respondents)
                 for position, right in enumerate(case_rights):
                     right = {k: v for k, v in right.items() if not k.startswith("_")}
                     rights.append({"id": ids["case_rights"], "case_id": case_id, "position": position, **right})
@@ -718,6 +722,19 @@ def generate_cases(engine, count: int, seed: int = 11, batch: int = 5000) -> dic
                         {"id": ids["case_respondents"], "case_id": case_id, "position": position, **resp}
                     )
                     ids["case_respondents"] += 1
+                # The last event seals the digest of the case as it ends up (what record_event does).
+                if case_digest is not None:
+                    last_event.digest = case_digest(
+                        SimpleNamespace(**cases[-1]),
+                        [SimpleNamespace(**r) for r in rights[first_right_row:]],
+                        [SimpleNamespace(**r) for r in respondents[first_respondent_row:]],
+                    )
+                    last_event.hash = event_hash(last_event.prev_hash, last_event)
+                    events[-1] = last_event.row()
+                head = {"case_id": case_id, "seq": len(steps), "hash": last_event.hash}
+                if sealed_heads:  # the head's own HMAC, as record_event writes it
+                    head["seal"] = head_seal(case_id, len(steps), last_event.hash)
+                heads.append(head)
             for table, rows in (
                 (case_table, cases),
                 (right_table, rights),
@@ -804,12 +821,14 @@ class _Event:
         "created_at",
         "prev_hash",
         "hash",
+        "digest",
     )
 
     def __init__(self, id_, case_id, seq, actor_id, action, from_state, to_state, comment, data, at, prev):
         self.id, self.case_id, self.seq, self.actor_id = id_, case_id, seq, actor_id
         self.action, self.from_state, self.to_state = action, from_state, to_state
         self.comment, self.data, self.created_at, self.prev_hash = comment, data, at, prev
+        self.digest = None
 
     def row(self) -> dict:
         return {name: getattr(self, name) for name in self.__slots__}

@@ -8,15 +8,20 @@ import click
 def register_case_cli(app) -> None:
     @app.cli.group("workflow")
     def workflow_group():
-        """The case workflow's rule table."""
+        """The workflows' rule tables."""
 
     @workflow_group.command("graph")
     @click.option("--format", "fmt", type=click.Choice(["text", "dot"]), default="text", show_default=True)
-    def graph_command(fmt: str):
-        """Print every action: source state, target state, roles and guards."""
-        from app.cases import workflow
+    @click.option("--workflow", "name", default="case", show_default=True, help="Which process's rule table.")
+    def graph_command(fmt: str, name: str):
+        """Print every action of a workflow: source state, target state, roles and guards."""
+        from app.cases import workflow  # noqa: F401  (declares the case workflow)
+        from app.core.workflow import REGISTRY
 
-        click.echo(workflow.graph_dot() if fmt == "dot" else "\n".join(workflow.graph_lines()))
+        if name not in REGISTRY:
+            raise click.BadParameter(f"choose one of: {', '.join(sorted(REGISTRY))}", param_hint="--workflow")
+        chosen = REGISTRY[name]
+        click.echo(chosen.graph_dot() if fmt == "dot" else "\n".join(chosen.graph_lines()))
 
     @app.cli.command("audit-verify")
     @click.option(

@@ -211,6 +211,9 @@ class Check:
 
 # ---- the workflow ------------------------------------------------------------------------------------
 
+#: Every workflow declared, by name (the ``workflow graph`` command lists them).
+REGISTRY: dict[str, Workflow] = {}
+
 
 class Workflow:
     """A process's rule table: its states, its actions and what they mean.
@@ -236,6 +239,7 @@ class Workflow:
             if unknown or (action.target is not None and action.target not in self.states):
                 raise ValueError(f"{name}: action {action.name!r} names states outside the workflow")
             self.actions[action.name] = action
+        REGISTRY[name] = self
 
     def __repr__(self) -> str:
         return f"<Workflow {self.name}>"
