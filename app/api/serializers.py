@@ -1,4 +1,4 @@
-"""Plain JSON of the API's objects (see ``app.api.openapi`` for their schemas).
+"""Plain JSON of the API's objects (``app.api.schemas`` declares their shapes).
 
 Times are ISO 8601 with their offset (stored and given in UTC), money is integer
 fen, enums are their lower-case values. ``clocks`` lists every clock of the case

@@ -1,18 +1,16 @@
-"""Reading what a client sends: JSON bodies, query parameters and their types.
+"""Reading a JSON body before its schema does (``app.api.schemas``).
 
 Everything a client can send ends as data or as a 400/422 naming the field, never
 as a server error: bodies that are not JSON, NaN and infinities, nesting deep
 enough to exhaust the parser, integers too long to parse, NUL characters (which
 PostgreSQL cannot store) and lone surrogates (which cannot be encoded) are all
-refused here. Semantic checks (patent numbers, credit codes, what a kind
-requires) stay in the services; this module checks shapes and types so that
-every field's problem is reported at once.
+refused here, whatever the body's schema; the schemas then check shapes and
+types, every field's problem at once, and the services what values mean.
 """
 
 from __future__ import annotations
 
 import json
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import request
 from flask_babel import lazy_gettext as _l
@@ -95,89 +93,4 @@ def text_problem(value: str):
         value.encode("utf-8")
     except UnicodeEncodeError:
         return _l("Text must be valid Unicode.")
-    return None
-
-
-def refuse_unknown(obj: dict, allowed, path: str, problems: Problems) -> None:
-    for key in obj:
-        if key not in allowed:
-            problems.add(f"{path}.{key}" if path else key, _l("Unknown field."))
-
-
-def is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def opt_text(obj: dict, key: str, path: str, problems: Problems, max_length: int | None = None) -> str | None:
-    """A string field that may be missing or null."""
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        problems.add(path, _l("Must be text."))
-        return None
-    if max_length is not None and len(value.strip()) > max_length:
-        problems.add(path, _l("Too long (at most %(n)d characters).", n=max_length))
-        return None
-    return value
-
-
-def opt_bool(obj: dict, key: str, path: str, problems: Problems) -> bool | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        problems.add(path, _l("Must be true or false."))
-        return None
-    return value
-
-
-def opt_int(obj: dict, key: str, path: str, problems: Problems, minimum: int = 0, maximum: int = MAX_INT) -> int | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not is_int(value):
-        problems.add(path, _l("Must be a whole number."))
-        return None
-    if not minimum <= value <= maximum:
-        problems.add(path, _l("Must be between %(low)d and %(high)d.", low=minimum, high=maximum))
-        return None
-    return value
-
-
-def opt_figure(obj: dict, key: str, path: str, problems: Problems, maximum: Decimal) -> Decimal | None:
-    """A non-negative amount with two decimals, given as a JSON number or a numeric string."""
-    value = obj.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        problems.add(path, _l("Must be a number."))
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        problems.add(path, _l("Must be a number."))
-        return None
-    if not number.is_finite() or number < 0 or number.adjusted() >= 15:
-        problems.add(path, _l("Must be a number from 0 below %(max)s.", max=str(maximum)))
-        return None
-    number = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if number >= maximum:
-        problems.add(path, _l("Must be a number from 0 below %(max)s.", max=str(maximum)))
-        return None
-    return number
-
-
-def enum_value(raw, enum_cls, path: str, problems: Problems, required: bool = False):
-    """A member of ``enum_cls`` from its value; None when missing (and not required)."""
-    if raw is None or raw == "":
-        if required:
-            problems.add(path, _l("Required; one of: %(values)s.", values=", ".join(m.value for m in enum_cls)))
-        return None
-    if isinstance(raw, str):
-        try:
-            return enum_cls(raw)
-        except ValueError:
-            pass
-    problems.add(path, _l("Must be one of: %(values)s.", values=", ".join(m.value for m in enum_cls)))
     return None

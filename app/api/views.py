@@ -10,29 +10,20 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from app.api import serializers
+from app.api import schemas, serializers
 from app.api.auth import authenticate, rate_limit, rate_limit_key
 from app.api.errors import ApiError, error_json, invalid
 from app.api.intake import parse_new_case, resolve_enterprise
-from app.api.queries import (
-    BadCursor,
-    CaseFilters,
-    case_documents,
-    case_events,
-    clocks_by_case,
-    decode_cursor,
-    get_document,
-    list_cases,
-    my_work,
-)
-from app.api.validation import Problems, enum_value, is_int, json_body, opt_text, refuse_unknown
+from app.api.openapi import operation
+from app.api.queries import CaseFilters, case_documents, case_events, clocks_by_case, get_document, list_cases, my_work
+from app.api.validation import json_body
 from app.cases import workflow
-from app.cases.enums import CaseKind, CaseState, Channel, IPType
 from app.cases.models import Case
 from app.cases.queries import get_case_by_number
 from app.cases.services import ActionRefused, CaseNotFound, UnknownAction, available_actions, create_case, transition
@@ -45,7 +36,6 @@ csrf.exempt(bp)
 limiter.limit(rate_limit, key_func=rate_limit_key)(bp)
 
 PUBLIC_ENDPOINTS = {"api.openapi_json"}
-MAX_VERSION = 2**31 - 1
 
 
 @bp.before_request
@@ -121,6 +111,14 @@ def _file_error_status(exc: ServiceError) -> int | None:
 # ---- helpers -------------------------------------------------------------------------------------
 
 
+def parse(model, data):
+    """``data`` read by one of ``app.api.schemas``' models, or 422 naming every bad field in the request's language."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(schemas.problems_of(exc, model)) from None
+
+
 def _case_or_404(number: str):
     case = get_case_by_number(number, g.api_user)
     if case is None:
@@ -144,7 +142,9 @@ def _case_items(cases) -> list[dict]:
 
 
 @bp.get("/openapi.json")
+@operation("meta", (200, schemas.OpenApiDocument, "The OpenAPI document."), public=True)
 def openapi_json():
+    """This document"""
     from app.api.openapi import spec
 
     return jsonify(spec())
@@ -154,11 +154,13 @@ def openapi_json():
 
 
 @bp.post("/cases")
+@operation("cases", (201, schemas.CaseDetail, "The new case."), 403, 409, 413, 415, 422, json=schemas.NewCase)
 def create_case_endpoint():
+    """File a case (submitted unless `draft` is true)"""
     user = g.api_user
     if user.role not in workflow.HANDLERS and user.is_staff:
         raise ApiError(403, _l("Your role cannot file cases."), {"reasons": [str(_l("Your role cannot file cases."))]})
-    new = parse_new_case(json_body())
+    new = parse_new_case(parse(schemas.NewCase, json_body()))
     enterprise = resolve_enterprise(user, new.enterprise)
     try:
         case = create_case(user, enterprise=enterprise, **new.fields)
@@ -171,103 +173,67 @@ def create_case_endpoint():
 
 
 @bp.get("/cases")
+@operation("cases", (200, schemas.CaseList, "One page."), 422, query=schemas.CaseListQuery)
 def list_cases_endpoint():
-    args = request.args
-    problems = Problems()
+    """The cases the caller may see, newest first (keyset pagination)"""
+    query = parse(schemas.CaseListQuery, request.args.to_dict())
     filters = CaseFilters(
-        state=enum_value(args.get("state"), CaseState, "state", problems),
-        kind=enum_value(args.get("kind"), CaseKind, "kind", problems),
-        ip_type=enum_value(args.get("ip_type"), IPType, "ip_type", problems),
-        channel=enum_value(args.get("channel"), Channel, "channel", problems),
-        overdue=_flag(args.get("overdue"), "overdue", problems),
-        q=(args.get("q") or "").strip(),
+        state=query.state,
+        kind=query.kind,
+        ip_type=query.ip_type,
+        channel=query.channel,
+        overdue=query.overdue,
+        q=query.q.strip(),
     )
-    if len(filters.q) > 200:
-        problems.add("q", _l("Too long (at most %(n)d characters).", n=200))
-    limit = _limit(args.get("limit"), problems)
-    cursor = args.get("cursor") or None
-    if cursor is not None:
-        try:
-            decode_cursor(cursor)
-        except BadCursor:
-            problems.add("cursor", _l("This cursor is not one this API gave out."))
-    problems.raise_if_any()
-    cases, next_cursor = list_cases(g.api_user, filters, limit, cursor)
+    cases, next_cursor = list_cases(g.api_user, filters, query.limit, query.cursor)
     return jsonify({"items": _case_items(cases), "next_cursor": next_cursor})
 
 
-def _flag(raw: str | None, name: str, problems: Problems) -> bool | None:
-    if raw is None or raw == "":
-        return None
-    value = raw.strip().lower()
-    if value in ("true", "1"):
-        return True
-    if value in ("false", "0"):
-        return False
-    problems.add(name, _l("Must be true or false."))
-    return None
-
-
-def _limit(raw: str | None, problems: Problems) -> int:
-    if raw is None or raw == "":
-        return 20
-    if raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= 100:
-        return int(raw)
-    problems.add("limit", _l("Must be a whole number from 1 to 100."))
-    return 20
-
-
 @bp.get("/cases/<number>")
+@operation("cases", (200, schemas.CaseDetail, "The case."), 404)
 def get_case(number: str):
+    """One case, with its audit trail"""
     return jsonify(_case_detail(_case_or_404(number)))
 
 
 @bp.get("/cases/<number>/actions")
+@operation("cases", (200, schemas.ActionCheckList, "The actions."), 404)
 def case_actions(number: str):
+    """What the caller may do on the case now, and why the rest is blocked"""
     case = _case_or_404(number)
     return jsonify([serializers.action_check(c) for c in available_actions(case, g.api_user)])
 
 
 @bp.post("/cases/<number>/actions/<action>")
+@operation(
+    "cases",
+    (200, schemas.CaseDetail, "The case after the action."),
+    403,
+    404,
+    409,
+    413,
+    415,
+    422,
+    json=schemas.ActionRequest,
+)
 def take_action(number: str, action: str):
+    """Apply one workflow action"""
     case = _case_or_404(number)
     if action not in workflow.ACTIONS:
         raise ApiError(404, _l("There is no such action."))
-    body = json_body()
-    problems = Problems()
-    refuse_unknown(body, ("version", "comment", "data"), "", problems)
-    version = body.get("version")
-    if version is None:
-        problems.add("version", _l("Required: the case's version as last read."))
-    elif not is_int(version) or not 1 <= version <= MAX_VERSION:
-        problems.add("version", _l("Must be a whole number from 1."))
-    comment = opt_text(body, "comment", "comment", problems, max_length=10000)
-    data = body.get("data")
-    if data is not None and not isinstance(data, dict):
-        problems.add("data", _l("Must be an object."))
-    elif data is not None:
-        _check_receiver(data, problems)
-    problems.raise_if_any()
+    body = parse(schemas.ActionRequest, json_body())
+    data = body.data.model_dump(exclude_unset=True) if body.data is not None else None
     try:
-        case = transition(case, action, g.api_user, comment=comment, data=data, expected_version=version)
+        case = transition(case, action, g.api_user, comment=body.comment, data=data, expected_version=body.version)
     except ServiceError as exc:
         return service_error_response(exc)
     return jsonify(_case_detail(case))
 
 
-# The receivers a handover or transfer names: text of at most this many characters (the columns' sizes).
-RECEIVER_FIELDS = {"to_user": 254, "to_centre": 40}
-
-
-def _check_receiver(data: dict, problems: Problems) -> None:
-    """``data.to_user`` (an e-mail) and ``data.to_centre`` (a centre code) are text when given; whether
-    they name a colleague or a centre that may take the case is for the workflow's guards (422 reasons)."""
-    for key, max_length in RECEIVER_FIELDS.items():
-        opt_text(data, key, f"data.{key}", problems, max_length=max_length)
-
-
 @bp.get("/my-work")
+@operation("work", (200, schemas.MyWork, "My work."), 403)
 def my_work_endpoint():
+    """My work: the cases the calling staff member owns and first took up, and offers to them"""
     user = g.api_user
     if not user.is_staff:
         raise ApiError(403, _l("“My work” is for staff."), {"reasons": [str(_l("“My work” is for staff."))]})
@@ -287,20 +253,17 @@ def my_work_endpoint():
 
 
 @bp.post("/cases/<number>/attachments")
+@operation("cases", (201, schemas.Attachment, "The stored file."), 403, 404, 413, 415, 422, form=schemas.Upload)
 def upload_attachment(number: str):
+    """Add an evidence file"""
     case = _case_or_404(number)
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, _l("Send the file as multipart/form-data in the field “file”."))
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise invalid({"file": _l("Attach a file in the field “file”.")})
-    description = request.form.get("description", "")
-    if len(description.strip()) > 300:
-        raise invalid({"description": _l("Too long (at most %(n)d characters).", n=300)})
+    form = parse(schemas.Upload, {**request.form.to_dict(), **request.files.to_dict()})
     from app.cases.attachments import add_attachment
 
     try:
-        attachment = add_attachment(case, g.api_user, upload, description=description.strip())
+        attachment = add_attachment(case, g.api_user, form.file, description=form.description.strip())
     except ServiceError as exc:
         return service_error_response(exc, {"description": "description"})
     response = jsonify(serializers.attachment(attachment))
@@ -309,13 +272,17 @@ def upload_attachment(number: str):
 
 
 @bp.get("/cases/<number>/documents")
+@operation("documents", (200, schemas.DocumentList, "The documents, oldest first."), 404)
 def list_documents(number: str):
+    """Documents issued for the case"""
     case = _case_or_404(number)
     return jsonify([serializers.document(d) for d in case_documents(case)])
 
 
 @bp.get("/documents/<int:document_id>")
+@operation("documents", (200, None, "The PDF."), 404, content="application/pdf")
 def get_document_pdf(document_id: int):
+    """One issued document as the PDF kept when it was issued"""
     document = get_document(document_id, g.api_user)
     if document is None:
         raise ApiError(404)
