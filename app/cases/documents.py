@@ -63,6 +63,9 @@ def issue_document(case: Case, kind: DocumentKind, actor: User | None) -> Docume
     try:
         document = Document(
             case_id=case.id,
+            centre_id=case.centre_id,
+            subject_type="case",
+            subject_id=case.id,
             kind=kind,
             template=TEMPLATES[kind],
             language=lang,

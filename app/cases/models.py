@@ -253,13 +253,23 @@ class Attachment(Base):
 
 
 class Document(Base):
-    """A PDF the centre issued, kept exactly as generated and never rebuilt."""
+    """A PDF a centre issued, kept exactly as generated and never rebuilt.
+
+    It belongs to the centre that issued it and to a subject of any workflow (``subject_type``,
+    ``subject_id``: a case, later a mediation, a referral…); ``case_id`` is the case it was
+    issued under, when there is one (a monthly report has none)."""
 
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_case_id_created_at", "case_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_documents_case_id_created_at", "case_id", "created_at"),
+        Index("ix_documents_subject", "subject_type", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"), index=True)
+    subject_type: Mapped[str] = mapped_column(String(30), default="case", server_default="case")
+    subject_id: Mapped[int | None] = mapped_column()
     kind: Mapped[DocumentKind] = mapped_column(enum_column_type(DocumentKind, "document_kind"))
     template: Mapped[str] = mapped_column(String(100))
     language: Mapped[str] = mapped_column(String(10))

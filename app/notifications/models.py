@@ -22,6 +22,9 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    # What it is about, of any workflow (a case, later a mediation, a visit…); None for an account's own.
+    subject_type: Mapped[str | None] = mapped_column(String(30))
+    subject_id: Mapped[int | None] = mapped_column()
     # clock_due_soon | clock_breached | handover_offered | handover_accepted | handover_declined
     # | transfer_offered | transfer_accepted | transfer_declined | registration_attempt
     kind: Mapped[str] = mapped_column(String(40))

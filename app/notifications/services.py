@@ -43,16 +43,28 @@ TEXTS = {
 }
 
 
-def notify(user_ids, kind: str, case=None, params: dict | None = None) -> list[Notification]:
-    """One notification for each of ``user_ids`` (duplicates and None dropped)."""
+def notify(
+    user_ids, kind: str, case=None, params: dict | None = None, *, subject=None, subject_type: str | None = None
+) -> list[Notification]:
+    """One notification for each of ``user_ids`` (duplicates and None dropped), about ``case`` and,
+    when it is another workflow's subject handled under it, ``subject`` (named ``subject_type``)."""
     if kind not in TEXTS:
         raise ValueError(f"unknown notification kind {kind!r}")
     params = dict(params or {})
     if case is not None:
         params.setdefault("number", case.number)
+    if subject is None and case is not None:
+        subject, subject_type = case, "case"
     rows = []
     for user_id in dict.fromkeys(u for u in user_ids if u):
-        row = Notification(user_id=user_id, case_id=case.id if case else None, kind=kind, params=params)
+        row = Notification(
+            user_id=user_id,
+            case_id=case.id if case else None,
+            subject_type=subject_type if subject is not None else None,
+            subject_id=subject.id if subject is not None else None,
+            kind=kind,
+            params=params,
+        )
         db.session.add(row)
         rows.append(row)
     db.session.flush()

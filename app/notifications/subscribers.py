@@ -9,9 +9,17 @@ from app.core import engine
 def on_applied(workflow, applied) -> None:
     from app.notifications.services import notify
 
+    case = applied.door.case_of(applied.subject)
     for spec in applied.action.notifies:
         params = spec.params(applied) if spec.params is not None else {}
-        notify(spec.recipients(applied), spec.kind_for(applied), applied.subject, params)
+        notify(
+            spec.recipients(applied),
+            spec.kind_for(applied),
+            case,
+            params,
+            subject=applied.subject,
+            subject_type=workflow.name,
+        )
 
 
 def connect() -> None:

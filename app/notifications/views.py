@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.cases.enums import CaseState, HandoverKind, HandoverStatus
-from app.cases.models import Case, CaseHandover
+from app.cases.enums import CaseState
+from app.cases.models import Case
 from app.cases.views_list import case_url
 from app.core.errors import error_response
 from app.core.forms import AppForm
@@ -48,27 +48,19 @@ def _unread():
 
 def linkable_cases(user, case_ids) -> dict[int, str]:
     """Case id -> number, for the cases of ``case_ids`` that ``user`` may open: those of their
-    scope, and for staff also those they answer for beyond it (as first responder, or a transfer
-    offered to their centre; see ``app.cases.permissions.answerable_beyond_scope``). Two
-    statements for any number of notifications."""
+    scope, and for staff also those they answer for beyond it (the one rule of
+    ``app.cases.assignments``). Two statements for any number of notifications."""
     ids = sorted({i for i in case_ids if i})
     if not ids:
         return {}
     numbers = dict(db.session.execute(visible(select(Case.id, Case.number).where(Case.id.in_(ids)), user, Case)).all())
     rest = [i for i in ids if i not in numbers]
     if rest and user.is_staff:
-        offered = select(CaseHandover.case_id).where(
-            CaseHandover.status == HandoverStatus.OFFERED,
-            CaseHandover.kind == HandoverKind.TRANSFER,
-            CaseHandover.to_centre_id == user.centre_id,
-        )
+        from app.cases.assignments import sql_clause
+
         numbers.update(
             db.session.execute(
-                select(Case.id, Case.number).where(
-                    Case.id.in_(rest),
-                    Case.state != CaseState.DRAFT,
-                    or_(Case.first_responder_id == user.id, Case.id.in_(offered)),
-                )
+                select(Case.id, Case.number).where(Case.id.in_(rest), Case.state != CaseState.DRAFT, sql_clause(user))
             ).all()
         )
     return numbers
