@@ -73,19 +73,13 @@ def _evidence_context(case: Case) -> dict:
 
 
 def _typed(action: str, form: ActionForm | None = None) -> dict:
-    """What the user typed into an action's form, to show it again after a refusal."""
+    """What the user typed into an action's form (its comment and declared inputs), to show it
+    again after a refusal."""
     spec = workflow.ACTIONS.get(action)
-    given = spec.read_form(request.form) if spec is not None else {}
-    conditions = given.get("conditions") or {}
     return {
         "action": action,
         "comment": (form.comment.data if form is not None else request.form.get("comment")) or "",
-        "data": given,
-        "conditions": set(conditions),
-        "reason": request.form.get("reason", ""),
-        "rating": request.form.get("rating", ""),
-        "to_user": request.form.get("to_user", "")[:300],
-        "to_centre": request.form.get("to_centre", "")[:300],
+        "data": spec.read_form(request.form) if spec is not None else {},
         "errors": [],
     }
 

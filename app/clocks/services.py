@@ -32,8 +32,6 @@ from app.clocks.models import CLOCK_SETTINGS, CLOCK_UNITS, CalendarDay, Calendar
 from app.core.workdays import CalendarUnknown, WorkingCalendar, compute_due_in
 from app.extensions import db
 
-DECISIONS = ("accept", "decline")
-
 
 def load_calendar() -> WorkingCalendar:
     """The official calendar with every year an administrator entered."""
@@ -183,6 +181,8 @@ def _apply_ops(case: Case, ops, actor, now: datetime, subject_type: str, subject
 
 def decision_feedback_open(case: Case) -> bool:
     """A decision of this case has not reached the applicant yet."""
+    from app.cases.workflow import DECISIONS
+
     return (
         db.session.execute(
             select(CaseClock.id).where(
