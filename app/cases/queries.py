@@ -49,9 +49,7 @@ def get_case_by_number(number: str, user) -> Case | None:
         from app.cases.assignments import sql_clause
 
         case = db.session.execute(
-            select(Case)
-            .where(Case.number == number, Case.state != CaseState.DRAFT, sql_clause(user))
-            .options(*options)
+            select(Case).where(Case.number == number, Case.state != CaseState.DRAFT, sql_clause(user)).options(*options)
         ).scalar_one_or_none()
     return case
 
