@@ -152,10 +152,11 @@ class Door:
         return checks
 
     def may_write(self, actor, subject, what: str) -> bool:
-        """A write beside the workflow (an upload, a note, a message, a document, a link) is open to
-        whoever may act on the subject within their scope; beyond it, only what the one rule
-        lists (``beyond_scope``)."""
-        if not self.can_act(actor, subject):
+        """A write beside the workflow (``what``: an upload, a note, a message, a document, a link)
+        is open within the actor's scope only; beyond it, only what the one beyond-scope rule
+        lists (``beyond_scope``), which names workflow actions. Which roles may write what is
+        the feature's own check."""
+        if not self.can_see(actor, subject):
             return False
         limited = self.beyond_scope(actor, subject)
         return limited is None or what in limited

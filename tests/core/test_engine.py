@@ -58,3 +58,23 @@ def _conditions():
     from app.cases.enums import AcceptanceCondition
 
     return [c.value for c in AcceptanceCondition]
+
+
+def test_the_door_and_the_case_predicates_answer_writes_alike(world, make_case, session):
+    """``Door.may_write`` (what a new process inherits) and the case pages' ``may_write`` agree, in
+    scope and beyond it (a first responder whose case went to another centre writes nothing there)."""
+    from app.cases.permissions import may_write
+
+    worker, sibling = world.users["caseworker"], world.sibling_caseworker
+    case = make_case(world.applicant, world.enterprise, state="accepted", staff=worker)
+    people = [worker, world.users["supervisor"], world.users["mediator"], world.applicant, sibling]
+    before = {(p.email, what): services.DOOR.may_write(p, case, what) for p in people for what in ("note", "message")}
+    assert before[(worker.email, "note")] and not before[(sibling.email, "note")]
+    services.transition(case, "offer_transfer", worker, comment="移交", data={"to_centre": world.sibling.code})
+    services.transition(case, "accept_transfer", sibling)
+    for person in people:
+        for what in ("note", "message", "add_evidence", "inform_decision"):
+            assert services.DOOR.may_write(person, case, what) == may_write(person, case, what), (person.email, what)
+    assert not services.DOOR.may_write(worker, case, "note")
+    assert services.DOOR.may_write(worker, case, "inform_decision")  # an action their assignment opens
+    assert services.DOOR.may_write(sibling, case, "note")
