@@ -646,7 +646,7 @@ class Upload(Model):
         WithJsonSchema({"type": "string", "format": "binary"}),
         Say(required=_l("Attach a file in the field “file”.")),
     ]
-    description: Annotated[StrictStr, Field(max_length=300)] = ""
+    description: Annotated[StrictStr, Field(max_length=300, json_schema_extra={"pattern": NO_NUL_PATTERN})] = ""
 
 
 # ---- what the API answers ------------------------------------------------------------------------
