@@ -9,6 +9,7 @@ savepoint releases), so tests never see each other's rows.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from decimal import Decimal
@@ -127,101 +128,107 @@ def password_hash():
     return hash_password(PASSWORD)
 
 
-@pytest.fixture
-def make_centre(session):
+def new_centre(session, code=None, parent=None, level=None, name_zh=None, **kw):
+    """A centre (committed): ``make_centre`` without the fixture, for worlds built once per session."""
     from app.centres.models import Centre, CentreLevel
 
-    def make(code=None, parent=None, level=None, name_zh=None, **kw):
-        code = code or f"T{next(_seq)}"
-        level = level or (CentreLevel.PROVINCIAL if parent is None else CentreLevel.MUNICIPAL)
-        centre = Centre(
-            code=code,
-            name_zh=name_zh or f"{code}维权援助中心",
-            name_en=f"{code} centre",
-            level=level,
-            parent=parent,
-            path="/",
-            **kw,
-        )
-        session.add(centre)
-        session.flush()
-        centre.assign_path()
-        session.commit()
-        return centre
+    code = code or f"T{next(_seq)}"
+    level = level or (CentreLevel.PROVINCIAL if parent is None else CentreLevel.MUNICIPAL)
+    centre = Centre(
+        code=code,
+        name_zh=name_zh or f"{code}维权援助中心",
+        name_en=f"{code} centre",
+        level=level,
+        parent=parent,
+        path="/",
+        **kw,
+    )
+    session.add(centre)
+    session.flush()
+    centre.assign_path()
+    session.commit()
+    return centre
 
-    return make
+
+def new_user(session, password_hash, role=None, centre=None, email=None, name=None, **kw):
+    """A user (committed): ``make_user`` without the fixture."""
+    from app.auth.models import Role, User
+
+    role = Role(role or Role.CASEWORKER)
+    user = User(
+        email=email or f"user{next(_seq)}@example.cn",
+        name=name or f"测试用户{next(_seq)}",
+        role=role,
+        centre=centre if role is not Role.APPLICANT else None,
+        password_hash=password_hash,
+        **kw,
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+def new_enterprise(
+    session,
+    centre,
+    members=(),
+    name=None,
+    industry=None,
+    staff=50,
+    revenue="1000",
+    assets=None,
+    pending=(),
+    **kw,
+):
+    """An enterprise (committed) with its active and pending members: ``make_enterprise`` without the fixture."""
+    from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
+    from app.enterprises.sme_size import Industry
+
+    code = valid_credit_code()
+    firm = Enterprise(
+        credit_code=code,
+        region_code=code[2:8],
+        name=name or f"测试企业{next(_seq)}有限公司",
+        industry=industry or Industry.INDUSTRY,
+        staff_count=staff,
+        revenue_wan=Decimal(revenue),
+        assets_wan=Decimal(assets) if assets is not None else None,
+        centre=centre,
+        **kw,
+    )
+    firm.refresh_size_class()
+    session.add(firm)
+    for user in members:
+        session.add(EnterpriseMember(enterprise=firm, user=user, status=MembershipStatus.ACTIVE))
+    for user in pending:
+        session.add(EnterpriseMember(enterprise=firm, user=user, status=MembershipStatus.PENDING))
+    session.commit()
+    return firm
+
+
+@pytest.fixture
+def make_centre(session):
+    return functools.partial(new_centre, session)
 
 
 @pytest.fixture
 def make_user(session, password_hash):
-    from app.auth.models import Role, User
-
-    def make(role=Role.CASEWORKER, centre=None, email=None, name=None, **kw):
-        role = Role(role)
-        user = User(
-            email=email or f"user{next(_seq)}@example.cn",
-            name=name or f"测试用户{next(_seq)}",
-            role=role,
-            centre=centre if role is not Role.APPLICANT else None,
-            password_hash=password_hash,
-            **kw,
-        )
-        session.add(user)
-        session.commit()
-        return user
-
-    return make
+    return functools.partial(new_user, session, password_hash)
 
 
 @pytest.fixture
 def make_enterprise(session):
-    from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
-    from app.enterprises.sme_size import Industry
-
-    def make(
-        centre,
-        members=(),
-        name=None,
-        industry=Industry.INDUSTRY,
-        staff=50,
-        revenue="1000",
-        assets=None,
-        pending=(),
-        **kw,
-    ):
-        code = valid_credit_code()
-        firm = Enterprise(
-            credit_code=code,
-            region_code=code[2:8],
-            name=name or f"测试企业{next(_seq)}有限公司",
-            industry=industry,
-            staff_count=staff,
-            revenue_wan=Decimal(revenue),
-            assets_wan=Decimal(assets) if assets is not None else None,
-            centre=centre,
-            **kw,
-        )
-        firm.refresh_size_class()
-        session.add(firm)
-        for user in members:
-            session.add(EnterpriseMember(enterprise=firm, user=user, status=MembershipStatus.ACTIVE))
-        for user in pending:
-            session.add(EnterpriseMember(enterprise=firm, user=user, status=MembershipStatus.PENDING))
-        session.commit()
-        return firm
-
-    return make
+    return functools.partial(new_enterprise, session)
 
 
-@pytest.fixture
-def world(make_centre, make_user, make_enterprise):
-    """Two provinces; the first has a city with a county below it. One user of every role at the city,
-    an applicant per enterprise, and objects in a sibling city and another province for scope checks."""
+class World:
+    pass
+
+
+def build_world(make_centre, make_user, make_enterprise) -> World:
+    """The ``world`` from the three factories (fixtures, or ``functools.partial``s of the ``new_*`` functions)."""
     from app.auth.models import Role
     from app.centres.models import CentreLevel
-
-    class World:
-        pass
 
     w = World()
     w.province = make_centre("PA", level=CentreLevel.PROVINCIAL)
@@ -240,6 +247,13 @@ def world(make_centre, make_user, make_enterprise):
     w.other_enterprise = make_enterprise(w.sibling, members=[w.other_applicant], name="邻市企业有限公司")
     w.far_enterprise = make_enterprise(w.other_province, name="外省企业有限公司")
     return w
+
+
+@pytest.fixture
+def world(make_centre, make_user, make_enterprise):
+    """Two provinces; the first has a city with a county below it. One user of every role at the city,
+    an applicant per enterprise, and objects in a sibling city and another province for scope checks."""
+    return build_world(make_centre, make_user, make_enterprise)
 
 
 # ---- clients -----------------------------------------------------------------------------
@@ -307,33 +321,35 @@ ACTION_INPUT = {
 }
 
 
+def new_case(session, applicant, enterprise, state="submitted", staff=None, ip_number=VALID_UTILITY_MODEL, **fields):
+    """``make_case`` without the fixture: a complaint filed on the web as a draft, driven to ``state``."""
+    from app.cases import services
+
+    values = {
+        "kind": "complaint",
+        "channel": "web",
+        "title": "实用新型专利被仿冒",
+        "rights": [{"type": "utility_model", "number": ip_number, "title": "一种折叠式支架"}],
+        "respondents": [{"name": "某某科技有限公司"}],
+        "facts": "被投诉人在电商平台销售与本专利相同的产品。",
+        "help_wanted": "请求调解并制止侵权",
+        "claimed_amount_fen": 5_000_000,
+    }
+    values.update(fields)
+    case = services.create_case(applicant, enterprise=enterprise, draft=True, **values)
+    for action in PATH_TO_STATE[state]:
+        actor = applicant if action in ("submit", "withdraw") else staff
+        assert actor is not None, f"a staff member is needed to reach {state}"
+        services.transition(case, action, actor, **ACTION_INPUT.get(action, {}))
+    session.commit()
+    return case
+
+
 @pytest.fixture
 def make_case(session):
     """``make_case(applicant, enterprise, state="acknowledged", staff=caseworker, **fields)``: a complaint
     filed by the applicant on the web (a draft), then driven through the one door to ``state``."""
-    from app.cases import services
-
-    def make(applicant, enterprise, state="submitted", staff=None, ip_number=VALID_UTILITY_MODEL, **fields):
-        values = {
-            "kind": "complaint",
-            "channel": "web",
-            "title": "实用新型专利被仿冒",
-            "rights": [{"type": "utility_model", "number": ip_number, "title": "一种折叠式支架"}],
-            "respondents": [{"name": "某某科技有限公司"}],
-            "facts": "被投诉人在电商平台销售与本专利相同的产品。",
-            "help_wanted": "请求调解并制止侵权",
-            "claimed_amount_fen": 5_000_000,
-        }
-        values.update(fields)
-        case = services.create_case(applicant, enterprise=enterprise, draft=True, **values)
-        for action in PATH_TO_STATE[state]:
-            actor = applicant if action in ("submit", "withdraw") else staff
-            assert actor is not None, f"a staff member is needed to reach {state}"
-            services.transition(case, action, actor, **ACTION_INPUT.get(action, {}))
-        session.commit()
-        return case
-
-    return make
+    return functools.partial(new_case, session)
 
 
 # ---- SQL statement counting ---------------------------------------------------------------

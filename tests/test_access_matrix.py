@@ -1,547 +1,83 @@
 """Route × role → expected status, including another centre's and another enterprise's objects.
 
-Every route of the app must appear here (a test checks that), so a new route
-cannot ship without saying who may reach it. The users are those of the
-``world`` fixture, all at the municipal centre CA: CA's subtree is CA and its
-county CAC; the sibling city CB and the other province PB are out of scope.
+Every route of the app must appear in a row (a test checks that), so a new route cannot ship
+without saying who may reach it. Each feature feeds its rows from its module of
+``tests/access_rows`` (see there); this module runs them. The users are those of the ``world``
+fixture, all at the municipal centre CA: CA's subtree is CA and its county CAC; the sibling city
+CB and the other province PB are out of scope.
 
-Cases (see ``matrix_world``): the city enterprise's cases (filed by ``world.applicant``),
-a county enterprise's case (in the staff's scope, another enterprise for the applicant), a
-sibling city's case and a case of the province above the city (nobody here may see them),
-and the applicant's unsubmitted drafts (staff do not see them). Whatever may not be seen
-answers 404, exactly as a case number that does not exist; a role that may never use a
-route answers 403 whatever the case. Mediators, the fund committee and admins see the
-cases of their subtree and may write internal notes, but take no workflow action, write
-no message to the applicant, add no file, link no case and issue no document.
-
-A row may carry the form it posts (``data``); a POST that succeeds changes its own case
-only, so the order of the rows does not matter.
+The world is built once per session, committed in a database of its own (this module's ``app``).
+Each role's test runs in a transaction on that database rolled back at its end (the ``_isolated``
+fixture of ``tests/conftest.py``, bound to this module's app), so every role starts from the world
+as it was built, whatever the rows of the roles before it posted: a test checks that first (rows
+per table, every case's state and version). Within a role the rows run in their registered order;
+a POST that succeeds changes its own case only.
 """
 
 from __future__ import annotations
 
-import io
-import re
-
 import pytest
 
-from tests.conftest import ALL_CONDITIONS
-from tests.core.test_filetypes import sample_pdf
+from tests import access_rows
+from tests.access_rows import ROLES, PlaceholderObject, PlaceholderWorld
+from tests.conftest import fresh_database_url, make_app
 from tests.helpers import csrf_token
 
-ROLES = ["anon", "applicant", "caseworker", "mediator", "supervisor", "fund_committee", "admin"]
-STAFF = ["caseworker", "mediator", "supervisor", "fund_committee", "admin"]
+ROWS = access_rows.rows()
 
 
-def expect(default, **per_role):
-    """Expected status per role: ``default`` for everyone not named (``staff=`` sets all staff roles)."""
-    table = {role: default for role in ROLES}
-    staff = per_role.pop("staff", None)
-    if staff is not None:
-        table.update({role: staff for role in STAFF})
-    table.update(per_role)
-    return table
-
-
-HANDLERS = {"caseworker": 302, "supervisor": 302}  # the staff who act on cases (302: done, back to the page)
-VIEW_ONLY = {"mediator": 403, "fund_committee": 403, "admin": 403}  # staff who see cases but never act
-
-
-def filing(**overrides):
-    """A complete complaint as the filing form sends it."""
-    data = {
-        "kind": "complaint",
-        "ip_type": "utility_model",
-        "ip_number": "ZL202320123456.1",
-        "ip_title": "一种折叠式支架",
-        "respondent_name": "矩阵测试科技有限公司",
-        "facts": "被投诉人在电商平台销售与本专利相同的产品。",
-        "help_wanted": "请求调解",
-        "claimed_amount": "12800.50",
-        "intent": "submit",
-    }
-    data.update(overrides)
-    return data
-
-
-def recording(credit_code):
-    data = filing(channel="hotline", credit_code=credit_code, duplicates="ignore")
-    del data["intent"]
-    return data
-
-
-def evidence():
-    return {"description": "购买凭证", "file": (io.BytesIO(sample_pdf()), "购买凭证.pdf")}
-
-
-# (method, path built from the world, expected statuses[, form posted, built from the world])
-MATRIX = [
-    ("GET", lambda w: "/", expect(200)),
-    ("GET", lambda w: "/healthz", expect(200)),
-    ("GET", lambda w: "/login", expect(302, anon=200)),
-    ("GET", lambda w: "/register", expect(302, anon=200)),
-    ("GET", lambda w: "/account", expect(200, anon=302)),
-    ("GET", lambda w: "/enterprise", expect(302, anon=302)),
-    ("GET", lambda w: "/enterprises", expect(403, anon=302, staff=200)),
-    ("GET", lambda w: "/enterprises/requests", expect(403, anon=302, staff=200)),
-    # own enterprise (city): its member and the city's staff
-    ("GET", lambda w: f"/enterprises/{w.enterprise.id}", expect(200, anon=302)),
-    ("GET", lambda w: f"/enterprises/{w.enterprise.id}/edit", expect(200, anon=302)),
-    # an enterprise of the county below the city: staff yes, applicant of another firm no
-    ("GET", lambda w: f"/enterprises/{w.county_enterprise.id}", expect(404, anon=302, staff=200)),
-    ("GET", lambda w: f"/enterprises/{w.county_enterprise.id}/edit", expect(404, anon=302, staff=200)),
-    # a sibling city's enterprise and another province's: nobody here
-    ("GET", lambda w: f"/enterprises/{w.other_enterprise.id}", expect(404, anon=302)),
-    ("GET", lambda w: f"/enterprises/{w.other_enterprise.id}/edit", expect(404, anon=302)),
-    ("GET", lambda w: f"/enterprises/{w.far_enterprise.id}", expect(404, anon=302)),
-    ("GET", lambda w: "/enterprises/999999", expect(404, anon=302)),
-    (
-        "POST",
-        lambda w: f"/enterprises/{w.other_enterprise.id}/members/{w.other_member.id}/approve",
-        expect(404, anon=302),
-    ),
-    ("POST", lambda w: f"/enterprises/{w.enterprise.id}/members/{w.other_member.id}/approve", expect(404, anon=302)),
-    ("GET", lambda w: "/centres", expect(403, anon=302, staff=200)),
-    ("GET", lambda w: f"/centres/{w.city.id}", expect(403, anon=302, staff=200)),
-    ("GET", lambda w: f"/centres/{w.county.id}", expect(403, anon=302, staff=200)),
-    ("GET", lambda w: f"/centres/{w.province.id}", expect(403, anon=302, staff=404)),
-    ("GET", lambda w: f"/centres/{w.sibling.id}", expect(403, anon=302, staff=404)),
-    ("GET", lambda w: "/admin/users", expect(403, anon=302, admin=200)),
-    ("GET", lambda w: "/admin/users/new", expect(403, anon=302, admin=200)),
-    ("GET", lambda w: f"/admin/users/{w.users['caseworker'].id}/edit", expect(403, anon=302, admin=200)),
-    ("GET", lambda w: f"/admin/users/{w.sibling_caseworker.id}/edit", expect(403, anon=302, admin=404)),
-    ("GET", lambda w: f"/admin/users/{w.applicant.id}/edit", expect(403, anon=302, admin=404)),
-    ("POST", lambda w: f"/admin/users/{w.sibling_caseworker.id}/deactivate", expect(403, anon=302, admin=404)),
-    ("POST", lambda w: f"/admin/users/{w.sibling_caseworker.id}/password", expect(403, anon=302, admin=404)),
-    ("GET", lambda w: "/admin/centres/new", expect(403, anon=302, admin=200)),
-    ("GET", lambda w: f"/admin/centres/{w.county.id}/edit", expect(403, anon=302, admin=200)),
-    ("GET", lambda w: f"/admin/centres/{w.sibling.id}/edit", expect(403, anon=302, admin=404)),
-    ("GET", lambda w: f"/admin/centres/{w.province.id}/edit", expect(403, anon=302, admin=404)),
-    ("GET", lambda w: f"/admin/centres/{w.county.id}/settings", expect(403, anon=302, admin=200)),
-    ("GET", lambda w: f"/admin/centres/{w.sibling.id}/settings", expect(403, anon=302, admin=404)),
-    ("POST", lambda w: f"/admin/centres/{w.sibling.id}/settings", expect(403, anon=302, admin=404)),
-    # ---- the working-day calendar (administrators read it; only the national centre's change it, and the
-    # admin here is a municipal one: tests/clocks/test_calendar_admin.py, test_calendar_permissions.py) ----
-    ("GET", lambda w: "/admin/calendar", expect(403, anon=302, admin=200)),
-    ("GET", lambda w: "/admin/calendar/edit", expect(403, anon=302, admin=200)),
-    (
-        "POST",
-        lambda w: "/admin/calendar/edit",
-        expect(403, anon=302),
-        lambda w: {"year": "2099", "holidays": "2099-01-01 元旦", "workdays": ""},
-    ),
-    (
-        "POST",
-        lambda w: "/admin/calendar/edit",
-        expect(403, anon=302),
-        lambda w: {"year": "2099", "holidays": "2098-01-01 元旦", "workdays": ""},
-    ),
-    # ---- cases: lists, the workflow page ----
-    ("GET", lambda w: "/cases", expect(200, anon=302)),
-    ("GET", lambda w: "/cases/export.csv", expect(403, anon=302, staff=200)),
-    ("GET", lambda w: "/workflow", expect(403, anon=302, staff=200)),
-    # ---- filing (applicants) and recording (caseworkers, supervisors) ----
-    # staff who record are sent on to the recording form, the others may not file
-    ("GET", lambda w: "/cases/new", expect(403, anon=302, applicant=200, **HANDLERS)),
-    ("POST", lambda w: "/cases/new", expect(403, anon=302, applicant=302, **HANDLERS), lambda w: filing()),
-    ("GET", lambda w: "/cases/record", expect(403, anon=302, caseworker=200, supervisor=200)),
-    # an enterprise of the county: in scope
-    (
-        "POST",
-        lambda w: "/cases/record",
-        expect(403, anon=302, **HANDLERS),
-        lambda w: recording(w.county_enterprise.credit_code),
-    ),
-    # a sibling city's enterprise: refused (the page names the centre that serves it, by design)
-    (
-        "POST",
-        lambda w: "/cases/record",
-        expect(403, anon=302),
-        lambda w: recording(w.other_enterprise.credit_code),
-    ),
-    # ---- the case page ----
-    ("GET", lambda w: f"/cases/{w.case.number}", expect(200, anon=302)),
-    ("GET", lambda w: f"/cases/{w.county_case.number}", expect(404, anon=302, staff=200)),
-    ("GET", lambda w: f"/cases/{w.sibling_case.number}", expect(404, anon=302)),
-    ("GET", lambda w: f"/cases/{w.province_case.number}", expect(404, anon=302)),
-    ("GET", lambda w: f"/cases/{w.draft.number}", expect(404, anon=302, applicant=200)),
-    ("GET", lambda w: "/cases/CA-2099-99999", expect(404, anon=302)),
-    ("GET", lambda w: "/cases/not-a-number", expect(404, anon=302)),
-    # ---- a draft: only whoever started it edits it ----
-    ("GET", lambda w: f"/cases/{w.draft.number}/edit", expect(404, anon=302, applicant=200)),
-    (
-        "POST",
-        lambda w: f"/cases/{w.draft.number}/edit",
-        expect(404, anon=302, applicant=302),
-        lambda w: filing(intent="draft", version=w.draft.version),
-    ),
-    # a submitted case is no longer edited (its filer is sent to the page); staff never edit a filing
-    ("GET", lambda w: f"/cases/{w.case.number}/edit", expect(403, anon=302, applicant=302)),
-    ("GET", lambda w: f"/cases/{w.county_case.number}/edit", expect(404, anon=302, staff=403)),
-    ("GET", lambda w: f"/cases/{w.sibling_draft.number}/edit", expect(404, anon=302)),
-    ("POST", lambda w: f"/cases/{w.sibling_draft.number}/edit", expect(404, anon=302), lambda w: filing()),
-    # ---- workflow actions ----
-    ("POST", lambda w: f"/cases/{w.submitted.number}/actions/acknowledge", expect(403, anon=302, **HANDLERS)),
-    (
-        "POST",
-        lambda w: f"/cases/{w.awaiting.number}/actions/provide_material",
-        expect(403, anon=302, applicant=302, **HANDLERS),
-        lambda w: {"comment": "已上传购买凭证"},
-    ),
-    (
-        "POST",
-        lambda w: f"/cases/{w.to_accept.number}/actions/accept",
-        expect(403, anon=302, **HANDLERS),
-        lambda w: {"conditions": list(ALL_CONDITIONS), "version": w.to_accept.version},
-    ),
-    # the wrong state: refused with the reason (422) to those who may take the action at all
-    ("POST", lambda w: f"/cases/{w.case.number}/actions/close", expect(403, anon=302, caseworker=422, supervisor=422)),
-    ("POST", lambda w: f"/cases/{w.case.number}/actions/no_such_action", expect(404, anon=302)),
-    (
-        "POST",
-        lambda w: f"/cases/{w.county_submitted.number}/actions/acknowledge",
-        expect(404, anon=302, **HANDLERS, **VIEW_ONLY),
-    ),
-    (
-        "POST",
-        lambda w: f"/cases/{w.sibling_case.number}/actions/withdraw",
-        expect(404, anon=302),
-        lambda w: {"comment": "撤回"},
-    ),
-    ("POST", lambda w: f"/cases/{w.sibling_case.number}/actions/no_such_action", expect(404, anon=302)),
-    ("POST", lambda w: f"/cases/{w.province_case.number}/actions/acknowledge", expect(404, anon=302)),
-    ("POST", lambda w: f"/cases/{w.draft_to_submit.number}/actions/submit", expect(404, anon=302, applicant=302)),
-    # ---- internal notes (staff), messages (those who act) ----
-    (
-        "POST",
-        lambda w: f"/cases/{w.case.number}/notes",
-        expect(403, anon=302, staff=302),
-        lambda w: {"text": "内部备注"},
-    ),
-    (
-        "POST",
-        lambda w: f"/cases/{w.county_case.number}/notes",
-        expect(404, anon=302, staff=302),
-        lambda w: {"text": "内部备注"},
-    ),
-    ("POST", lambda w: f"/cases/{w.sibling_case.number}/notes", expect(404, anon=302), lambda w: {"text": "备注"}),
-    (
-        "POST",
-        lambda w: f"/cases/{w.draft.number}/notes",
-        expect(404, anon=302, applicant=403),
-        lambda w: {"text": "备注"},
-    ),
-    (
-        "POST",
-        lambda w: f"/cases/{w.case.number}/messages",
-        expect(403, anon=302, applicant=302, **HANDLERS),
-        lambda w: {"text": "请问进展如何？"},
-    ),
-    (
-        "POST",
-        lambda w: f"/cases/{w.county_case.number}/messages",
-        expect(404, anon=302, **HANDLERS, **VIEW_ONLY),
-        lambda w: {"text": "您好"},
-    ),
-    ("POST", lambda w: f"/cases/{w.sibling_case.number}/messages", expect(404, anon=302), lambda w: {"text": "您好"}),
-    # ---- related cases (caseworkers, supervisors; both cases in their scope) ----
-    (
-        "POST",
-        lambda w: f"/cases/{w.case.number}/related",
-        expect(403, anon=302, **HANDLERS),
-        lambda w: {"number": w.county_case.number},
-    ),
-    # another centre's number is "not in your scope", as a number that does not exist
-    (
-        "POST",
-        lambda w: f"/cases/{w.case.number}/related",
-        expect(403, anon=302, caseworker=422, supervisor=422),
-        lambda w: {"number": w.sibling_case.number},
-    ),
-    (
-        "POST",
-        lambda w: f"/cases/{w.county_case.number}/related",
-        expect(404, anon=302, **HANDLERS, **VIEW_ONLY),
-        lambda w: {"number": w.case.number},
-    ),
-    (
-        "POST",
-        lambda w: f"/cases/{w.sibling_case.number}/related",
-        expect(404, anon=302),
-        lambda w: {"number": w.case.number},
-    ),
-    # ---- evidence ----
-    (
-        "POST",
-        lambda w: f"/cases/{w.case.number}/evidence",
-        expect(403, anon=302, applicant=302, **HANDLERS),
-        lambda w: evidence(),
-    ),
-    (
-        "POST",
-        lambda w: f"/cases/{w.county_case.number}/evidence",
-        expect(404, anon=302, **HANDLERS, **VIEW_ONLY),
-        lambda w: evidence(),
-    ),
-    ("POST", lambda w: f"/cases/{w.sibling_case.number}/evidence", expect(404, anon=302), lambda w: evidence()),
-    ("POST", lambda w: f"/cases/{w.draft.number}/evidence", expect(404, anon=302, applicant=302), lambda w: evidence()),
-    ("GET", lambda w: f"/cases/{w.case.number}/evidence/{w.case_file.id}", expect(200, anon=302)),
-    ("GET", lambda w: f"/cases/{w.county_case.number}/evidence/{w.county_file.id}", expect(404, anon=302, staff=200)),
-    ("GET", lambda w: f"/cases/{w.sibling_case.number}/evidence/{w.sibling_file.id}", expect(404, anon=302)),
-    # a file of another case, asked for under a case the user sees
-    ("GET", lambda w: f"/cases/{w.case.number}/evidence/{w.sibling_file.id}", expect(404, anon=302)),
-    ("GET", lambda w: f"/cases/{w.case.number}/evidence/{w.county_file.id}", expect(404, anon=302)),
-    ("GET", lambda w: f"/cases/{w.draft.number}/evidence/{w.draft_file.id}", expect(404, anon=302, applicant=200)),
-    # ---- issued documents, previews, summaries ----
-    ("GET", lambda w: f"/cases/{w.accepted.number}/documents/{w.accepted_notice.id}", expect(200, anon=302)),
-    (
-        "GET",
-        lambda w: f"/cases/{w.county_accepted.number}/documents/{w.county_notice.id}",
-        expect(404, anon=302, staff=200),
-    ),
-    ("GET", lambda w: f"/cases/{w.sibling_case.number}/documents/{w.sibling_notice.id}", expect(404, anon=302)),
-    ("GET", lambda w: f"/cases/{w.accepted.number}/documents/{w.sibling_notice.id}", expect(404, anon=302)),
-    ("GET", lambda w: f"/cases/{w.accepted.number}/documents/{w.county_notice.id}", expect(404, anon=302)),
-    (
-        "GET",
-        lambda w: f"/cases/{w.case.number}/documents/preview/acceptance_notice",
-        expect(403, anon=302, staff=200),
-    ),
-    (
-        "GET",
-        lambda w: f"/cases/{w.county_case.number}/documents/preview/case_summary",
-        expect(403, anon=302, staff=200),
-    ),
-    (
-        "GET",
-        lambda w: f"/cases/{w.sibling_case.number}/documents/preview/acceptance_notice",
-        expect(403, anon=302, staff=404),
-    ),
-    ("GET", lambda w: f"/cases/{w.draft.number}/documents/preview/case_summary", expect(403, anon=302, staff=404)),
-    ("GET", lambda w: f"/cases/{w.case.number}/documents/preview/no_such_kind", expect(403, anon=302, staff=404)),
-    ("POST", lambda w: f"/cases/{w.case.number}/summary", expect(403, anon=302, **HANDLERS)),
-    (
-        "POST",
-        lambda w: f"/cases/{w.sibling_case.number}/summary",
-        expect(403, anon=302, caseworker=404, supervisor=404),
-    ),
-    ("POST", lambda w: f"/cases/{w.draft.number}/summary", expect(403, anon=302, caseworker=404, supervisor=404)),
-    # ---- beyond scope: writes are not workflow actions (app.cases.assignments) ----
-    # A case the caseworker took up and that went to the sibling city: as its first responder they
-    # still see it and confirm what the applicant was told, but upload, note, message, summary
-    # and link nothing there; the other staff here no longer see it; its applicant still writes.
-    ("GET", lambda w: f"/cases/{w.transferred_away.number}", expect(404, anon=302, applicant=200, caseworker=200)),
-    (
-        "POST",
-        lambda w: f"/cases/{w.transferred_away.number}/notes",
-        expect(404, anon=302, applicant=403, caseworker=403),
-        lambda w: {"text": "内部备注"},
-    ),
-    (
-        "POST",
-        lambda w: f"/cases/{w.transferred_away.number}/messages",
-        expect(404, anon=302, applicant=302, caseworker=403),
-        lambda w: {"text": "您好"},
-    ),
-    (
-        "POST",
-        lambda w: f"/cases/{w.transferred_away.number}/evidence",
-        expect(404, anon=302, applicant=302, caseworker=403),
-        lambda w: evidence(),
-    ),
-    ("POST", lambda w: f"/cases/{w.transferred_away.number}/summary", expect(403, anon=302, supervisor=404)),
-    (
-        "POST",
-        lambda w: f"/cases/{w.transferred_away.number}/related",
-        expect(404, anon=302, applicant=403, caseworker=403),
-        lambda w: {"number": w.case.number},
-    ),
-    # A sibling city's case offered to this centre: its staff see it and may only answer the offer.
-    ("GET", lambda w: f"/cases/{w.offered_here.number}", expect(404, anon=302, staff=200)),
-    (
-        "POST",
-        lambda w: f"/cases/{w.offered_here.number}/notes",
-        expect(404, anon=302, staff=403),
-        lambda w: {"text": "内部备注"},
-    ),
-    (
-        "POST",
-        lambda w: f"/cases/{w.offered_here.number}/messages",
-        expect(404, anon=302, staff=403),
-        lambda w: {"text": "您好"},
-    ),
-    (
-        "POST",
-        lambda w: f"/cases/{w.offered_here.number}/evidence",
-        expect(404, anon=302, staff=403),
-        lambda w: evidence(),
-    ),
-    ("POST", lambda w: f"/cases/{w.offered_here.number}/summary", expect(403, anon=302)),
-    (
-        "POST",
-        lambda w: f"/cases/{w.offered_here.number}/related",
-        expect(404, anon=302, staff=403),
-        lambda w: {"number": w.case.number},
-    ),
-    # ---- my work, escalation (tests/clocks/test_pages.py checks what they show) ----
-    ("GET", lambda w: "/my-work", expect(403, anon=302, caseworker=200, supervisor=200)),
-    ("GET", lambda w: "/escalation", expect(403, anon=302, supervisor=200)),
-    # ---- notifications: everyone their own ----
-    ("GET", lambda w: "/notifications", expect(200, anon=302)),
-    ("POST", lambda w: "/notifications/read", expect(302), lambda w: {"all": "1"}),
-    ("POST", lambda w: "/notifications/read", expect(422, anon=302), lambda w: {"id": "not-an-id"}),
-]
-
-# Routes deliberately not in the matrix, with the test that covers them.
-COVERED_ELSEWHERE = {
-    "static": "served files",
-    "auth.logout": "tests/auth/test_login.py",
-    "main.switch_language": "tests/test_i18n.py",
-    "enterprises.join": "tests/enterprises/test_registration.py",
-}
-# Blueprints with a matrix of their own (which checks that it has every route of the blueprint).
-COVERED_BY_BLUEPRINT = {
-    "api": "tests/api/test_api_matrix.py: token-authenticated, answers JSON (401 rather than a login redirect)",
-}
-
-
-@pytest.fixture
-def matrix_world(world, make_user, make_enterprise, make_case, session, app):
-    from werkzeug.datastructures import FileStorage
-
-    from app.auth.models import Role
+@pytest.fixture(scope="session")
+def app(app, tmp_path_factory):
+    """This module's app: the session's app on a database of its own, where the world is committed.
+    The session's app stays the one code outside an app context falls back to."""
     from app.cases import documents
-    from app.cases.attachments import add_attachment
-    from app.cases.enums import DocumentKind
-    from app.cases.models import Document
-    from app.enterprises.models import EnterpriseMember, MembershipStatus
+    from app.core import audit
+
+    own = make_app(
+        fresh_database_url(tmp_path_factory, "access"), UPLOAD_FOLDER=str(tmp_path_factory.mktemp("access-uploads"))
+    )
+    audit.configure(app)
+    documents.remember_app(app)
+    yield own
+    own.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def matrix_world(app, password_hash):
+    """The world every row reaches, built and committed once (session-scoped fixtures are set up before
+    a test's ``_isolated`` transaction: the session factory is not bound to any test's connection)."""
     from app.extensions import db
 
-    w = world
-    joiner = make_user(Role.APPLICANT, email="joiner@sibling-firm.cn")
-    w.other_member = EnterpriseMember(enterprise=w.other_enterprise, user=joiner, status=MembershipStatus.PENDING)
-    session.add(w.other_member)
-    session.commit()
-
-    documents.remember_app(app)  # notices issued by the services below render with this app
-    caseworker = w.users["caseworker"]
-    applicant = w.applicant
-    county_applicant = make_user(Role.APPLICANT, email="applicant@county-firm.cn")
-    session.add(EnterpriseMember(enterprise=w.county_enterprise, user=county_applicant, status=MembershipStatus.ACTIVE))
-    session.commit()
-    province_applicant = make_user(Role.APPLICANT, email="applicant@province-firm.cn")
-    province_enterprise = make_enterprise(w.province, members=[province_applicant], name="省级企业有限公司")
-
-    # The city enterprise's cases, one per action that succeeds, so that no row changes another's case.
-    w.case = make_case(applicant, w.enterprise, state="acknowledged", staff=caseworker)
-    w.submitted = make_case(applicant, w.enterprise, state="submitted")
-    w.awaiting = make_case(applicant, w.enterprise, state="awaiting_material", staff=caseworker)
-    w.to_accept = make_case(applicant, w.enterprise, state="acknowledged", staff=caseworker)
-    w.accepted = make_case(applicant, w.enterprise, state="accepted", staff=caseworker)
-    w.draft = make_case(applicant, w.enterprise, state="draft")
-    w.draft_to_submit = make_case(applicant, w.enterprise, state="draft")
-    # The county's (in the staff's scope; another enterprise for the applicant).
-    w.county_case = make_case(county_applicant, w.county_enterprise, state="acknowledged", staff=caseworker)
-    w.county_submitted = make_case(county_applicant, w.county_enterprise, state="submitted")
-    w.county_accepted = make_case(county_applicant, w.county_enterprise, state="accepted", staff=caseworker)
-    # A sibling city's and the province's (above the city): out of everyone's scope here.
-    w.sibling_case = make_case(w.other_applicant, w.other_enterprise, state="accepted", staff=w.sibling_caseworker)
-    w.sibling_draft = make_case(w.other_applicant, w.other_enterprise, state="draft")
-    w.province_case = make_case(province_applicant, province_enterprise, state="submitted")
-
-    # Beyond scope: a city case its caseworker took up, transferred to the sibling city; and a
-    # sibling city's case offered to the city.
-    from app.cases import services
-
-    w.transferred_away = make_case(applicant, w.enterprise, state="accepted", staff=caseworker)
-    services.transition(
-        w.transferred_away, "offer_transfer", caseworker, comment="由对方中心办理", data={"to_centre": w.sibling.code}
-    )
-    services.transition(w.transferred_away, "accept_transfer", w.sibling_caseworker)
-    w.offered_here = make_case(w.other_applicant, w.other_enterprise, state="acknowledged", staff=w.sibling_caseworker)
-    services.transition(
-        w.offered_here, "offer_transfer", w.sibling_caseworker, comment="请贵中心办理", data={"to_centre": w.city.code}
-    )
-    session.commit()
-
-    def attach(case, who):
-        upload = FileStorage(stream=io.BytesIO(sample_pdf()), filename="证据.pdf")
-        with app.app_context():  # storage needs the app; this context has a session of its own
-            attachment = add_attachment(case, who, upload, "侵权产品照片")
-            db.session.commit()
-            return attachment
-
-    w.case_file = attach(w.case, applicant)
-    w.county_file = attach(w.county_case, caseworker)
-    w.sibling_file = attach(w.sibling_case, w.other_applicant)
-    w.draft_file = attach(w.draft, applicant)
-    session.commit()
-
-    def notice(case):
-        return session.query(Document).filter_by(case_id=case.id, kind=DocumentKind.ACCEPTANCE_NOTICE).one()
-
-    w.accepted_notice = notice(w.accepted)
-    w.county_notice = notice(w.county_accepted)
-    w.sibling_notice = notice(w.sibling_case)
-    return w
+    assert db.session_factory.kw.get("bind") is None, "the world would be built inside a test's transaction"
+    db.session.remove()
+    with app.app_context():
+        w = access_rows.build_world(db.session, password_hash, app)
+        built = access_rows.footprint(db.session)
+    return w, built
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_route_role_matrix(role, matrix_world, app, login):
-    w = matrix_world
+def test_route_role_matrix(role, matrix_world, app, login, session):
+    w, built = matrix_world
+    assert access_rows.footprint(session) == built, "the world differs from the one built: a role's rows leaked"
     client = app.test_client() if role == "anon" else login(w.users[role])
     token = csrf_token(client, "/login" if role == "anon" else "/")
-    wrong = []
-    for method, path_of, expected, *data_of in MATRIX:
-        path = path_of(w)
-        if method == "GET":
-            status = client.get(path).status_code
-        else:
-            data = {"csrf_token": token, **(data_of[0](w) if data_of else {})}
-            status = client.post(path, data=data).status_code
-        if status != expected[role]:
-            wrong.append(f"{method} {path}: expected {expected[role]}, got {status}")
+    wrong = access_rows.run(client, token, role, w, ROWS)
     assert not wrong, f"{role}:\n" + "\n".join(wrong)
-    if role != "anon":
-        _assert_lists_show_what_is_in_scope(role, w, client)
+    for check in access_rows.checks():
+        check(role, w, client)
 
 
-CITY_CASES = ("case", "submitted", "awaiting", "to_accept", "accepted")
-DRAFTS = ("draft", "draft_to_submit")
-COUNTY_CASES = ("county_case", "county_submitted", "county_accepted")
-OUT_OF_SCOPE = ("sibling_case", "sibling_draft", "province_case")
-CASE_NUMBER = re.compile(r"\b[A-Z][A-Z0-9]*-\d{4}-\d{5}\b")
+def test_every_row_module_is_registered():
+    """A feature's row module counts only once it is named in ``FEATURES``."""
+    assert access_rows.row_modules() == set(access_rows.FEATURES)
 
 
-def _assert_lists_show_what_is_in_scope(role, w, client):
-    """The list rows above answer 200; what they list: the applicant their enterprise's cases, drafts
-    included; staff their subtree's submitted cases, never a draft; nobody another centre's."""
-    if role == "applicant":
-        may, may_not = CITY_CASES + DRAFTS, COUNTY_CASES + OUT_OF_SCOPE
-    else:
-        may, may_not = CITY_CASES + COUNTY_CASES, DRAFTS + OUT_OF_SCOPE
-    pages = {"/cases": client.get("/cases")}
-    if role != "applicant":
-        pages["/cases/export.csv"] = client.get("/cases/export.csv")
-    for url, response in pages.items():
-        assert response.status_code == 200, url
-        shown = set(CASE_NUMBER.findall(response.get_data(as_text=True)))
-        missing = [name for name in may if getattr(w, name).number not in shown]
-        leaked = [name for name in may_not if getattr(w, name).number in shown]
-        assert not missing and not leaked, f"{role} {url}: missing {missing}, shown but out of scope {leaked}"
-
-
-def test_every_route_is_in_the_matrix(app, world):
-    """A new route must be added to MATRIX (or to COVERED_ELSEWHERE with its test)."""
-    covered = set()
-    adapter = app.url_map.bind("localhost")
-    for method, path_of, *_ in MATRIX:
-        endpoint, _args = adapter.match(path_of(_PlaceholderWorld()), method=method)
-        covered.add(endpoint)
-    elsewhere = {
-        rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.partition(".")[0] in COVERED_BY_BLUEPRINT
-    }
-    missing = {rule.endpoint for rule in app.url_map.iter_rules()} - covered - set(COVERED_ELSEWHERE) - elsewhere
+def test_every_route_is_in_the_matrix(app):
+    """A new route must be given a row (or be named in a row module's COVERED_ELSEWHERE with its test)."""
+    missing = access_rows.routes_without_rows(
+        app, ROWS, access_rows.covered_elsewhere(), access_rows.covered_by_blueprint()
+    )
     assert not missing, f"routes without an access-matrix row: {sorted(missing)}"
 
 
@@ -552,34 +88,9 @@ def test_every_case_route_is_tried_with_an_out_of_scope_case(app):
         r.endpoint for r in app.url_map.iter_rules() if "<number>" in r.rule and r.endpoint.startswith("cases.")
     }
     tried = set()
-    for method, path_of, expected, *_ in MATRIX:
-        path = path_of(_PlaceholderWorld(out_of_scope=True))
+    for method, path_of, expected, *_ in ROWS:
+        path = path_of(PlaceholderWorld(out_of_scope=True))
         endpoint, _args = adapter.match(path, method=method)
-        if _PlaceholderObject.out_of_scope_number in path and 404 in (expected["applicant"], expected["caseworker"]):
+        if PlaceholderObject.out_of_scope_number in path and 404 in (expected["applicant"], expected["caseworker"]):
             tried.add(endpoint)
     assert taking_a_case - tried == set(), f"no out-of-scope row for {sorted(taking_a_case - tried)}"
-
-
-class _PlaceholderWorld:
-    """Stands in for the world when only the shape of the paths matters."""
-
-    def __init__(self, out_of_scope=False):
-        self.out_of_scope = out_of_scope
-
-    def __getattr__(self, name):
-        outside = self.out_of_scope and name.startswith(("sibling_", "province_"))
-        return _PlaceholderObject(_PlaceholderObject.out_of_scope_number if outside else "CA-2026-00001")
-
-
-class _PlaceholderObject:
-    id = 1
-    out_of_scope_number = "CB-2026-00001"
-
-    def __init__(self, number="CA-2026-00001"):
-        self.number = number
-
-    def __getitem__(self, key):
-        return self
-
-    def __getattr__(self, name):
-        return self

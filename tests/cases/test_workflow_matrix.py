@@ -5,7 +5,8 @@ DOMAIN.md, not computed from ``app.cases.workflow.ACTIONS``: if the rule table d
 (a role gains an action, a state gains an exit, a guard disappears), a cell here fails.
 Every cell is checked twice: through ``available_actions`` (what the page shows) and
 through ``transition`` (the one door), each attempt rolled back in a savepoint so the
-case stays in the state under test.
+case stays in the state under test; the generic machinery is ``tests.workflows.matrix``,
+which this module feeds with the case's tables.
 
 ``test_workflow_stateful`` reuses these tables as its oracle.
 """
@@ -21,8 +22,8 @@ from app.auth.models import Role
 from app.cases import services, workflow
 from app.cases.enums import CaseState
 from app.cases.models import Case, CaseEvent
-from app.core.errors import ConflictError, ServiceError
 from tests.conftest import ACTION_INPUT, ALL_CONDITIONS
+from tests.workflows.matrix import WorkflowMatrix
 
 # ---- the expected table ----------------------------------------------------------------------------
 
@@ -354,33 +355,25 @@ def build(world, make_case, session, kind, steps, *, respondent=True):
     return case
 
 
-def expected_cell(situation, action, actor_name):
-    """("allowed", target) | ("not_found",) | ("forbidden", reason) | ("refused", [reasons])."""
+def sees(situation, actor_name) -> bool:
+    """A draft is its filer's alone; a submitted case, those of ``SEES_SUBMITTED``."""
+    state = SITUATIONS[situation][2]
+    return actor_name == "applicant" if state == "draft" else actor_name in SEES_SUBMITTED
+
+
+def blocked(situation, action, actor_name) -> list[str]:
     kind, _, state, informed, rated = SITUATIONS[situation]
-    sees = actor_name == "applicant" if state == "draft" else actor_name in SEES_SUBMITTED
-    if not sees:
-        return ("not_found",)
-    role = ACTS_AS.get(actor_name)
-    if role is None or role not in WHO[action]:
-        return ("forbidden", ROLE_REASON)
-    if action not in MOVES[state]:
-        return ("refused", [STATE_REASON])
     # ``build`` takes every staff step as the supervisor: they took the case up (first responder and
     # owner); the city firm follows its cases in the portal, so every decision reached it at once.
     taken = state not in ("draft", "submitted")
     standing = Standing(
-        role=role,
+        role=ACTS_AS.get(actor_name),
         person=actor_name,
         centre="CA",
         first_responder="supervisor" if taken else None,
         owner="supervisor" if taken else None,
     )
-    blocked = situation_reasons(
-        action, kind=kind, has_respondent=True, informed=informed, rated=rated, standing=standing
-    )
-    if blocked:
-        return ("refused", blocked)
-    return ("allowed", MOVES[state][action])
+    return situation_reasons(action, kind=kind, has_respondent=True, informed=informed, rated=rated, standing=standing)
 
 
 def _footprint(session, case) -> tuple:
@@ -389,10 +382,28 @@ def _footprint(session, case) -> tuple:
     return tuple(session.execute(select(Case.state, Case.version, events).where(Case.id == case.id)).one())
 
 
+MATRIX = WorkflowMatrix(
+    door=services.DOOR,
+    who=WHO,
+    moves=MOVES,
+    situations={name: situation[2] for name, situation in SITUATIONS.items()},
+    actors=ACTORS,
+    sees=sees,
+    acts_as=ACTS_AS.get,
+    blocked=blocked,
+    footprint=_footprint,
+    role_reason=ROLE_REASON,
+    state_reason=STATE_REASON,
+    inputs=ACTION_INPUT,
+    transition=services.transition,
+    available_actions=services.available_actions,
+)
+expected_cell = MATRIX.expected
+
+
 def test_the_table_covers_every_action_of_the_rule_table():
     """A new action in the rule table must be given its row here (and its cells below)."""
-    from app.cases import workflow
-
+    MATRIX.assert_covers()
     assert set(workflow.ACTIONS) == set(WHO)
     assert set(MOVES) == {s.value for s in CaseState}
 
@@ -402,64 +413,7 @@ def test_matrix(world, make_case, session, situation):
     kind, steps, state, informed, rated = SITUATIONS[situation]
     case = build(world, make_case, session, kind, steps)
     assert case.state is CaseState(state)
-    actors = actor_objects(world)
-    before = _footprint(session, case)
-    mismatches = []
-    for actor_name in ACTORS:
-        actor = actors[actor_name]
-        shown = {c.action.name: c for c in services.available_actions(case, actor)}
-        for action in WHO:
-            expected = expected_cell(situation, action, actor_name)
-            where = f"{situation} × {action} × {actor_name}"
-
-            # What the page offers.
-            if expected[0] in ("not_found", "forbidden"):
-                if action in shown:
-                    mismatches.append(f"{where}: offered although {expected[0]}")
-            elif action not in shown:
-                mismatches.append(f"{where}: not offered, expected {expected}")
-            else:
-                check = shown[action]
-                texts = [str(r) for r in check.reasons]
-                if check.allowed != (expected[0] == "allowed"):
-                    mismatches.append(f"{where}: page says allowed={check.allowed} {texts}, expected {expected}")
-                elif expected[0] == "refused":
-                    missing = [r for r in expected[1] if not any(r in t for t in texts)]
-                    if missing:
-                        mismatches.append(f"{where}: page reasons {texts} lack {missing}")
-
-            # What the door does, looked at before the savepoint is rolled back (so the case stays in its state).
-            savepoint = session.begin_nested()
-            try:
-                try:
-                    services.transition(case, action, actor, **ACTION_INPUT.get(action, {}))
-                    outcome = ("allowed", case.state.value)
-                except services.CaseNotFound:
-                    outcome = ("not_found",)
-                except services.ActionRefused as exc:
-                    outcome = ("forbidden" if exc.forbidden else "refused", [str(r) for r in exc.reasons])
-                except (ConflictError, ServiceError) as exc:
-                    outcome = ("error", type(exc).__name__, str(exc))
-                after = _footprint(session, case)
-            finally:
-                savepoint.rollback()
-            if outcome[0] != expected[0]:
-                mismatches.append(f"{where}: door gave {outcome}, expected {expected}")
-            elif expected[0] == "allowed" and outcome[1] != expected[1]:
-                mismatches.append(f"{where}: led to {outcome[1]}, expected {expected[1]}")
-            elif expected[0] == "forbidden" and outcome[1] != [ROLE_REASON]:
-                mismatches.append(f"{where}: forbidden with {outcome[1]}")
-            elif expected[0] == "refused":
-                missing = [r for r in expected[1] if not any(r in t for t in outcome[1])]
-                if missing:
-                    mismatches.append(f"{where}: reasons {outcome[1]} lack {missing}")
-            if outcome[0] == "allowed":
-                if after[0].value != outcome[1] or after[1] != before[1] + 1 or after[2] <= before[2]:
-                    mismatches.append(f"{where}: allowed, but the row is {after} (was {before})")
-            elif after != before:
-                mismatches.append(f"{where}: a refusal changed the case: {before} -> {after}")
-            assert case.state is CaseState(state), f"{where}: the savepoint did not restore the case"
-    assert mismatches == []
+    assert MATRIX.check(session, situation, case, actor_objects(world)) == []
 
 
 # ---- what the user types ----------------------------------------------------------------------------

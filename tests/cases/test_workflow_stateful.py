@@ -15,7 +15,9 @@ step it checks:
 - what ``available_actions`` offers agrees with what the door then does;
 - every case's audit chain verifies and ends in its current state; numbers stay gapless.
 
-Each example runs in a savepoint of the test's transaction, rolled back when it ends.
+Each example runs in a savepoint of the test's transaction, rolled back when it ends. What every
+workflow's walks share (the savepoint, one attempt through the door and its checks) is
+``tests.workflows.stateful.WorkflowMachine``; this module gives it the case's oracle and rules.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
@@ -42,8 +43,7 @@ from app.cases import services, workflow
 from app.cases.enums import CaseState
 from app.cases.models import Case, CaseAuditHead, CaseEvent, CaseSequence
 from app.core.audit import GENESIS, verify_chain
-from app.core.errors import ConflictError, ServiceError
-from app.extensions import db
+from app.core.errors import ServiceError
 from tests.cases.test_workflow_matrix import (
     ACTING,
     MOVES,
@@ -56,6 +56,7 @@ from tests.cases.test_workflow_matrix import (
     situation_reasons,
 )
 from tests.conftest import ACTION_INPUT, ALL_CONDITIONS, VALID_UTILITY_MODEL
+from tests.workflows.stateful import VERSIONS, WorkflowMachine
 
 SETTINGS = settings(
     max_examples=40,
@@ -182,6 +183,8 @@ def beyond_scope(person: str, case: Model) -> set | None:
 
 def receiver_reasons(action, data, person: str, case: Model, emails: dict) -> list[str]:
     """The refusal the handover or transfer guard gives for the colleague or centre named."""
+    if data is None:  # no data is no colleague or centre named (the door reads it as ``{}``)
+        data = {}
     if action not in ("offer_handover", "offer_transfer") or not isinstance(data, dict):
         return []
     if action == "offer_handover":
@@ -267,7 +270,6 @@ COMMENTS = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30),
 )
 ACTION_NAMES = st.sampled_from([*sorted(workflow.ACTIONS), "delete", "", "ACCEPT", None, ["accept"]])
-VERSIONS = st.sampled_from(["none", "current", "stale", "ahead"])
 
 
 def predicted(
@@ -317,51 +319,21 @@ def predicted(
     return categories, reasons
 
 
-def category_of(exc: Exception) -> str:
-    if isinstance(exc, services.UnknownAction):
-        return "unknown"
-    if isinstance(exc, services.CaseNotFound):
-        return "not_found"
-    if isinstance(exc, ConflictError):
-        return "conflict"
-    if isinstance(exc, services.ActionRefused):
-        return "forbidden" if exc.forbidden else "refused"
-    return "invalid"
-
-
-def acceptable(categories: set) -> set:
-    """Which refusal may answer when several apply: never reveal a case the person cannot see; a
-    role that may never act is told so (403) rather than about the state; and so on."""
-    if "not_found" in categories:
-        return {"not_found", "unknown"}
-    for first in (("unknown",), ("conflict", "invalid", "forbidden")):
-        hit = categories.intersection(first)
-        if hit:
-            return hit
-    return categories
-
-
 # ---- the machine ---------------------------------------------------------------------------------
 
 
-class CaseWorkflow(RuleBasedStateMachine):
+class CaseWorkflow(WorkflowMachine):
     """Set up by ``test_random_walks_through_the_workflow`` (``people``, ``firms``)."""
 
+    door = services.DOOR
+    moves = MOVES
+    forbidden_texts = ((ROLE_REASON,), (TRANSFER_ONLY,), (FIRST_RESPONDER_ONLY,))
+    transition = staticmethod(services.transition)
+    available_actions = staticmethod(services.available_actions)
     people: dict = {}
     firms: dict = {}
-    done: Counter = Counter()  # how often each action went through, over every walk
 
     cases = Bundle("cases")
-
-    def __init__(self):
-        super().__init__()
-        self.session = db.session
-        self.savepoint = self.session.begin_nested()
-        self.models: dict[int, Model] = {}
-
-    def teardown(self):
-        self.savepoint.rollback()
-        self.session.expire_all()
 
     # -- filing --
 
@@ -409,7 +381,7 @@ class CaseWorkflow(RuleBasedStateMachine):
     @rule(filing=st.sampled_from(BAD_FILINGS))
     def refused_filing(self, filing):
         filer, firm, channel = filing
-        before = self._snapshot()
+        before = self.snapshot()
         try:
             services.create_case(
                 self.people[filer],
@@ -426,7 +398,7 @@ class CaseWorkflow(RuleBasedStateMachine):
                 assert isinstance(exc, services.ActionRefused) and exc.forbidden
         else:
             raise AssertionError(f"{filer} filed for {firm} through {channel}")
-        assert self._snapshot() == before
+        assert self.snapshot() == before
 
     # -- acting --
 
@@ -441,7 +413,7 @@ class CaseWorkflow(RuleBasedStateMachine):
     def anyone_tries_anything(self, case, person, action, comment, data, version):
         if isinstance(data, dict) and data.get("to_user") in self.people:  # a person of the walk: their e-mail
             data = {**data, "to_user": self.people[data["to_user"]].email}
-        self._attempt(case, person, action, comment, data, version)
+        self.attempt(case, person, action, comment, data, version)
 
     @rule(case=cases, picks=st.lists(st.integers(0, 10_000), min_size=1, max_size=5))
     def people_take_offered_actions(self, case, picks):
@@ -450,7 +422,7 @@ class CaseWorkflow(RuleBasedStateMachine):
         for pick in picks:
             offers = []
             for person in PEOPLE:
-                for check in services.available_actions(self._orm(case), self.people[person]):
+                for check in services.available_actions(self.subject(case), self.people[person]):
                     if check.allowed:
                         offers.append((person, check.action.name))
             # Handovers and transfers have a rule of their own (below): here the case moves on.
@@ -460,7 +432,7 @@ class CaseWorkflow(RuleBasedStateMachine):
                 return
             person, action = choices[pick % len(choices)]
             given = ACTION_INPUT.get(action, {})
-            self._attempt(case, person, action, given.get("comment"), given.get("data"), "current")
+            self.attempt(case, person, action, given.get("comment"), given.get("data"), "current")
 
     @rule(
         case=cases,
@@ -476,26 +448,26 @@ class CaseWorkflow(RuleBasedStateMachine):
         data = {"to_centre": HOME[receiver]} if transfer else {"to_user": self.people[receiver].email}
         offerer = self._offered_to_someone(case, offer)
         if offerer is not None:
-            self._attempt(case, offerer, offer, ACTION_INPUT.get(offer, {}).get("comment"), data, "current")
+            self.attempt(case, offerer, offer, ACTION_INPUT.get(offer, {}).get("comment"), data, "current")
         answer = f"{'accept' if accept else 'decline'}_{kind}"
         answerer = self._offered_to_someone(case, answer)
         if answerer is not None:
             given = ACTION_INPUT.get(answer, {})
-            self._attempt(case, answerer, answer, given.get("comment"), given.get("data"), "current")
+            self.attempt(case, answerer, answer, given.get("comment"), given.get("data"), "current")
 
     def _offered_to_someone(self, model, action):
         for person in PEOPLE:
-            for check in services.available_actions(self._orm(model), self.people[person]):
+            for check in services.available_actions(self.subject(model), self.people[person]):
                 if check.allowed and check.action.name == action:
                     return person
         return None
 
     # -- the checks --
 
-    def _orm(self, model: Model) -> Case:
+    def subject(self, model: Model) -> Case:
         return self.session.get(Case, model.id)
 
-    def _snapshot(self):
+    def snapshot(self):
         rows = self.session.execute(select(Case.id, Case.state, Case.version).order_by(Case.id)).all()
         events = dict(
             self.session.execute(select(CaseEvent.case_id, func.count(CaseEvent.id)).group_by(CaseEvent.case_id)).all()
@@ -507,96 +479,42 @@ class CaseWorkflow(RuleBasedStateMachine):
         ).all()
         return [(r.id, r.state, r.version, events.get(r.id, 0)) for r in rows], numbers
 
-    def _attempt(self, model: Model, person, action, comment, data, version):
-        case = self._orm(model)
-        actor = self.people[person]
-        before = self._snapshot()
-        row = next(r for r in before[0] if r[0] == model.id)
-        current_version = row[2]
-        expected_version = {
-            "none": None,
-            "current": current_version,
-            "stale": current_version - 1,
-            "ahead": current_version + 1,
-        }[version]
+    def predict(self, model, person, action, comment, data, version_is_stale):
         emails = {name: p.email.lower() for name, p in self.people.items()}
-        categories, reasons = predicted(
-            model, person, action, comment, data, version_is_stale=version in ("stale", "ahead"), emails=emails
-        )
+        return predicted(model, person, action, comment, data, version_is_stale=version_is_stale, emails=emails)
 
-        offered = {c.action.name: c for c in services.available_actions(case, actor)}
+    def check_offered(self, model, person, action, offered):
         role = acts_as(person)
         if not sees(person, model) or role is None:
             assert offered == {}, f"{person} is offered {sorted(offered)}"
-        else:
-            may = {a for a, roles in WHO.items() if role in roles}
-            if beyond_scope(person, model) is not None:
-                may &= beyond_scope(person, model)
-            assert set(offered) == may
-            if isinstance(action, str) and action in offered:
-                on_page = not (
-                    action not in MOVES[model.state]
-                    or situation_reasons(
-                        action,
-                        kind=model.kind,
-                        has_respondent=model.has_respondent,
-                        informed=model.informed,
-                        rated=model.rated,
-                        standing=model.standing(person),
-                    )
-                )
-                assert offered[action].allowed is on_page, (action, model, offered[action].reasons)
-                assert offered[action].allowed or offered[action].reasons
-
-        source = model.state
-        try:
-            services.transition(case, action, actor, comment=comment, data=data, expected_version=expected_version)
-        except ServiceError as exc:
-            got = category_of(exc)
-            assert got in acceptable(categories), (
-                f"{person} {action!r} on {model} gave {got} ({exc}); expected one of {acceptable(categories)}"
-            )
-            assert str(exc.message).strip()
-            if isinstance(exc, services.ActionRefused):
-                texts = [str(r) for r in exc.reasons]
-                assert texts and all(t.strip() for t in texts)
-                if exc.forbidden:
-                    assert texts in ([ROLE_REASON], [TRANSFER_ONLY], [FIRST_RESPONDER_ONLY])
-                else:
-                    missing = [r for r in reasons if not any(r in t for t in texts)]
-                    assert not missing, f"{action} on {model}: reasons {texts} lack {missing}"
-            self.session.flush()
-            assert self._snapshot() == before, f"refused {action!r} by {person} changed something"
             return
+        may = {a for a, roles in WHO.items() if role in roles}
+        if beyond_scope(person, model) is not None:
+            may &= beyond_scope(person, model)
+        assert set(offered) == may
+        if isinstance(action, str) and action in offered:
+            on_page = not (
+                action not in MOVES[model.state]
+                or situation_reasons(
+                    action,
+                    kind=model.kind,
+                    has_respondent=model.has_respondent,
+                    informed=model.informed,
+                    rated=model.rated,
+                    standing=model.standing(person),
+                )
+            )
+            assert offered[action].allowed is on_page, (action, model, offered[action].reasons)
+            assert offered[action].allowed or offered[action].reasons
 
-        # It went through: the oracle agreed, and the move is the rule table's.
-        assert not categories, f"{person} {action!r} on {model} went through; expected {categories} {reasons}"
-        rule_ = workflow.ACTIONS[action]
-        assert CaseState(source) in rule_.sources
-        target = rule_.target.value if rule_.target is not None else source
-        assert case.state.value == target == MOVES[source][action]
-        assert actor.role in rule_.roles
-        assert offered[action].allowed, "the door let through what the page did not offer"
-        after = self._snapshot()
-        after_row = next(r for r in after[0] if r[0] == model.id)
-        assert after_row[1:3] == (CaseState(target), current_version + 1)
-        assert after_row[3] > row[3]
-        first_new = self.session.execute(
-            select(CaseEvent).where(CaseEvent.case_id == model.id, CaseEvent.seq == row[3] + 1)
+    def event_at(self, model, seq):
+        return self.session.execute(
+            select(CaseEvent).where(CaseEvent.case_id == model.id, CaseEvent.seq == seq)
         ).scalar_one()
-        assert (first_new.action, first_new.from_state, first_new.to_state, first_new.actor_id) == (
-            action,
-            source,
-            target,
-            actor.id,
-        )
-        assert [r for r in after[0] if r[0] != model.id] == [r for r in before[0] if r[0] != model.id], (
-            "acting on one case changed another"
-        )
-        assert after[1] == before[1], "an action took a case number"
 
-        self.done[action] += 1
-        model.state = target
+    def applied(self, model, person, action, comment, data, case, first_new):
+        """The model follows the move (the door's checks of it are ``WorkflowMachine.attempt``'s)."""
+        target = model.state
         if action == "acknowledge" and model.first_responder is None:
             model.first_responder = model.owner = person
         elif action == "offer_handover":
