@@ -74,8 +74,11 @@ def record_event(
     comment: str = "",
     data: dict | None = None,
     internal: bool = False,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
 ) -> CaseEvent:
-    """Append one event to the case's chain (the only way events are written)."""
+    """Append one event to the case's chain (the only way events are written). A track handled
+    under the case names itself (``subject_type``, ``subject_id``); its states are then its own."""
     head = db.session.execute(
         select(CaseAuditHead).where(CaseAuditHead.case_id == case.id).with_for_update()
     ).scalar_one_or_none()
@@ -93,6 +96,8 @@ def record_event(
         visibility="internal" if internal else "applicant",
         created_at=utcnow(),
         digest=case_digest(case),
+        subject_type=subject_type if subject_type not in (None, "case") else None,
+        subject_id=subject_id if subject_type not in (None, "case") else None,
     )
 
     class _Prev:  # the head stands in for the previous event
@@ -105,3 +110,22 @@ def record_event(
     head.seal = head_seal(case.id, head.seq, head.hash)
     db.session.flush()
     return event
+
+
+def record_applied(applied) -> CaseEvent:
+    """Record an action the one door applied (``app.core.engine.Applied``) in the chain of the case
+    its subject is handled under; a track's event names the track (its workflow and id)."""
+    subject = applied.subject
+    track = applied.workflow.name != "case"
+    return record_event(
+        applied.door.case_of(subject),
+        applied.actor,
+        applied.action.name,
+        from_state=applied.source,
+        to_state=applied.target,
+        comment=applied.comment,
+        data=applied.recorded,
+        internal=not applied.action.visible_to_applicant,
+        subject_type=applied.workflow.name if track else None,
+        subject_id=subject.id if track else None,
+    )

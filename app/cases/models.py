@@ -212,6 +212,10 @@ class CaseEvent(Base):
     # The digest of the case's audited fields once this event was recorded (``app.cases.events``);
     # sealed into ``hash``. None only for events recorded before digests existed.
     digest: Mapped[str | None] = mapped_column(String(64))
+    # The subject of a track handled under the case (a mediation, a referral…) whose event this is,
+    # and whose states ``from_state``/``to_state`` then are; None for the case's own events.
+    subject_type: Mapped[str | None] = mapped_column(String(30))
+    subject_id: Mapped[int | None] = mapped_column()
 
     actor: Mapped[User | None] = relationship()
 

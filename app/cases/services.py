@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import Role, User
 from app.cases import handovers, workflow
 from app.cases.enums import OPEN_STATES, CaseKind, CaseState, Channel, IPType
-from app.cases.events import record_event  # noqa: F401 (evidence and the SLA scan write through it)
+from app.cases.events import record_applied, record_event
 from app.cases.models import Case, CaseEvent, CaseLink, CaseRespondent, CaseRight, CaseSequence
 from app.cases.permissions import (
     actions_beyond_scope,
@@ -325,6 +325,7 @@ class CaseDoor(Door):
     model = Case
     not_found = CaseNotFound
     not_found_text = _l("Case not found.")
+    conflict_text = _l("Someone else changed this case meanwhile.")
 
     def can_see(self, actor, case) -> bool:
         return can_see_case(actor, case)
@@ -350,16 +351,7 @@ class CaseDoor(Door):
         return handovers.facts(case, data)
 
     def record(self, applied):
-        return record_event(
-            applied.subject,
-            applied.actor,
-            applied.action.name,
-            from_state=applied.source,
-            to_state=applied.target,
-            comment=applied.comment,
-            data=applied.recorded,
-            internal=not applied.action.visible_to_applicant,
-        )
+        return record_applied(applied)
 
 
 DOOR = CaseDoor()

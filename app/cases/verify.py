@@ -168,7 +168,9 @@ def verify_all_chains(batch: int = 2000, *, check_files: bool = True):
         ):
             problem = ChainProblem(number, None, last.seq + 1, "events after this point were removed")
         if problem is None:
-            recorded = next((e.to_state for e in reversed(events) if e.to_state is not None), None)
+            recorded = next(
+                (e.to_state for e in reversed(events) if e.to_state is not None and e.subject_type is None), None
+            )
             if state is not None and recorded != state.value:
                 problem = ChainProblem(
                     number,

@@ -100,6 +100,9 @@ def canonical(event) -> bytes:
     # Events recorded before digests were sealed have none; their canonical form stays as it was.
     if getattr(event, "digest", None) is not None:
         body["digest"] = event.digest
+    # A track's event names its subject (the case's own events name none).
+    if getattr(event, "subject_type", None) is not None:
+        body["subject"] = [event.subject_type, event.subject_id]
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 

@@ -97,6 +97,7 @@ class Door:
     model: type
     not_found: type[NotFound] = NotFound
     not_found_text = _l("Not found.")
+    conflict_text = _l("Someone else changed this meanwhile.")
 
     def can_see(self, actor, subject) -> bool:
         raise NotImplementedError
@@ -185,7 +186,7 @@ def transition(
         raise door.not_found(door.not_found_text)
     subject = door.lock(subject)
     if expected_version is not None and expected_version != subject.version:
-        raise ConflictError(_l("Someone else changed this case meanwhile."))
+        raise ConflictError(door.conflict_text)
     if data is not None and not isinstance(data, dict):
         raise ServiceError(_l("The action's data must be an object."), field="data")
     if comment is not None and not isinstance(comment, str):

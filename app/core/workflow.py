@@ -222,7 +222,16 @@ class Workflow:
     the process's service), so guards get a typed context, not a dict of magic keys."""
 
     def __init__(
-        self, name: str, states, actions: Iterable[Action], initial, *, label=None, facts=None, wrong_state=None
+        self,
+        name: str,
+        states,
+        actions: Iterable[Action],
+        initial,
+        *,
+        label=None,
+        facts=None,
+        wrong_state=None,
+        register: bool = True,
     ):
         self.name = name
         # (state) -> why nothing is possible in it; the process words it ("while the case is …").
@@ -239,7 +248,8 @@ class Workflow:
             if unknown or (action.target is not None and action.target not in self.states):
                 raise ValueError(f"{name}: action {action.name!r} names states outside the workflow")
             self.actions[action.name] = action
-        REGISTRY[name] = self
+        if register:  # a workflow declared in a test stays out of the app's list
+            REGISTRY[name] = self
 
     def __repr__(self) -> str:
         return f"<Workflow {self.name}>"
