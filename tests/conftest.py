@@ -21,6 +21,20 @@ from config import TestingConfig, normalise_database_url
 from tests.helpers import PASSWORD, post_form, valid_credit_code
 
 
+def _hypothesis_profile() -> None:
+    """``HYPOTHESIS_PROFILE=ci`` (set by ``.ci/run``): every property test and fuzz run draws the
+    same examples each time, so CI says the same about the same code; on a developer's machine
+    the examples are new each run and keep finding what CI would not."""
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, print_blob=True)
+    settings.register_profile("dev", print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+_hypothesis_profile()
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "e2e: browser test against a live server with its own database")
 
