@@ -31,8 +31,11 @@ def register_case_cli(app) -> None:
         """Check every case's audit chain and what it vouches for: fields, numbers, documents, files.
         Exits 1 naming each problem."""
         from app.cases.verify import RecordProblem
+        from app.core import chains as root_chains
 
         problems, chains = verify_all_chains(check_files=not no_files)
+        root_problems, roots = root_chains.verify()  # visits, ledgers, reports: chains of their own
+        problems, chains = problems + root_problems, chains + roots
         if problems:
             for problem in problems:
                 click.echo(f"BROKEN {problem}", err=True)
