@@ -143,7 +143,12 @@ def test_a_document_whose_recorded_hash_was_edited_is_named_and_refused(app, ses
         f"BROKEN case {case.number}, document {document.id}: its recorded sha256 differs from the one its event sealed"
     ], output
     session.expire_all()
-    response = login(world.applicant).get(f"/cases/{case.number}/documents/{document.id}")
+    reader = login(world.applicant)
+    response = reader.get(f"/cases/{case.number}/documents/{document.id}")
+    assert response.status_code == 409
+    assert "与中心出具时留存的版本不一致" in response.get_data(as_text=True)  # in the default language
+    reader.set_cookie("lang", "en")
+    response = reader.get(f"/cases/{case.number}/documents/{document.id}")
     assert response.status_code == 409
     assert "no longer matches the copy the centre kept" in response.get_data(as_text=True)
 
