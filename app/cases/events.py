@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.cases.models import Case, CaseAuditHead, CaseEvent
-from app.core.audit import GENESIS, head_seal, record_digest, seal
+from app.core.audit import GENESIS, link, record_digest
 from app.core.db import utcnow
 from app.extensions import db
 
@@ -100,14 +100,8 @@ def record_event(
         subject_id=subject_id if subject_type not in (None, "case") else None,
     )
 
-    class _Prev:  # the head stands in for the previous event
-        seq = head.seq
-        hash = head.hash
-
-    seal(event, _Prev if head.seq else None)
+    link(event, head, case.id)
     db.session.add(event)
-    head.seq, head.hash = event.seq, event.hash
-    head.seal = head_seal(case.id, head.seq, head.hash)
     db.session.flush()
     return event
 

@@ -117,6 +117,20 @@ def seal(event, previous) -> None:
     event.hash = event_hash(event.prev_hash, event)
 
 
+def link(event, head, chain_id) -> None:
+    """Seal ``event`` after the chain's ``head`` (a row with ``seq`` and ``hash``; ``seq`` 0 for an
+    empty chain) and move the head on to it, with the head's own seal. The caller holds the head's
+    row lock, so two appends to one chain queue."""
+
+    class _Previous:
+        seq = head.seq
+        hash = head.hash
+
+    seal(event, _Previous if head.seq else None)
+    head.seq, head.hash = event.seq, event.hash
+    head.seal = head_seal(chain_id, head.seq, head.hash)
+
+
 def head_seal(chain_id, seq: int, last_hash: str) -> str:
     """Seal of a chain's head: without the key, a head cannot be moved back after a cut."""
     return hmac.new(_key(), f"head:{chain_id}:{seq}:{last_hash}".encode(), hashlib.sha256).hexdigest()

@@ -17,7 +17,7 @@ from itertools import groupby
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.audit import GENESIS, ChainProblem, head_is_valid, head_seal, record_digest, seal, verify_chain
+from app.core.audit import GENESIS, ChainProblem, head_is_valid, link, record_digest, verify_chain
 from app.core.db import Base, UTCDateTime, utcnow
 from app.extensions import db
 
@@ -99,14 +99,8 @@ def record(
         digest=record_digest(fields) if fields is not None else None,
     )
 
-    class _Prev:
-        seq = head.seq
-        hash = head.hash
-
-    seal(event, _Prev if head.seq else None)
+    link(event, head, event.case_id)
     db.session.add(event)
-    head.seq, head.hash = event.seq, event.hash
-    head.seal = head_seal(event.case_id, head.seq, head.hash)
     db.session.flush()
     return event
 
