@@ -57,40 +57,31 @@ def facts(case: Case, data: dict | None = None):
 # ---- the effects of the offer actions (``app.cases.workflow`` names them; the door applies them) ------
 
 
-def offer_handover(a) -> dict:
-    """Offer the case to the named colleague; nothing else changes until they accept."""
-    receiver = a.facts.to_user
+def _offer(a, kind: HandoverKind, **receiver) -> None:
     db.session.add(
         CaseHandover(
             case_id=a.subject.id,
-            kind=HandoverKind.HANDOVER,
+            kind=kind,
             status=HandoverStatus.OFFERED,
             from_user_id=a.actor.id,
             from_centre_id=a.subject.centre_id,
-            to_user_id=receiver.id,
             comment=a.comment,
             offered_at=a.now,
+            **receiver,
         )
     )
-    return {"to_user": receiver.email}
+
+
+def offer_handover(a) -> dict:
+    """Offer the case to the named colleague; nothing else changes until they accept."""
+    _offer(a, HandoverKind.HANDOVER, to_user_id=a.facts.to_user.id)
+    return {"to_user": a.facts.to_user.email}
 
 
 def offer_transfer(a) -> dict:
     """Offer the case to another centre; it stays here until that centre accepts."""
-    centre = a.facts.to_centre
-    db.session.add(
-        CaseHandover(
-            case_id=a.subject.id,
-            kind=HandoverKind.TRANSFER,
-            status=HandoverStatus.OFFERED,
-            from_user_id=a.actor.id,
-            from_centre_id=a.subject.centre_id,
-            to_centre_id=centre.id,
-            comment=a.comment,
-            offered_at=a.now,
-        )
-    )
-    return {"to_centre": centre.code}
+    _offer(a, HandoverKind.TRANSFER, to_centre_id=a.facts.to_centre.id)
+    return {"to_centre": a.facts.to_centre.code}
 
 
 def answer_offer(a) -> dict:

@@ -253,7 +253,7 @@ def create_case(
     _sync_primary(case)
     refresh_search_text(case)
     if actor.is_staff:
-        _take_up(case, actor)
+        workflow.take_up(case, actor)
     db.session.add(case)
     db.session.flush()
     record_event(case, actor, "create", to_state=CaseState.DRAFT, data={"channel": channel_value.value})
@@ -355,10 +355,6 @@ class CaseDoor(Door):
 
 
 DOOR = CaseDoor()
-
-
-def _take_up(case: Case, actor: User) -> None:
-    workflow._take_up(case, actor)
 
 
 def lock_case(case: Case) -> Case:

@@ -244,7 +244,7 @@ def transfer_offered_to_actor_centre(case, actor, ctx):
 # ---- effects: the fields each action sets (the event keeps what they return) -------------------------
 
 
-def _take_up(case, actor) -> None:
+def take_up(case, actor) -> None:
     """The first staff member to take up a case becomes its first responder, for good."""
     if case.first_responder_id is None and actor.role in HANDLERS:
         case.first_responder_id = actor.id
@@ -260,7 +260,7 @@ def _submitted(a):
 
 def _acknowledged(a):
     a.subject.acknowledged_at = a.now
-    _take_up(a.subject, a.actor)
+    take_up(a.subject, a.actor)
 
 
 def _accepted(a):

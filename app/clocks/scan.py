@@ -163,11 +163,11 @@ def escalate(clock_id: int, case_id: int, kind: str, now: datetime) -> int | Non
     ).one()
     due = clock.due_at.isoformat()
     data = {"clock": clock.name.value, "trigger": clock.trigger, "due_at": due}
-    if clock.subject_type not in (None, "case"):  # a track's clock, recorded in its case's chain
+    track = clock.subject_type not in (None, "case")
+    if track:  # a track's clock, recorded in its case's chain
         data["subject"] = {"type": clock.subject_type, "id": clock.subject_id}
     record_event(case, None, kind, from_state=case.state, to_state=case.state, data=data, internal=True)
     # A case's own clocks go to whoever has the case now; a track's also to whoever answers for it.
-    track = clock.subject_type not in (None, "case")
     people = recipients(case, kind, clock.responsible_id if track else None)
     rows = notify(people, kind, case, {"clock": clock.name.value, "due": due})
     return len(rows)
