@@ -483,3 +483,35 @@ def staff_choices(user, centre_id: int | None = None, also=()) -> list[tuple[int
         .limit(500)
     ).all()
     return [(p.id, f"{p.name}（{p.code}）" if p.elsewhere else p.name) for p in people]
+
+
+@dataclass(frozen=True)
+class MaterialRequest:
+    """What the centre asked the applicant for, and by when (``due_on`` may be None)."""
+
+    what: str
+    due_on: date | None
+    requested_at: datetime
+
+
+def open_material_request(case: Case) -> MaterialRequest | None:
+    """The request for material the case is waiting on (the latest ``request_material`` event),
+    or None when the case is not awaiting material."""
+    from app.cases.models import CaseEvent
+
+    if case.state is not CaseState.AWAITING_MATERIAL:
+        return None
+    event = db.session.execute(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.action == "request_material", CaseEvent.subject_type.is_(None))
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if event is None:
+        return None
+    due = (event.data or {}).get("due_on")
+    try:
+        due_on = date.fromisoformat(due) if due else None
+    except (TypeError, ValueError):
+        due_on = None
+    return MaterialRequest(event.comment, due_on, event.created_at)
