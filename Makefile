@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Debian packages: WeasyPrint (pango, HarfBuzz subsetting for fast CJK PDFs), CJK fonts,
 # pdftotext for PDF tests, chromium for browser tests, venv for the virtualenv.
 DEB_PACKAGES := python3 python3-venv python3-dev build-essential libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium
+	libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium libzbar0
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ipaid_test
 HOST ?= 127.0.0.1
 PORT ?= 5000

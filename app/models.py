@@ -16,10 +16,12 @@ from app.cases.models import (  # noqa: F401
     CaseSequence,
     Document,
 )
+from app.cases.staged import StagedUpload  # noqa: F401
 from app.centres import scope as _centres_scope  # noqa: F401,E402
 from app.centres.models import Centre, CentreLevel, CentreSetting  # noqa: F401
 from app.clocks.models import CalendarDay, CalendarYear, CaseClock  # noqa: F401
 from app.core.chains import AuditEvent, AuditHead  # noqa: F401
+from app.core.document_numbers import DocumentSequence  # noqa: F401
 from app.enterprises import scope as _enterprises_scope  # noqa: F401,E402
 from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus  # noqa: F401
 from app.notifications.models import Notification  # noqa: F401

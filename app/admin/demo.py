@@ -83,15 +83,15 @@ CENTRES = [
 
 # email, name, role, centre
 STAFF = [
-    ("admin@demo.ipaid.cn", "系统管理员 林静", Role.ADMIN, "GD"),
-    ("supervisor@demo.ipaid.cn", "负责人 陈志远", Role.SUPERVISOR, "SZ"),
-    ("caseworker@demo.ipaid.cn", "工作人员 王晓敏", Role.CASEWORKER, "SZ"),
-    ("mediator@demo.ipaid.cn", "调解员 李国华", Role.MEDIATOR, "SZ"),
-    ("fund@demo.ipaid.cn", "基金委员 黄慧", Role.FUND_COMMITTEE, "GD"),
-    ("caseworker.gz@demo.ipaid.cn", "工作人员 周明", Role.CASEWORKER, "GZ"),
-    ("caseworker.lg@demo.ipaid.cn", "工作人员 刘洋", Role.CASEWORKER, "SZLG"),
-    ("caseworker.hqb@demo.ipaid.cn", "工作站专员 吴婷", Role.CASEWORKER, "SZHQB"),
-    ("supervisor.gd@demo.ipaid.cn", "省中心负责人 郑伟", Role.SUPERVISOR, "GD"),
+    ("admin@demo.ipaid.cn", "林静", Role.ADMIN, "GD"),
+    ("supervisor@demo.ipaid.cn", "陈志远", Role.SUPERVISOR, "SZ"),
+    ("caseworker@demo.ipaid.cn", "王晓敏", Role.CASEWORKER, "SZ"),
+    ("mediator@demo.ipaid.cn", "李国华", Role.MEDIATOR, "SZ"),
+    ("fund@demo.ipaid.cn", "黄慧", Role.FUND_COMMITTEE, "GD"),
+    ("caseworker.gz@demo.ipaid.cn", "周明", Role.CASEWORKER, "GZ"),
+    ("caseworker.lg@demo.ipaid.cn", "刘洋", Role.CASEWORKER, "SZLG"),
+    ("caseworker.hqb@demo.ipaid.cn", "吴婷", Role.CASEWORKER, "SZHQB"),
+    ("supervisor.gd@demo.ipaid.cn", "郑伟", Role.SUPERVISOR, "GD"),
 ]
 
 # credit code, name, industry, staff, revenue, assets, centre, flags, address, region
@@ -158,6 +158,18 @@ ENTERPRISES = [
     ),
 ]
 
+# The particulars the centres' documents carry: address, telephone, contact person, number prefix.
+# Every centre writes its numbers the default way ({prefix}{series}〔{year}〕{n}号): 深知援受〔2026〕5号.
+PARTICULARS = {
+    "CN": ("北京市海淀区蓟门桥西土城路6号", "010-62083114", "王建国", "国知援"),
+    "GD": ("广州市天河区珠江新城华夏路26号", "020-87654321", "陈晓燕", "粤知援"),
+    "GZ": ("广州市越秀区东风中路445号", "020-83125566", "黄志强", "穗知援"),
+    "GZHZ": ("广州市海珠区中大纺织商圈瑞康路88号", "020-84413322", "梁嘉怡", "穗海纺援"),
+    "SZ": ("深圳市福田区深南大道6008号深圳特区报业大厦15楼", "0755-83070000", "刘海涛", "深知援"),
+    "SZLG": ("深圳市龙岗区龙城街道中心城清林路2号", "0755-28949000", "邓伟明", "深龙知援"),
+    "SZHQB": ("深圳市福田区华强北路1002号赛格广场8楼", "0755-83679900", "周婷", "深华强援"),
+}
+
 # email, name, credit code, position, status
 APPLICANTS = [
     ("applicant@demo.ipaid.cn", "张伟", "91440300MA5F8KQ21U", "法务经理", MembershipStatus.ACTIVE),
@@ -193,6 +205,17 @@ def seed_demo() -> dict[str, int]:
         centre.assign_path()
         centres[code] = centre
         created["centres"] += 1
+    for code, (address, phone, contact, prefix) in PARTICULARS.items():
+        centre = centres.get(code)
+        if centre is not None and not (
+            centre.address or centre.phone or centre.contact_person or centre.document_prefix
+        ):
+            centre.address, centre.phone, centre.contact_person, centre.document_prefix = (
+                address,
+                phone,
+                contact,
+                prefix,
+            )
     db.session.flush()
     if created["centres"]:
         # Shanghai-style practice in Shenzhen: five working days to decide (DOMAIN.md); others inherit 3.

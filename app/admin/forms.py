@@ -26,6 +26,27 @@ class CentreForm(AppForm):
     region = StringField(_l("Region"), filters=[strip_filter], validators=[Optional(), max_length(100)])
     address = StringField(_l("Address"), filters=[strip_filter], validators=[Optional(), max_length(300)])
     phone = StringField(_l("Phone"), filters=[strip_filter], validators=[Optional(), max_length(30)])
+    contact_person = StringField(
+        _l("Contact person"),
+        filters=[strip_filter],
+        validators=[Optional(), max_length(100)],
+        description=_l("Named on the documents the centre issues, with its address and telephone."),
+    )
+    document_prefix = StringField(
+        _l("Document number prefix"),
+        filters=[strip_filter],
+        validators=[Optional(), max_length(20)],
+        description=_l("The centre's short name in its document numbers, e.g. 深知援. Empty: the centre's code."),
+    )
+    document_pattern = StringField(
+        _l("Document number pattern"),
+        filters=[strip_filter],
+        validators=[Optional(), max_length(60)],
+        description=_l(
+            "How document numbers are written, with {prefix}, {series} (e.g. 受 for acceptance notices), {year} "
+            "and {n}, e.g. {prefix}{series}〔{year}〕{n}号. Empty: the parent centre's pattern."
+        ),
+    )
     is_active = BooleanField(_l("Active"), default=True)
 
 

@@ -25,6 +25,7 @@ from app.centres.queries import centre_choices
 from app.centres.services import create_centre, save_settings, update_centre
 from app.centres.settings import SETTINGS, UNIT_LABELS, effective_settings
 from app.clocks.models import CalendarYear
+from app.core.document_numbers import number_example
 from app.core.errors import ServiceError
 from app.core.forms import AppForm
 from app.core.permissions import admin_required, is_national_admin
@@ -65,6 +66,9 @@ def _centre_fields(form: CentreForm) -> dict:
         "region": form.region.data or "",
         "address": form.address.data or "",
         "phone": form.phone.data or "",
+        "contact_person": form.contact_person.data or "",
+        "document_prefix": form.document_prefix.data or "",
+        "document_pattern": form.document_pattern.data or "",
     }
 
 
@@ -123,7 +127,7 @@ def centre_edit(centre_id: int):
         else:
             flash(_("Centre %(code)s has been updated.", code=centre.code), "success")
             return redirect(url_for("centres.show", centre_id=centre.id))
-    return render_form("admin/centre_form.html", form, centre=centre)
+    return render_form("admin/centre_form.html", form, centre=centre, number_example=number_example(centre))
 
 
 @bp.route("/centres/<int:centre_id>/settings", methods=["GET", "POST"])

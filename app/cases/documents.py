@@ -21,9 +21,19 @@ from app.cases.enums import DocumentKind
 from app.cases.events import record_event
 from app.cases.models import Case, CaseEvent, Document
 from app.cases.permissions import may_write
+from app.centres.settings import setting_value
 from app.core import storage
 from app.core.db import utcnow
-from app.core.documents import DocumentSpec, app_context, register, remember_app  # noqa: F401 (tests call it here)
+from app.core.documents import (  # noqa: F401 (tests call remember_app here)
+    DocumentSpec,
+    app_context,
+    finish,
+    register,
+    remember_app,
+    stamp,
+    stamp_context,
+    will_sign,
+)
 from app.core.engine import ActionRefused
 from app.core.enums import LabelledEnum
 from app.core.pdf import document_language, language, render_pdf
@@ -34,6 +44,12 @@ TEMPLATES = {
     DocumentKind.ACCEPTANCE_NOTICE: "pdf/acceptance_notice.html",
     DocumentKind.NON_ACCEPTANCE_NOTICE: "pdf/non_acceptance_notice.html",
     DocumentKind.CASE_SUMMARY: "pdf/case_summary.html",
+}
+# The series of the centre's document numbers each kind takes (深知援受〔2026〕5号); a summary is not numbered.
+SERIES = {
+    DocumentKind.ACCEPTANCE_NOTICE: "受",
+    DocumentKind.NON_ACCEPTANCE_NOTICE: "不受",
+    DocumentKind.CASE_SUMMARY: None,
 }
 # Timeline labels of the events that are not workflow actions.
 EVENT_LABELS = {
@@ -53,17 +69,32 @@ class DocumentCorrupted(storage.StoredFileCorrupted):
 
 
 def issue_document(case: Case, kind: DocumentKind, actor: User | None) -> Document:
-    """Render ``kind`` for ``case`` in the applicant's language, store it, record it and its audit event."""
+    """Render ``kind`` for ``case`` in the applicant's language, store it, record it and its audit event.
+
+    The issuing centre is the case's centre at this moment: the document takes the next number of
+    that centre's series for the kind (``DocumentSpec.series``), a verification code, and the
+    centre's signature when it has a certificate (``app.core.documents``)."""
     kind = DocumentKind(kind)
     lang = document_language_of(case)
     issued_at = utcnow()
+    centre = case.centre
+    taken = stamp(kind, centre, issued_at)
     context = gather_context(case, kind, issued_at, actor)
     with app_context():
-        stored = storage.store_bytes(_render(kind, context, lang), "documents")
+        context["stamp"] = stamp_context(kind, centre, issued_at, taken)
+        context["signed"] = will_sign(centre)
+        data, signed = finish(_render(kind, context, lang), centre)
+        stored = storage.store_bytes(data, "documents")
     try:
         document = Document(
             case_id=case.id,
-            centre_id=case.centre_id,
+            centre_id=centre.id,
+            number=taken.number.text if taken.number else None,
+            series=taken.number.series if taken.number else None,
+            year=taken.number.year if taken.number else None,
+            sequence=taken.number.sequence if taken.number else None,
+            verification_code=taken.code,
+            is_signed=signed,
             subject_type="case",
             subject_id=case.id,
             kind=kind,
@@ -83,7 +114,12 @@ def issue_document(case: Case, kind: DocumentKind, actor: User | None) -> Docume
             "issue_document",
             from_state=case.state,
             to_state=case.state,
-            data={"document": kind.value, "document_id": document.id, "sha256": stored.sha256},
+            data={
+                "document": kind.value,
+                "document_id": document.id,
+                "sha256": stored.sha256,
+                **({"number": document.number} if document.number else {}),
+            },
         )
     except BaseException:  # no row, no file (within a request, a later rollback removes it too)
         with app_context():
@@ -104,8 +140,11 @@ def issue_case_summary(case: Case, actor: User) -> Document:
 def preview_pdf(case: Case, kind: DocumentKind, actor: User | None = None) -> bytes:
     """Render ``kind`` as it would be issued now, without saving anything."""
     kind = DocumentKind(kind)
-    context = gather_context(case, kind, utcnow(), actor)
+    issued_at = utcnow()
+    context = gather_context(case, kind, issued_at, actor)
     with app_context():
+        context["stamp"] = stamp_context(kind, case.centre, issued_at)  # no number taken, no code
+        context["signed"] = False
         return _render(kind, context, document_language_of(case))
 
 
@@ -199,7 +238,12 @@ def gather_context(case: Case, kind: DocumentKind, issued_at, actor) -> dict:
     context = {
         "kind": kind.value,
         "issued_at": issued_at,
-        "centre": {"name": _CentreName(centre), "address": centre.address or "", "phone": centre.phone or ""},
+        "centre": {
+            "name": _CentreName(centre),
+            "address": centre.address or "",
+            "phone": centre.phone or "",
+            "contact_person": centre.contact_person or "",
+        },
         "case": {
             "number": case.number,
             "kind": case.kind,
@@ -214,10 +258,11 @@ def gather_context(case: Case, kind: DocumentKind, issued_at, actor) -> dict:
             "closed_at": case.closed_at,
             "decline_reason": case.decline_reason or "",
         },
+        # The applicant: the enterprise, or the person (an anonymous tip-off is named as such).
         "enterprise": {
-            "name": enterprise.name,
-            "credit_code": enterprise.credit_code,
-            "address": enterprise.address or "",
+            "name": enterprise.name if enterprise is not None else case.complainant_label,
+            "credit_code": enterprise.credit_code if enterprise is not None else "",
+            "address": (enterprise.address or "") if enterprise is not None else "",
         },
         "rights": [{"type": r.type, "number": r.number or "", "title": r.title or ""} for r in case.rights],
         "respondents": [
@@ -227,6 +272,10 @@ def gather_context(case: Case, kind: DocumentKind, issued_at, actor) -> dict:
         "handler": {"name": handler.name if handler else "", "phone": (handler.phone or "") if handler else ""},
         "prepared_by": actor.name if actor is not None else "",
     }
+    if kind is DocumentKind.ACCEPTANCE_NOTICE:
+        context["next_step"] = {"working_days": setting_value(centre, "acceptance_contact_working_days")}
+    if kind is DocumentKind.NON_ACCEPTANCE_NOTICE:
+        context["next_step"] = {"objection_days": setting_value(centre, "objection_days")}
     if kind is DocumentKind.NON_ACCEPTANCE_NOTICE:
         context["decline"] = {"reason": case.decline_reason or "", "explanation": _last_comment(case, "decline")}
     if kind is DocumentKind.CASE_SUMMARY:
@@ -280,4 +329,4 @@ def _timeline(case: Case) -> list[dict]:
 
 
 for _kind, _template in TEMPLATES.items():
-    register(DocumentSpec(_kind, _template, gather_context, document_language_of, issue_document))
+    register(DocumentSpec(_kind, _template, gather_context, document_language_of, issue_document, SERIES[_kind]))

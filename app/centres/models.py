@@ -55,6 +55,14 @@ class Centre(Base):
     region: Mapped[str] = mapped_column(String(100), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
+    # The particulars its documents carry (``app.core.document_numbers``): the person to contact, the
+    # prefix of its document numbers (深知援; its code when empty) and the pattern of their text
+    # (``{prefix}{series}〔{year}〕{n}号``; inherited from the parent when empty).
+    contact_person: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    document_prefix: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    document_pattern: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # The centre's signing certificate (``app.core.signing``): a path under the storage root, when set.
+    signing_certificate: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -61,8 +61,12 @@ def create_centre(
     region: str = "",
     address: str = "",
     phone: str = "",
+    contact_person: str = "",
+    document_prefix: str = "",
+    document_pattern: str = "",
 ) -> Centre:
     code = normalise_code(code)
+    document_prefix, document_pattern = _document_particulars(document_prefix, document_pattern)
     if db.session.execute(select(Centre.id).where(Centre.code == code)).first():
         raise ServiceError(_l("This code is already used by another centre."), field="code")
     _check_parent(actor, parent, level)
@@ -75,6 +79,9 @@ def create_centre(
         region=region.strip(),
         address=address.strip(),
         phone=phone.strip(),
+        contact_person=contact_person.strip(),
+        document_prefix=document_prefix,
+        document_pattern=document_pattern,
         path="/",
     )
     db.session.add(centre)
@@ -95,11 +102,15 @@ def update_centre(
     region: str = "",
     address: str = "",
     phone: str = "",
+    contact_person: str = "",
+    document_prefix: str = "",
+    document_pattern: str = "",
     is_active: bool = True,
 ) -> Centre:
     """Edit a centre; moving it moves its whole subtree (paths are rewritten in one statement)."""
     if not centre_in_scope(actor, centre) or actor.role is not Role.ADMIN:
         raise ServiceError(_l("You can only manage your centre and the centres below it."))
+    document_prefix, document_pattern = _document_particulars(document_prefix, document_pattern)
     if centre.id == actor.centre_id and (parent is not centre.parent or not is_active):
         raise ServiceError(_l("You cannot move or deactivate your own centre."), field="parent_id")
     _check_parent(actor, parent, level, centre=centre)
@@ -115,6 +126,8 @@ def update_centre(
         raise ServiceError(_l("Sub-centres and workstations have no centres below them."), field="level")
     centre.name_zh, centre.name_en = name_zh.strip(), name_en.strip()
     centre.region, centre.address, centre.phone = region.strip(), address.strip(), phone.strip()
+    centre.contact_person = contact_person.strip()
+    centre.document_prefix, centre.document_pattern = document_prefix, document_pattern
     centre.level = level
     centre.is_active = is_active
     if parent is not centre.parent:
@@ -130,6 +143,15 @@ def update_centre(
         )
     db.session.flush()
     return centre
+
+
+def _document_particulars(prefix: str, pattern: str) -> tuple[str, str]:
+    """The prefix and pattern of the centre's document numbers, checked (empty pattern: inherited)."""
+    from app.core.document_numbers import check_pattern, check_prefix
+
+    prefix = check_prefix(prefix)
+    pattern = (pattern or "").strip()
+    return prefix, check_pattern(pattern) if pattern else ""
 
 
 def save_settings(actor: User, centre: Centre, values: dict[str, int | None]) -> None:

@@ -1,4 +1,4 @@
-"""Centre settings: the deadlines and minimums of DOMAIN.md, each a sourced default.
+"""Centre settings: the centres' deadlines and minimums, each a default with the rule it comes from.
 
 A centre stores only what it overrides; everything else is inherited from the
 nearest ancestor that sets it, and from the default below when none does.
@@ -21,7 +21,8 @@ class SettingDef:
     default: int
     unit: str  # working_days | days | months | percent | yuan | count | month_day
     label: object
-    source: str = ""
+    # The plain name of the rule the default comes from, shown to administrators as a tooltip.
+    source: object = ""
     minimum: int = 1
     maximum: int = 3650  # every setting has an upper bound, so no figure can overflow its column
 
@@ -39,51 +40,130 @@ UNIT_LABELS = {
 
 SETTINGS: tuple[SettingDef, ...] = (
     SettingDef(
-        "acknowledge_working_days", 1, "working_days", _l("Acknowledge a new complaint within"), "centre practice"
+        "acknowledge_working_days",
+        1,
+        "working_days",
+        _l("Acknowledge a new complaint within"),
+        _l("The centre's practice"),
     ),
     SettingDef(
         "decision_working_days",
         3,
         "working_days",
         _l("Decide to accept or decline within"),
-        "Zhejiang Patent Regulations 2015",
+        _l("Zhejiang Province Patent Regulations (2015)"),
     ),
     SettingDef(
         "feedback_working_days",
         1,
         "working_days",
         _l("Tell the applicant of a decision or outcome within"),
-        "centre practice (quick feedback)",
+        _l("The centre's practice of quick feedback"),
+    ),
+    SettingDef(
+        "acceptance_contact_working_days",
+        3,
+        "working_days",
+        _l("After accepting a case, contact the applicant within"),
+        _l("The centre's practice, stated on the acceptance notice"),
+    ),
+    SettingDef(
+        "objection_days",
+        15,
+        "days",
+        _l("An applicant may object to a decision not to accept within"),
+        _l("The centre's practice, stated on the notice of non-acceptance"),
+        maximum=365,
     ),
     SettingDef(
         "mediation_design_days",
         10,
         "days",
         _l("Fast mediation deadline, design patents"),
-        "2016 collaborative-protection targets",
+        _l("Targets for fast collaborative protection of IP (2016)"),
     ),
     SettingDef(
         "mediation_utility_model_months",
         1,
         "months",
         _l("Fast mediation deadline, utility model patents"),
-        "2016 collaborative-protection targets",
-    ),
-    SettingDef("ruling_months", 3, "months", _l("Administrative ruling on a patent dispute"), "2025 measures"),
-    SettingDef("ruling_max_months", 5, "months", _l("Administrative ruling, extended maximum"), "2025 measures"),
-    SettingDef("referral_transfer_working_days", 5, "working_days", _l("Transfer a referral within"), "DOMAIN.md"),
-    SettingDef("referral_chase_days", 30, "days", _l("Chase the enforcement agency after"), "DOMAIN.md"),
-    SettingDef("visits_per_month", 1, "count", _l("On-site visits at least"), "2018 notice, item 2", maximum=100),
-    SettingDef("fund_support_percent", 50, "percent", _l("Fund support share of fees"), "Changzhou 2024", maximum=100),
-    SettingDef(
-        "fund_cap_per_request_yuan", 500_000, "yuan", _l("Fund cap per request"), "Changzhou 2024", maximum=10**10
-    ),
-    SettingDef("fund_annual_cap_yuan", 15_000_000, "yuan", _l("Fund annual cap"), "Shenzhen 2023", maximum=10**11),
-    SettingDef(
-        "fund_requests_per_year", 1, "per_year", _l("Approved fund requests, at most"), "Shenzhen 2023", maximum=12
+        _l("Targets for fast collaborative protection of IP (2016)"),
     ),
     SettingDef(
-        "annual_report_due_day", 31, "day_of_january", _l("Annual SME report due by"), "2014 opinions", maximum=31
+        "ruling_months",
+        3,
+        "months",
+        _l("Administrative ruling on a patent dispute"),
+        _l("Measures for administrative rulings on patent disputes (2025)"),
+    ),
+    SettingDef(
+        "ruling_max_months",
+        5,
+        "months",
+        _l("Administrative ruling, extended maximum"),
+        _l("Measures for administrative rulings on patent disputes (2025)"),
+    ),
+    SettingDef(
+        "referral_transfer_working_days",
+        5,
+        "working_days",
+        _l("Transfer a referral within"),
+        _l("Rules for referring cases to enforcement agencies"),
+    ),
+    SettingDef(
+        "referral_chase_days",
+        30,
+        "days",
+        _l("Chase the enforcement agency after"),
+        _l("Rules for referring cases to enforcement agencies"),
+    ),
+    SettingDef(
+        "visits_per_month",
+        1,
+        "count",
+        _l("On-site visits at least"),
+        _l("Notice on IP rights-protection assistance work (2018), item 2"),
+        maximum=100,
+    ),
+    SettingDef(
+        "fund_support_percent",
+        50,
+        "percent",
+        _l("Fund support share of fees"),
+        _l("Changzhou IP protection fund measures (2024)"),
+        maximum=100,
+    ),
+    SettingDef(
+        "fund_cap_per_request_yuan",
+        500_000,
+        "yuan",
+        _l("Fund cap per request"),
+        _l("Changzhou IP protection fund measures (2024)"),
+        maximum=10**10,
+    ),
+    SettingDef(
+        "fund_annual_cap_yuan",
+        15_000_000,
+        "yuan",
+        _l("Fund annual cap"),
+        _l("Shenzhen IP protection fund measures (2023)"),
+        maximum=10**11,
+    ),
+    SettingDef(
+        "fund_requests_per_year",
+        1,
+        "per_year",
+        _l("Approved fund requests, at most"),
+        _l("Shenzhen IP protection fund measures (2023)"),
+        maximum=12,
+    ),
+    SettingDef(
+        "annual_report_due_day",
+        31,
+        "day_of_january",
+        _l("Annual SME report due by"),
+        _l("Opinions on supporting small and micro enterprises (2014)"),
+        maximum=31,
     ),
 )
 

@@ -13,10 +13,12 @@ def register_cli(app: Flask) -> None:
     from app.api.cli import register_api_cli
     from app.cases.cli import register_case_cli
     from app.clocks.cli import register_clock_cli
+    from app.core.signing import register_signing_cli
 
     register_case_cli(app)
     register_api_cli(app)
     register_clock_cli(app)
+    register_signing_cli(app)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed when the database has no centre yet.")

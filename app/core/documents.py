@@ -23,13 +23,18 @@ from app.core import engine
 class DocumentSpec:
     """One kind of document: ``template`` under ``templates/pdf/``; ``gather(subject, kind,
     issued_at, actor)`` its context of plain values; ``language_of(subject)`` the language it is
-    written in; ``issue(subject, kind, actor)`` renders, stores and records a copy."""
+    written in; ``issue(subject, kind, actor)`` renders, stores and records a copy; ``series`` the
+    series of the issuing centre's document numbers it takes (受 for acceptance notices; None: the
+    kind is not numbered). Every issued copy carries a verification code and its QR code
+    (``app.core.document_numbers``) and, when the centre has a certificate, a signature
+    (``app.core.signing``): ``finish`` below does both for any kind."""
 
     kind: Any
     template: str
     gather: Callable
     language_of: Callable
     issue: Callable
+    series: str | None = None
 
 
 REGISTRY: dict[Any, DocumentSpec] = {}
@@ -42,6 +47,42 @@ def register(spec: DocumentSpec) -> DocumentSpec:
 
 def spec_of(kind) -> DocumentSpec:
     return REGISTRY[kind]
+
+
+# ---- numbering, verification and signing: the same for every kind ------------------------------------
+
+
+def stamp(kind, centre, issued_at):
+    """Take the number (of the kind's series) and the verification code a copy issued now carries."""
+    from app.core.document_numbers import stamp_for
+
+    return stamp_for(centre, spec_of(kind).series, issued_at)
+
+
+def stamp_context(kind, centre, issued_at, taken=None) -> dict:
+    """What the templates show as ``stamp``: a taken stamp's number, code, link and QR code, or for a
+    preview (``taken`` None) the number's look without its sequence and no code."""
+    from app.core.document_numbers import Stamp, preview_number
+    from app.core.workdays import china_day
+
+    if taken is None:
+        series = spec_of(kind).series
+        shown = preview_number(centre, series, china_day(issued_at).year) if series else ""
+        return Stamp(None, None, issued_at).context(shown)
+    return taken.context()
+
+
+def will_sign(centre) -> bool:
+    from app.core import signing
+
+    return signing.configured(centre)
+
+
+def finish(data: bytes, centre) -> tuple[bytes, bool]:
+    """The bytes to keep: signed with the centre's certificate when it has one; and whether signed."""
+    from app.core import signing
+
+    return signing.sign_if_configured(data, centre)
 
 
 # ---- rendering outside a request ---------------------------------------------------------------------

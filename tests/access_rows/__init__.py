@@ -25,7 +25,7 @@ ROLES = ["anon", "applicant", "caseworker", "mediator", "supervisor", "fund_comm
 STAFF = ["caseworker", "mediator", "supervisor", "fund_committee", "admin"]
 
 # The row modules, in the order their rows run for each role (a role's rows share its transaction).
-FEATURES = ("site", "enterprises", "centres", "admin", "calendar", "cases", "work", "notifications", "api")
+FEATURES = ("site", "enterprises", "centres", "admin", "calendar", "cases", "work", "notifications", "api", "verify")
 
 
 def expect(default, **per_role):
@@ -154,6 +154,7 @@ class PlaceholderObject:
 
     def __init__(self, number="CA-2026-00001"):
         self.number = number
+        self.ref = number  # a case's reference (its number, or draft-<id>)
 
     def __getitem__(self, key):
         return self
