@@ -53,10 +53,12 @@ class ScanResult:
     # Notifications whose e-mail is still owed after this run (the SMTP server failed): retried next run.
     unsent: int = 0
     errors: int = 0
+    # Staged uploads older than a day, removed with their files (``app.cases.staged``).
+    staged_removed: int = 0
 
     @property
     def happened(self) -> bool:
-        return bool(self.due_soon or self.breached or self.emailed or self.unsent or self.errors)
+        return bool(self.due_soon or self.breached or self.emailed or self.unsent or self.errors or self.staged_removed)
 
     def as_dict(self) -> dict:
         return {
@@ -67,6 +69,7 @@ class ScanResult:
             "emailed": self.emailed,
             "unsent": self.unsent,
             "errors": self.errors,
+            "staged_removed": self.staged_removed,
         }
 
 
@@ -197,23 +200,27 @@ def scan(now: datetime | None = None, *, deliver: bool = True) -> ScanResult:
     if deliver:
         result.emailed, result.unsent, failed = deliver_mail()
         result.errors += failed
+    result.staged_removed = _purge_staged(now)
     return result
 
 
-def _owed() -> int:
-    """Notifications ``deliver_pending`` would e-mail now."""
-    from app.notifications.models import Notification
-    from app.notifications.services import RETRY_WINDOW
+def _purge_staged(now: datetime) -> int:
+    """Remove the staged uploads nobody used within a day (a form given up on)."""
+    from app.cases.staged import purge_stale
 
-    return db.session.execute(
-        select(func.count(Notification.id))
-        .join(User, User.id == Notification.user_id)
-        .where(
-            Notification.emailed_at.is_(None),
-            Notification.created_at >= utcnow() - RETRY_WINDOW,
-            User.is_active.is_(True),
-        )
-    ).scalar_one()
+    try:
+        return purge_stale(now)
+    except DBAPIError as exc:
+        db.session.rollback()
+        log.warning("sla-scan: staged uploads not removed: %s", exc)
+        return 0
+
+
+def _owed() -> int:
+    """Deliveries of notifications still owed (``app.notifications.services.owed``)."""
+    from app.notifications.services import owed
+
+    return owed()
 
 
 def deliver_mail() -> tuple[int, int, int]:

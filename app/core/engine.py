@@ -145,7 +145,7 @@ class Door:
         """What ``actor`` may do on ``subject`` now, and why the rest is blocked."""
         if not self.can_act(actor, subject):
             return []
-        ctx = GuardContext(facts=self.facts(subject))
+        ctx = GuardContext(facts=self.facts(subject), now=self.now())
         checks = self.workflow.available_actions(subject, actor, ctx)
         limited = self.beyond_scope(actor, subject)
         if limited is not None:
@@ -200,12 +200,12 @@ def transition(
     limited = door.beyond_scope(actor, subject)
     if limited is not None and action_name not in limited:
         raise ActionRefused([door.beyond_scope_reason(actor, subject)], forbidden=True)
-    ctx = GuardContext(comment=comment, data=data, facts=door.facts(subject, data))
+    now = door.now()
+    ctx = GuardContext(comment=comment, data=data, facts=door.facts(subject, data), now=now)
     result = workflow.check(subject, action, actor, ctx)
     if not result.allowed:
         raise ActionRefused(list(result.reasons), forbidden=result.role_refused)
 
-    now = door.now()
     record = Applied(door, action, subject, actor, subject.state, action.target_for(subject), comment, data, ctx, now)
     # Nothing is flushed until the event is recorded, so the subject's row is written once.
     with db.session.no_autoflush:

@@ -47,6 +47,8 @@ class GuardContext:
     comment: str = ""
     data: Mapping = field(default_factory=dict)
     facts: Any = None
+    # The time the door acts at (``Door.now``), for guards about dates; None outside the door.
+    now: Any = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,6 +147,9 @@ class Notify:
     kind: str | Callable[[Any], str]
     recipients: Callable[[Any], Iterable]
     params: Callable[[Any], dict] | None = None
+    # The feedback the notification carries to its reader (e.g. the trigger of a feedback clock that
+    # is met once it is read or delivered); None for a plain notification.
+    informs: str | None = None
 
     def kind_for(self, applied) -> str:
         return self.kind(applied) if callable(self.kind) else self.kind

@@ -9,12 +9,11 @@ next ``sla-scan``.
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import timedelta
-from email.message import EmailMessage
 
+from blinker import Namespace
 from flask import current_app, has_request_context
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -22,10 +21,14 @@ from sqlalchemy import func, select, update
 from app.auth.models import User
 from app.core.db import utcnow
 from app.extensions import db
-from app.notifications.models import Notification
+from app.notifications.models import Notification, NotificationDelivery
 
 log = logging.getLogger(__name__)
-RETRY_WINDOW = timedelta(days=2)
+
+# Sent when a notification that carries feedback (``Notification.informs``) reached its reader: read
+# in the app (``method="read"``) or accepted by a channel that confirms delivery (``"email"``, ``"sms"``);
+# with ``user`` and ``at``. The cases' feedback subscriber meets the clock; this module imports none.
+reached = Namespace().signal("notification-reached")
 
 TEXTS = {
     "clock_due_soon": _l("%(number)s: the %(clock)s deadline is due at %(due)s."),
@@ -36,6 +39,28 @@ TEXTS = {
     "transfer_offered": _l("%(by)s offers to transfer case %(number)s to your centre."),
     "transfer_accepted": _l("%(by)s accepted the transfer of case %(number)s."),
     "transfer_declined": _l("%(by)s declined the transfer of case %(number)s."),
+    # To the applicant's side of a case (app.cases.feedback): every event their timeline shows.
+    "case_submitted": _l("%(number)s: your case was filed with the centre; you will be told when it is taken up."),
+    "case_acknowledged": _l("%(number)s: the centre received your case, and a caseworker has taken it up."),
+    "material_requested": _l("%(number)s: the centre asks you for more material: %(comment)s"),
+    "material_requested_by": _l("%(number)s: the centre asks you for more material by %(due_on)s: %(comment)s"),
+    "case_accepted": _l(
+        "%(number)s: your case has been accepted for assistance. The acceptance notice is on the case page."
+    ),
+    "case_declined": _l(
+        "%(number)s: the centre cannot accept your case (%(reason)s): %(comment)s The notice with your options "
+        "is on the case page."
+    ),
+    "case_answered": _l("%(number)s: the centre answered your question: %(comment)s"),
+    "case_resolved": _l("%(number)s: the outcome of your case: %(comment)s"),
+    "case_withdrawn": _l("%(number)s: the case was withdrawn: %(comment)s"),
+    "case_closed": _l("%(number)s: your case is closed. You can rate the centre's help on the case page."),
+    "case_reopened": _l("%(number)s: your case was reopened: %(comment)s"),
+    "case_transferred": _l("%(number)s: your case is now handled by %(centre)s."),
+    "case_message": _l("%(number)s: a message from the centre: %(comment)s"),
+    "document_issued": _l("%(number)s: the centre issued a document: %(document)s."),
+    # To staff.
+    "applicant_message": _l("%(number)s: the applicant wrote: %(comment)s"),
     "registration_attempt": _l(
         "Someone tried to register a new account with your e-mail address. If it was you, log in with your "
         "existing account (your centre can reset a forgotten password); otherwise you can ignore this message."
@@ -44,10 +69,19 @@ TEXTS = {
 
 
 def notify(
-    user_ids, kind: str, case=None, params: dict | None = None, *, subject=None, subject_type: str | None = None
+    user_ids,
+    kind: str,
+    case=None,
+    params: dict | None = None,
+    *,
+    subject=None,
+    subject_type: str | None = None,
+    informs: str | None = None,
 ) -> list[Notification]:
     """One notification for each of ``user_ids`` (duplicates and None dropped), about ``case`` and,
-    when it is another workflow's subject handled under it, ``subject`` (named ``subject_type``)."""
+    when it is another workflow's subject handled under it, ``subject`` (named ``subject_type``);
+    ``informs`` names the feedback it carries (see ``Notification.informs``). Each gets a delivery
+    owed on every channel configured now on which its user has an address."""
     if kind not in TEXTS:
         raise ValueError(f"unknown notification kind {kind!r}")
     params = dict(params or {})
@@ -55,6 +89,8 @@ def notify(
         params.setdefault("number", case.number)
     if subject is None and case is not None:
         subject, subject_type = case, "case"
+    from app.notifications.channels import active_channels
+
     rows = []
     for user_id in dict.fromkeys(u for u in user_ids if u):
         row = Notification(
@@ -64,25 +100,43 @@ def notify(
             subject_id=subject.id if subject is not None else None,
             kind=kind,
             params=params,
+            informs=informs,
         )
         db.session.add(row)
         rows.append(row)
+    channels = active_channels() if rows else []
+    if channels:
+        users = {
+            u.id: u for u in db.session.execute(select(User).where(User.id.in_([r.user_id for r in rows]))).scalars()
+        }
+        for row in rows:
+            user = users.get(row.user_id)
+            for channel in channels:
+                if user is not None and channel.address(user):
+                    row.deliveries.append(NotificationDelivery(channel=channel.name))
     db.session.flush()
-    if rows and has_request_context() and mail_configured():
+    if channels and has_request_context():
         from app.core.requests import after_commit
 
         after_commit(deliver_pending)
     return rows
 
 
+class _Params(dict):
+    """A notification's values; one a text needs but the row lacks reads as empty."""
+
+    def __missing__(self, key):
+        return ""
+
+
 def text(notification: Notification) -> str:
     """The notification in the current language."""
-    from datetime import datetime
+    from datetime import date, datetime
 
     from app.clocks.models import ClockName
     from app.core.i18n import localtime
 
-    params = dict(notification.params or {})
+    params = _Params(notification.params or {})
     if "clock" in params:
         try:
             params["clock"] = ClockName(params["clock"]).label
@@ -93,12 +147,27 @@ def text(notification: Notification) -> str:
             params["due"] = localtime(datetime.fromisoformat(params["due"]))
         except (TypeError, ValueError):
             pass
-    params.setdefault("by", "")
-    params.setdefault("number", "")
-    params.setdefault("due", "")
-    params.setdefault("clock", "")
+    if params.get("due_on"):
+        try:
+            params["due_on"] = format_date(date.fromisoformat(params["due_on"]), "long")
+        except (TypeError, ValueError):
+            pass
+    if params.get("reason"):
+        from app.cases.enums import DeclineReason
+
+        try:
+            params["reason"] = DeclineReason(params["reason"]).label
+        except ValueError:
+            pass
+    if params.get("document"):
+        from app.cases.enums import DocumentKind
+
+        try:
+            params["document"] = DocumentKind(params["document"]).label
+        except ValueError:
+            pass
     template = TEXTS.get(notification.kind)
-    return str(template) % params if template is not None else notification.kind
+    return (str(template) % params).strip() if template is not None else notification.kind
 
 
 def unread_count(user) -> int:
@@ -107,87 +176,168 @@ def unread_count(user) -> int:
     ).scalar_one()
 
 
-def mark_read(user, ids=None) -> int:
-    """Mark the user's notifications read (all, or those of ``ids``); returns how many."""
-    stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+def mark_read(user, ids=None, *, case_id: int | None = None) -> int:
+    """Mark the user's notifications read (all, or those of ``ids``, or those about ``case_id``);
+    returns how many. Those that carry feedback tell ``reached`` that their reader has it."""
+    where = [Notification.user_id == user.id, Notification.read_at.is_(None)]
     if ids is not None:
-        stmt = stmt.where(Notification.id.in_(list(ids)))
-    return db.session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+        where.append(Notification.id.in_(list(ids)))
+    if case_id is not None:
+        where.append(Notification.case_id == case_id)
+    informing = list(
+        db.session.execute(select(Notification).where(*where, Notification.informs.is_not(None))).scalars()
+    )
+    now = utcnow()
+    count = db.session.execute(
+        update(Notification).where(*where).values(read_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    for notification in informing:
+        notification.read_at = now
+        reached.send(notification, user=user, method="read", at=now)
+    return count
 
 
-# ---- e-mail ------------------------------------------------------------------------------------------
+# ---- delivery through the other channels ------------------------------------------------------------
+
+MAX_ATTEMPTS = 15  # the first retries at the next run, then 1, 2, 4 … minutes apart, at most 6 hours
+CLAIM = timedelta(minutes=10)  # a sender that died mid-send leaves its claim to expire
 
 
 def mail_configured() -> bool:
-    return bool(current_app.config.get("MAIL_SERVER"))
+    """Whether any channel beside the app is configured (e-mail or SMS)."""
+    from app.notifications.channels import active_channels
+
+    return bool(active_channels())
 
 
-def _message(notification: Notification, user: User) -> EmailMessage:
+def _backoff(attempts: int) -> timedelta:
+    """The wait before the next try after ``attempts`` failures: none for the first three (the next
+    request or ``sla-scan`` tries again), then doubling from a minute, at most six hours (about a
+    day in all before a delivery is given up as failed)."""
+    if attempts <= 3:
+        return timedelta(0)
+    return min(timedelta(minutes=2 ** (attempts - 4)), timedelta(hours=6))
+
+
+def _rendered(notification: Notification, user: User) -> tuple[str, str]:
+    """(subject, body) of the notification in the recipient's language."""
     locale = user.locale if getattr(user, "locale", None) else current_app.config.get("DEFAULT_LOCALE", "zh_CN")
     with force_locale(locale):
         body = text(notification)
         subject = _("IP assistance centre: %(text)s", text=body)[:200]
         footer = _("Sign in to see the case.") if notification.case_id else _("Sign in to see your notifications.")
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = user.email
-    message.set_content(f"{body}\n\n{footer}\n")
-    return message
+    return subject, f"{body}\n\n{footer}\n"
 
 
 def deliver_pending() -> int:
-    """E-mail every recent notification not yet e-mailed, then commit; returns how many were sent.
+    """Send every delivery that is owed now through its channel, then commit; returns how many
+    were sent.
 
-    Each row is claimed first (``emailed_at`` set where it is still empty), so a request's
-    after-commit delivery and a concurrent ``sla-scan`` never send the same notification twice;
-    what could not be sent is released again for the next scan.
-    """
-    if not mail_configured():
+    Each delivery is claimed first (its next attempt moved past the claim's expiry where it is
+    still due), so a request's after-commit delivery and a concurrent ``sla-scan`` never send the
+    same one twice. A failure is recorded on the delivery with the next attempt after a growing
+    wait; after ``MAX_ATTEMPTS`` it stays as failed (the notification itself is kept in the app).
+    A delivery through a channel that confirms it tells whoever listens to ``reached`` (a case's
+    feedback clock)."""
+    from app.notifications.channels import ChannelError, active_channels
+
+    channels = {c.name: c for c in active_channels()}
+    if not channels:
         return 0
-    config = current_app.config
+    now = utcnow()
     rows = db.session.execute(
-        select(Notification, User)
+        select(NotificationDelivery.id, NotificationDelivery.channel)
+        .join(Notification, Notification.id == NotificationDelivery.notification_id)
         .join(User, User.id == Notification.user_id)
         .where(
-            Notification.emailed_at.is_(None),
-            Notification.created_at >= utcnow() - RETRY_WINDOW,
+            NotificationDelivery.state == "pending",
+            NotificationDelivery.next_attempt_at <= now,
+            NotificationDelivery.channel.in_(list(channels)),
             User.is_active.is_(True),
         )
-        .order_by(Notification.id)
+        .order_by(NotificationDelivery.id)
         .limit(500)
     ).all()
-    claimed = []
-    for notification, user in rows:
+    claimed: dict[str, list[int]] = {}
+    for delivery_id, channel in rows:
         won = db.session.execute(
-            update(Notification)
-            .where(Notification.id == notification.id, Notification.emailed_at.is_(None))
-            .values(emailed_at=utcnow())
+            update(NotificationDelivery)
+            .where(
+                NotificationDelivery.id == delivery_id,
+                NotificationDelivery.state == "pending",
+                NotificationDelivery.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + CLAIM)
             .execution_options(synchronize_session=False)
         ).rowcount
         if won:
-            claimed.append((notification, user))
-    if not claimed:
-        db.session.commit()
-        return 0
+            claimed.setdefault(channel, []).append(delivery_id)
+    db.session.commit()  # the claims hold while the messages go out
     sent = 0
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            for notification, user in claimed:
-                smtp.send_message(_message(notification, user))
+    reached_now: list[tuple[Notification, User, str]] = []
+    for name, ids in claimed.items():
+        channel = channels[name]
+        deliveries = db.session.execute(
+            select(NotificationDelivery, Notification, User)
+            .join(Notification, Notification.id == NotificationDelivery.notification_id)
+            .join(User, User.id == Notification.user_id)
+            .where(NotificationDelivery.id.in_(ids))
+            .order_by(NotificationDelivery.id)
+        ).all()
+        try:
+            session_cm = channel.open()
+            error = None
+        except ChannelError as exc:
+            session_cm, error = None, str(exc)
+        if session_cm is None:
+            for delivery, _n, _u in deliveries:
+                _failed(delivery, error or "")
+            continue
+        with session_cm as session:
+            for delivery, notification, user in deliveries:
+                address = channel.address(user)
+                if not address:
+                    delivery.state, delivery.last_error = "failed", "no address"
+                    continue
+                subject, body = _rendered(notification, user)
+                try:
+                    channel.send(session, address, subject, body)
+                except ChannelError as exc:
+                    _failed(delivery, str(exc))
+                    continue
+                at = utcnow()
+                delivery.state, delivery.sent_at, delivery.attempts = "sent", at, delivery.attempts + 1
+                delivery.last_error = ""
+                if name == "email":
+                    notification.emailed_at = at
                 sent += 1
-    except (OSError, smtplib.SMTPException) as exc:
-        log.warning("e-mail of notifications failed after %d sent: %s", sent, exc)
-        unsent = [n.id for n, _ in claimed[sent:]]
-        db.session.execute(
-            update(Notification)
-            .where(Notification.id.in_(unsent))
-            .values(emailed_at=None)
-            .execution_options(synchronize_session=False)
-        )
+                if channel.confirms_delivery:
+                    reached_now.append((notification, user, name))
+    db.session.flush()
+    for notification, user, how in reached_now:
+        if notification.informs:
+            reached.send(notification, user=user, method=how, at=notification.emailed_at or utcnow())
     db.session.commit()
     return sent
+
+
+def _failed(delivery: NotificationDelivery, error: str) -> None:
+    delivery.attempts += 1
+    delivery.last_error = error[:300]
+    if delivery.attempts >= MAX_ATTEMPTS:
+        delivery.state = "failed"
+        log.warning(
+            "notification %s: %s delivery failed for good: %s", delivery.notification_id, delivery.channel, error
+        )
+    else:
+        delivery.next_attempt_at = utcnow() + _backoff(delivery.attempts)
+        log.warning(
+            "notification %s: %s delivery failed, retried later: %s", delivery.notification_id, delivery.channel, error
+        )
+
+
+def owed() -> int:
+    """Deliveries still to be sent (owed now or waiting for a retry)."""
+    return db.session.execute(
+        select(func.count(NotificationDelivery.id)).where(NotificationDelivery.state == "pending")
+    ).scalar_one()

@@ -19,6 +19,7 @@ def on_applied(workflow, applied) -> None:
             params,
             subject=applied.subject,
             subject_type=workflow.name,
+            informs=spec.informs,
         )
 
 

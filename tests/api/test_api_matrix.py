@@ -39,6 +39,8 @@ MATRIX = [
     ("api.openapi_json", "GET", lambda o: "/api/v1/openapi.json", {}, expect(200, anon=200)),
     ("api.list_cases_endpoint", "GET", lambda o: "/api/v1/cases", {}, expect(200)),
     ("api.my_work_endpoint", "GET", lambda o: "/api/v1/my-work", {}, expect(200, applicant=403)),
+    ("api.list_notifications", "GET", lambda o: "/api/v1/notifications", {}, expect(200)),
+    ("api.list_notifications", "GET", lambda o: "/api/v1/notifications?cursor=x", {}, expect(422)),
     (
         "api.create_case_endpoint",
         "POST",
@@ -81,6 +83,11 @@ MATRIX = [
     ),
     ("api.list_documents", "GET", lambda o: f"/api/v1/cases/{o['own'].number}/documents", {}, expect(200)),
     ("api.list_documents", "GET", lambda o: f"/api/v1/cases/{o['other'].number}/documents", {}, expect(404)),
+    # deleting: only a draft, only by its author (staff never see an applicant's draft); a submitted case is
+    # withdrawn instead (422 for its filer, 403 for staff who see it but did not start it)
+    ("api.delete_case", "DELETE", lambda o: f"/api/v1/cases/{o['own_draft'].ref}", {}, expect(404, applicant=204)),
+    ("api.delete_case", "DELETE", lambda o: f"/api/v1/cases/{o['own'].number}", {}, expect(403, applicant=422)),
+    ("api.delete_case", "DELETE", lambda o: f"/api/v1/cases/{o['other'].number}", {}, expect(404)),
     ("api.get_document_pdf", "GET", lambda o: f"/api/v1/documents/{o['own_document']}", {}, expect(200)),
     ("api.get_document_pdf", "GET", lambda o: f"/api/v1/documents/{o['other_document']}", {}, expect(404)),
 ]
@@ -104,7 +111,14 @@ def objects(world, make_case, session):
     def document_of(case):
         return session.execute(select(Document.id).where(Document.case_id == case.id)).scalar_one()
 
-    return {"own": own, "other": other, "own_document": document_of(own), "other_document": document_of(other)}
+    own_draft = make_case(world.applicant, world.enterprise, state="draft")
+    return {
+        "own": own,
+        "other": other,
+        "own_draft": own_draft,
+        "own_document": document_of(own),
+        "other_document": document_of(other),
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)

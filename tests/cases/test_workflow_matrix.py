@@ -143,6 +143,9 @@ REASON_MISSING = "Choose the reason for declining."
 REASON_UNKNOWN = "Choose one of the listed reasons"
 RATING_BAD = "Give a rating from 1 to 5."
 DECISION_TOLD = "No decision of this case is waiting to be told"
+METHOD_MISSING = "Choose how the applicant was told."
+METHOD_UNKNOWN = "Choose one of the listed ways the applicant was told."
+METHODS = ("phone", "sms", "email", "letter", "in_person", "other")
 ONLY_FIRST_RESPONDER = "Only the first responder (or a supervisor) confirms"
 OFFER_WAITING = "already waiting for an answer"
 NOT_OWNER = "Only the case's owner, its first responder or a supervisor can hand it over."
@@ -235,6 +238,12 @@ def input_reasons(action, comment, data) -> list[str]:
         rating = data.get("rating")
         if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             reasons.append(RATING_BAD)
+    if action in ("inform_decision", "inform_outcome"):
+        method = data.get("method")
+        if method is None or method == "":
+            reasons.append(METHOD_MISSING)
+        elif not isinstance(method, str) or method not in METHODS:
+            reasons.append(METHOD_UNKNOWN)
     if action in COMMENT_REQUIRED and not (comment if isinstance(comment, str) else "").strip():
         reasons.append(COMMENT_MISSING)
     return reasons
@@ -364,14 +373,17 @@ def sees(situation, actor_name) -> bool:
 def blocked(situation, action, actor_name) -> list[str]:
     kind, _, state, informed, rated = SITUATIONS[situation]
     # ``build`` takes every staff step as the supervisor: they took the case up (first responder and
-    # owner); the city firm follows its cases in the portal, so every decision reached it at once.
+    # owner). Nobody reads or is told a decision on the way, so an accept or a decline is still
+    # waiting to be told until the case is closed (which stops its clock).
     taken = state not in ("draft", "submitted")
+    steps = SITUATIONS[situation][1]
     standing = Standing(
         role=ACTS_AS.get(actor_name),
         person=actor_name,
         centre="CA",
         first_responder="supervisor" if taken else None,
         owner="supervisor" if taken else None,
+        decision_untold=bool({"accept", "decline"} & set(steps)) and "close" not in steps,
     )
     return situation_reasons(action, kind=kind, has_respondent=True, informed=informed, rated=rated, standing=standing)
 
@@ -578,7 +590,7 @@ def test_a_reopened_case_must_be_told_its_new_outcome_before_closing_again(world
     supervisor = world.users["supervisor"]
     services.transition(case, "resolve", supervisor, comment="再次调解成功")
     _assert_refused(session, case, "close", supervisor, "结案", None, [NOT_INFORMED])
-    services.transition(case, "inform_outcome", supervisor, comment="已告知")
+    services.transition(case, "inform_outcome", supervisor, comment="已告知", data={"method": "letter"})
     services.transition(case, "close", supervisor)
     assert case.state is CaseState.CLOSED
 

@@ -93,8 +93,6 @@ HOME = {
     "county_caseworker": "CAC",
 }
 CENTRES = {"PA", "CA", "CAC", "CB", "PB"}
-# Firms with an applicant account follow their cases in the portal: a decision reaches them at once.
-FIRMS_IN_PORTAL = {"city_firm", "sibling_firm"}
 TRANSFER_ONLY = "Your centre may only answer the transfer offered to it."
 FIRST_RESPONDER_ONLY = "The case is now another centre's: as first responder you confirm what the applicant was told."
 MEMBER_OF = {"applicant": "city_firm", "other_applicant": "sibling_firm"}
@@ -260,6 +258,7 @@ DATA = st.one_of(
             "rating": RATINGS,
             "to_user": TO_USERS,
             "to_centre": TO_CENTRES,
+            "method": st.sampled_from(["phone", "letter", "in_person", "pigeon", "", None, 3]),
         },
     ),
     st.sampled_from(["not an object", ["rating", 5]]),
@@ -532,7 +531,7 @@ class CaseWorkflow(WorkflowMachine):
         elif action in ("decline_handover", "decline_transfer"):
             model.offer = None
         elif action in ("accept", "decline"):
-            model.decision_untold = model.firm not in FIRMS_IN_PORTAL
+            model.decision_untold = True  # nobody reads it in these walks: staff must record telling them
         elif action == "inform_decision":
             model.decision_untold = False
         if target in ("withdrawn", "closed"):  # an unanswered offer and the running clocks stop with the case

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
 from app.cases import services
 from app.centres.models import CentreSetting
 from app.clocks.models import CalendarDay, CalendarYear, ClockName
@@ -54,9 +56,20 @@ def test_a_web_complaint_runs_its_three_clocks(world, make_case, session, at):
     assert clocks[(ClockName.HANDLING, "handling")].met_at is not None
     assert not clocks[(ClockName.HANDLING, "handling")].is_overdue(case.decided_at)
     feedback = clocks[(ClockName.FEEDBACK, "accept")]
-    # The enterprise follows its cases in the portal: the notice reached it at once.
-    assert feedback.met_at == feedback.started_at
-    assert case.next_due_at is None
+    # The decision alone tells nobody: the clock runs until the applicant has it.
+    assert feedback.met_at is None and case.next_due_at == feedback.due_at
+
+    # The applicant opens the notification in the portal: met at that moment.
+    from app.notifications.models import Notification
+    from app.notifications.services import mark_read
+
+    assert mark_read(world.applicant, case_id=case.id) >= 1
+    session.flush()
+    read = session.execute(
+        select(Notification).where(Notification.user_id == world.applicant.id, Notification.kind == "case_accepted")
+    ).scalar_one()
+    feedback = _by_name(case)[(ClockName.FEEDBACK, "accept")]
+    assert feedback.met_at == read.read_at and case.next_due_at is None
 
 
 def test_a_hotline_case_without_a_portal_account_waits_for_the_decision_to_be_told(world, session, at, make_enterprise):
@@ -111,7 +124,10 @@ def test_an_outcome_starts_a_feedback_clock_met_when_the_first_responder_confirm
     outcome = _by_name(case)[(ClockName.FEEDBACK, "resolve")]
     assert outcome.is_running and china_date(outcome.due_at) == date(2026, 12, 2)
     act(case, "inform_outcome", worker)
-    assert outcome.met_at is not None and case.next_due_at is None
+    assert outcome.met_at is not None
+    # The decision before it was never told (nobody read it, nobody recorded telling): still owed.
+    decision = _by_name(case)[(ClockName.FEEDBACK, "accept")]
+    assert decision.met_at is None and case.next_due_at == decision.due_at
 
 
 def test_changing_a_deadline_applies_to_clocks_started_afterwards(world, make_case, session, at):

@@ -79,8 +79,8 @@ def test_a_handover_accepted_moves_the_work_but_not_the_first_responder(taken, s
         from tests.conftest import ACTION_INPUT
 
         services.transition(case, step, colleague, **ACTION_INPUT.get(step, {}))
-    assert "Only the first responder" in refused(case, "inform_outcome", colleague, "已告知")
-    act(case, "inform_outcome", worker, "已电话告知申请人")
+    assert "Only the first responder" in refused(case, "inform_outcome", colleague, "已告知", method="phone")
+    act(case, "inform_outcome", worker, "已电话告知申请人", method="phone")
 
 
 def test_a_handover_declined_changes_nothing_but_the_offer(taken, session):
@@ -209,5 +209,5 @@ def test_after_a_transfer_the_first_responder_only_confirms_what_the_applicant_w
 
     for step in ("accept", "start_handling", "resolve"):
         services.transition(case, step, world.sibling_caseworker, **ACTION_INPUT.get(step, {}))
-    act(case, "inform_outcome", worker, "已电话告知申请人")
+    act(case, "inform_outcome", worker, "已电话告知申请人", method="phone")
     assert case.outcome_informed_at is not None

@@ -236,7 +236,7 @@ def december(world, make_case, session, at, county_applicant):
     """December 2026, driven through the one door:
 
     - X (city, the caseworker): submitted Tue 1st 09:00, acknowledged Thu 3rd (response late),
-      accepted Fri 4th (handling on time; the enterprise follows in the portal: feedback met at once);
+      accepted Fri 4th (handling on time), the applicant told by telephone that afternoon (feedback on time);
     - Y (county, the supervisor): submitted and acknowledged on the 1st (response on time); its
       handling clock, due on the 4th, still runs on the 10th (late);
     - W (city): submitted and withdrawn on the 1st (its stopped response clock counts neither way);
@@ -264,6 +264,8 @@ def december(world, make_case, session, at, county_applicant):
     act(x, "acknowledge", worker)
     at(2026, 12, 4, 10)
     act(x, "accept", worker)
+    at(2026, 12, 4, 15)
+    act(x, "inform_decision", worker)
     at(2026, 12, 10, 9)
     act(v, "submit", world.applicant)
     session.commit()
@@ -279,7 +281,7 @@ def test_on_time_rates_per_clock_centre_and_person(world, december):
 
     assert pair(rates.by_clock[ClockName.RESPONSE]) == (1, 1)  # Y on time, X late
     assert pair(rates.by_clock[ClockName.HANDLING]) == (1, 1)  # X on time, Y late (still running)
-    assert pair(rates.by_clock[ClockName.FEEDBACK]) == (1, 0)  # X's decision, told at once
+    assert pair(rates.by_clock[ClockName.FEEDBACK]) == (1, 0)  # X's decision, told the same day
     assert pair(rates.total) == (3, 2) and rates.total.rate == pytest.approx(0.6)
 
     centres = {row.key: row for row in rates.centres}

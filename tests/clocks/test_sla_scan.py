@@ -176,6 +176,7 @@ def test_paused_met_and_stopped_clocks_are_never_escalated(app, world, make_case
     at(2026, 3, 2, 10)
     paused = make_case(world.applicant, world.enterprise, state="awaiting_material", staff=worker)
     decided = make_case(world.applicant, world.enterprise, state="accepted", staff=worker)
+    services.transition(decided, "inform_decision", worker, comment="已电话告知", data={"method": "phone"})
     withdrawn = make_case(world.applicant, world.enterprise, state="withdrawn")
     at(2026, 3, 5, 9)
     met_late = make_case(world.applicant, world.enterprise, state="submitted")
