@@ -134,7 +134,11 @@ def issue_case_summary(case: Case, actor: User) -> Document:
         raise ActionRefused(
             [_l("Only caseworkers and supervisors of the case's centre can issue a summary.")], forbidden=True
         )
-    return issue_document(case, DocumentKind.CASE_SUMMARY, actor)
+    document = issue_document(case, DocumentKind.CASE_SUMMARY, actor)
+    from app.cases.feedback import tell_applicants
+
+    tell_applicants(case, "document_issued", {"document": DocumentKind.CASE_SUMMARY.value}, actor)
+    return document
 
 
 def preview_pdf(case: Case, kind: DocumentKind, actor: User | None = None) -> bytes:

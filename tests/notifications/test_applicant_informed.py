@@ -340,3 +340,17 @@ def test_the_api_lists_the_callers_own_notifications_newest_first(app, world, ma
     assert bad.status_code == 422
     unread = client.get("/api/v1/notifications?unread=false", headers=headers).get_json()
     assert unread["items"] == []
+
+
+def test_a_document_issued_by_staff_is_notified_to_the_applicant(world, make_case, session):
+    from app.cases.documents import issue_case_summary
+
+    worker = world.users["caseworker"]
+    case = make_case(world.applicant, world.enterprise, state="in_progress", staff=worker)
+    issue_case_summary(case, worker)
+    session.commit()
+    issued = db.session.execute(
+        select(Notification).where(Notification.user_id == world.applicant.id, Notification.kind == "document_issued")
+    ).scalar_one()
+    with force_locale("en"):
+        assert notifications.text(issued) == f"{case.number}: the centre issued a document: Case summary."
