@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import func, select
 
 from app.auth.models import User
@@ -43,7 +45,12 @@ DEMO_CASES = [
         [
             ("applicant@demo.ipaid.cn", "submit", "", None),
             ("caseworker.hqb@demo.ipaid.cn", "acknowledge", "", None),
-            ("caseworker.hqb@demo.ipaid.cn", "request_material", "请补充侵权产品的购买凭证和实物照片。", None),
+            (
+                "caseworker.hqb@demo.ipaid.cn",
+                "request_material",
+                "请补充侵权产品的购买凭证和实物照片。",
+                {"due_on": (date.today() + timedelta(days=10)).isoformat()},
+            ),
         ],
     ),
     (
@@ -185,7 +192,7 @@ DEMO_CASES = [
             ("caseworker.gz@demo.ipaid.cn", "accept", "", {"conditions": CONDITIONS}),
             ("caseworker.gz@demo.ipaid.cn", "start_handling", "", None),
             ("caseworker.gz@demo.ipaid.cn", "resolve", "经调解，档口停止销售并赔偿1万元。", None),
-            ("caseworker.gz@demo.ipaid.cn", "inform_outcome", "已电话告知企业调解结果。", None),
+            ("caseworker.gz@demo.ipaid.cn", "inform_outcome", "已电话告知企业调解结果。", {"method": "phone"}),
             ("caseworker.gz@demo.ipaid.cn", "close", "", None),
             ("applicant.xj@demo.ipaid.cn", "rate", "处理及时，非常满意。", {"rating": 5}),
         ],

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, false, literal, or_, select, tuple_, union_all
+from sqlalchemy import Select, case, false, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from app.auth.models import User
@@ -36,12 +36,28 @@ MAX_TERMS = 5
 MAX_LIMIT = 500
 
 
+DRAFT_REF_RE = re.compile(r"^draft-([1-9][0-9]{0,9})$")
+
+
 def get_case_by_number(number: str, user) -> Case | None:
-    """The case if it exists and ``user`` may see it, else None (callers answer 404)."""
-    if not isinstance(number, str) or not NUMBER_RE.match(number):
+    """The case if it exists and ``user`` may see it, else None (callers answer 404).
+
+    ``number`` is the case's reference (``Case.ref``): its official number, or ``draft-<id>`` for a
+    draft that has none yet (seen only by its author: the scope rule keeps drafts to them)."""
+    if not isinstance(number, str):
+        return None
+    draft = DRAFT_REF_RE.match(number)
+    if draft is not None:
+        draft_id = int(draft.group(1))
+        if draft_id >= 2**31:
+            return None
+        where = (Case.id == draft_id, Case.number.is_(None))
+    elif NUMBER_RE.match(number):
+        where = (Case.number == number,)
+    else:
         return None
     options = (selectinload(Case.rights), selectinload(Case.respondents))
-    stmt = visible(select(Case).where(Case.number == number), user, Case).options(*options)
+    stmt = visible(select(Case).where(*where), user, Case).options(*options)
     case = db.session.execute(stmt).scalar_one_or_none()
     if case is None and getattr(user, "is_staff", False):
         # Outside the user's subtree, a case may still be theirs to answer for (first responder,
@@ -49,7 +65,7 @@ def get_case_by_number(number: str, user) -> Case | None:
         from app.cases.assignments import sql_clause
 
         case = db.session.execute(
-            select(Case).where(Case.number == number, Case.state != CaseState.DRAFT, sql_clause(user)).options(*options)
+            select(Case).where(*where, Case.state != CaseState.DRAFT, sql_clause(user)).options(*options)
         ).scalar_one_or_none()
     return case
 
@@ -359,6 +375,8 @@ class CasePage:
 
 LIST_COLUMNS = (
     "number",
+    "complainant_type",
+    "complainant_name",
     "title",
     "kind",
     "state",
@@ -430,8 +448,9 @@ def export_rows(user, filters: CaseFilters | None = None, sort: str = "newest", 
         Case.title,
         Case.kind,
         Case.state,
-        Enterprise.name.label("enterprise_name"),
-        Enterprise.credit_code.label("enterprise_credit_code"),
+        # A person's case names the person; an anonymous tip-off's, nobody.
+        func.coalesce(Enterprise.name, Case.complainant_name).label("enterprise_name"),
+        func.coalesce(Enterprise.credit_code, "").label("enterprise_credit_code"),
         Case.ip_type,
         Case.ip_number,
         Case.respondent_name,
@@ -446,7 +465,7 @@ def export_rows(user, filters: CaseFilters | None = None, sort: str = "newest", 
         page = _page_of_ids(user, filters, sort, cursor, batch)
         stmt = (
             columns.join(page, page.c.id == Case.id)
-            .join(Enterprise, Enterprise.id == Case.enterprise_id)
+            .outerjoin(Enterprise, Enterprise.id == Case.enterprise_id)
             .join(Centre, Centre.id == Case.centre_id)
             .outerjoin(responder, responder.id == Case.first_responder_id)
             .outerjoin(owner, owner.id == Case.owner_id)
@@ -509,9 +528,42 @@ def open_material_request(case: Case) -> MaterialRequest | None:
     ).scalar_one_or_none()
     if event is None:
         return None
-    due = (event.data or {}).get("due_on")
+    return _material_request(event.comment, event.data, event.created_at)
+
+
+def open_material_requests(cases) -> dict[int, MaterialRequest]:
+    """``open_material_request`` for many cases in one statement: case id -> the request each of
+    ``cases`` that awaits material waits on (the latest ``request_material`` event of each)."""
+    from sqlalchemy import func
+
+    from app.cases.models import CaseEvent
+
+    ids = sorted({c.id for c in cases if c.state is CaseState.AWAITING_MATERIAL})
+    if not ids:
+        return {}
+    own_requests = (
+        CaseEvent.case_id.in_(ids),
+        CaseEvent.action == "request_material",
+        CaseEvent.subject_type.is_(None),
+    )
+    latest = (
+        select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq"))
+        .where(*own_requests)
+        .group_by(CaseEvent.case_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(CaseEvent.case_id, CaseEvent.comment, CaseEvent.data, CaseEvent.created_at).join(
+            latest, (latest.c.case_id == CaseEvent.case_id) & (latest.c.seq == CaseEvent.seq)
+        )
+    ).all()
+    return {row.case_id: _material_request(row.comment, row.data, row.created_at) for row in rows}
+
+
+def _material_request(comment: str, data, requested_at: datetime) -> MaterialRequest:
+    due = (data or {}).get("due_on")
     try:
         due_on = date.fromisoformat(due) if due else None
     except (TypeError, ValueError):
         due_on = None
-    return MaterialRequest(event.comment, due_on, event.created_at)
+    return MaterialRequest(comment, due_on, requested_at)

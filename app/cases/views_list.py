@@ -232,14 +232,41 @@ def index():
     )
 
 
+# The staff list's columns after the case number: (key, heading, shown unless the user chose otherwise).
+# The usual set fits 1280 pixels; the column picker (remembered in the browser) shows the others.
+def list_columns() -> list[tuple[str, str, bool]]:
+    return [
+        ("title", _("Subject"), True),
+        ("kind", _("Kind of case"), False),
+        ("state", _("State and next due"), True),
+        ("enterprise", _("Enterprise"), True),
+        ("right", _("Right"), False),
+        ("respondent", _("Respondent"), True),
+        ("channel", _("Channel"), False),
+        ("first_responder", _("First responder"), False),
+        ("owner", _("Owner"), True),
+        ("centre", _("Centre"), True),
+        ("submitted", _("Submitted"), True),
+        ("priority", _("Priority"), True),
+    ]
+
+
+def _active_filters(args: dict) -> int:
+    """How many filters narrow the list (the order and the date field alone narrow nothing)."""
+    return sum(1 for key, values in args.items() if key not in ("sort", "date_field") and any(v for v in values))
+
+
 def _list_context() -> dict:
     from app.clocks.display import due_soon_until
 
     now = utcnow()
+    filter_args = _filter_args()
     return {
         "now": now,
         "due_soon_until": due_soon_until(now),
-        "filter_args": _filter_args(),
+        "filter_args": filter_args,
+        "active_filters": _active_filters(filter_args),
+        "list_columns": list_columns(),
         "on_later_page": bool(request.args.get("cursor")),
         "case_url": case_url,
         "state_badges": STATE_BADGES,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.cases.enums import OPEN_STATES, HandoverKind, HandoverStatus
@@ -70,17 +70,30 @@ def my_work(user, limit: int = LIMIT) -> MyWork:
             .limit(limit)
         ).scalars()
     )
+    work.offers = offers_for(user, limit)
+    return work
+
+
+def _offered_to(user):
+    """Handovers offered to ``user``, and transfers offered to their centre (not those they offered)."""
     to_me = and_(CaseHandover.kind == HandoverKind.HANDOVER, CaseHandover.to_user_id == user.id)
     to_my_centre = and_(
         CaseHandover.kind == HandoverKind.TRANSFER,
         CaseHandover.to_centre_id == user.centre_id,
         or_(CaseHandover.from_user_id.is_(None), CaseHandover.from_user_id != user.id),
     )
-    work.offers = list(
+    return and_(CaseHandover.status == HandoverStatus.OFFERED, or_(to_me, to_my_centre))
+
+
+def offers_for(user, limit: int = LIMIT) -> list[CaseHandover]:
+    """The offers waiting for ``user``'s answer, the oldest first, with their cases."""
+    if not getattr(user, "is_staff", False):
+        return []
+    return list(
         db.session.execute(
             select(CaseHandover)
             .join(Case, Case.id == CaseHandover.case_id)
-            .where(CaseHandover.status == HandoverStatus.OFFERED, or_(to_me, to_my_centre))
+            .where(_offered_to(user))
             .options(
                 selectinload(CaseHandover.case).options(*_case_loads()),
                 joinedload(CaseHandover.from_user),
@@ -90,4 +103,8 @@ def my_work(user, limit: int = LIMIT) -> MyWork:
             .limit(limit)
         ).scalars()
     )
-    return work
+
+
+def offers_count(user):
+    """SQL (a scalar subquery): how many offers wait for ``user``'s answer."""
+    return select(func.count(CaseHandover.id)).where(_offered_to(user)).scalar_subquery()

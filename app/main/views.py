@@ -9,54 +9,97 @@ from sqlalchemy import func, select, text
 from app.auth.forms import LanguageForm
 from app.auth.models import Role, User
 from app.auth.services import set_locale
+from app.cases.views_list import STATE_BADGES, case_url
+from app.cases.workflow import HANDLERS
 from app.centres.models import Centre
+from app.clocks.display import due_soon_until, missing_years
+from app.clocks.queries import DUE_SOON, OVERDUE
+from app.clocks.views import duration
+from app.core.db import utcnow
 from app.core.i18n import remember_language
 from app.core.scope import visible
 from app.core.views import safe_next
+from app.core.workdays import china_day
 from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
 from app.extensions import db
+from app.main.queries import applicant_home, centre_figures, handler_queue, latest_unread, overdue_board
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def home():
+    """The welcome page, or the signed-in user's home: the work waiting for their role."""
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
+    now = utcnow()
+    notes = latest_unread(current_user)
     if current_user.role is Role.APPLICANT:
-        member = db.session.execute(
-            select(EnterpriseMember).where(EnterpriseMember.user_id == current_user.id)
-        ).scalar_one_or_none()
-        pending = []
-        if member is not None and member.status is MembershipStatus.ACTIVE:
-            pending = (
-                db.session.execute(
-                    select(EnterpriseMember).where(
-                        EnterpriseMember.enterprise_id == member.enterprise_id,
-                        EnterpriseMember.status == MembershipStatus.PENDING,
-                    )
+        return _applicant_home(notes)
+    user = current_user._get_current_object()
+    context = {"stats": _staff_stats(user), "missing_years": missing_years(china_day(now)), "notes": notes}
+    if user.role in HANDLERS:
+        context["queue"] = handler_queue(user, now)
+    if user.role is Role.SUPERVISOR:
+        context["board"] = overdue_board(user, now)
+        context["figures"] = centre_figures(user, now, china_day(now))
+    return render_template(
+        "main/home_staff.html",
+        now=now,
+        due_soon_until=due_soon_until(now),
+        case_url=case_url,
+        state_badges=STATE_BADGES,
+        duration=duration,
+        OVERDUE=OVERDUE,
+        DUE_SOON=DUE_SOON,
+        **context,
+    )
+
+
+def _applicant_home(notes):
+    member = db.session.execute(
+        select(EnterpriseMember).where(EnterpriseMember.user_id == current_user.id)
+    ).scalar_one_or_none()
+    pending = []
+    work = None
+    if member is not None and member.status is MembershipStatus.ACTIVE:
+        pending = (
+            db.session.execute(
+                select(EnterpriseMember).where(
+                    EnterpriseMember.enterprise_id == member.enterprise_id,
+                    EnterpriseMember.status == MembershipStatus.PENDING,
                 )
-                .scalars()
-                .all()
             )
-        return render_template("main/home_applicant.html", member=member, pending=pending)
-    stats = {
-        "centres": db.session.scalar(visible(select(func.count(Centre.id)), current_user, Centre)),
-        "enterprises": db.session.scalar(visible(select(func.count(Enterprise.id)), current_user, Enterprise)),
-        "staff": db.session.scalar(visible(select(func.count(User.id)), current_user, User)),
-        "pending_members": db.session.scalar(
+            .scalars()
+            .all()
+        )
+        work = applicant_home(current_user)
+    return render_template(
+        "main/home_applicant.html",
+        member=member,
+        pending=pending,
+        work=work,
+        notes=notes,
+        case_url=case_url,
+        state_badges=STATE_BADGES,
+    )
+
+
+def _staff_stats(user) -> dict:
+    """The four figures of the staff home, in one statement."""
+    enterprises, pending, centres, staff = db.session.execute(
+        select(
+            visible(select(func.count(Enterprise.id)), user, Enterprise).scalar_subquery(),
             visible(
                 select(func.count(EnterpriseMember.id)).where(EnterpriseMember.status == MembershipStatus.PENDING),
-                current_user,
+                user,
                 EnterpriseMember,
-            )
-        ),
-    }
-    from app.clocks.display import missing_years
-    from app.core.db import utcnow
-    from app.core.workdays import china_day
-
-    return render_template("main/home_staff.html", stats=stats, missing_years=missing_years(china_day(utcnow())))
+            ).scalar_subquery(),
+            visible(select(func.count(Centre.id)), user, Centre).scalar_subquery(),
+            visible(select(func.count(User.id)), user, User).scalar_subquery(),
+        )
+    ).one()
+    return {"enterprises": enterprises, "pending_members": pending, "centres": centres, "staff": staff}
 
 
 @bp.post("/language")

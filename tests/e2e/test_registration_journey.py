@@ -151,7 +151,7 @@ def test_register_log_out_log_in_and_switch_language(page: Page, shot):
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     expect(page.get_by_role("button", name="中文", exact=True)).to_be_visible()
     expect(page.locator("h1")).to_have_text("Welcome, 李明")
-    expect(page.locator(".card .badge").first).to_have_text("Small enterprise")
+    expect(page.locator("#home-enterprise .badge").first).to_have_text("Small enterprise")
     shot("home-english")
 
     # English is remembered on reload and on another page.
