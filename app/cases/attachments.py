@@ -9,6 +9,7 @@ refused upload leaves neither a file nor a row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
@@ -74,16 +75,43 @@ def add_attachment(case: Case, actor, file_storage, description: str = "") -> At
     the content is not an accepted type. Flushes; the caller commits.
     """
     check_may_add(actor, case)
+    description = clean_description(description)
+    checked = store_checked(file_storage, STORAGE_AREA)
+    try:
+        return attach_stored(case, actor, checked, description)
+    except BaseException:
+        storage.remove(checked.stored.path)
+        raise
+
+
+def clean_description(description) -> str:
+    """A file's description, checked (``ServiceError`` beside the description field when too long)."""
     description = (description or "").replace("\x00", "").strip() if isinstance(description, str) else ""
     if len(description) > MAX_DESCRIPTION:
         raise ServiceError(
             _l("%(field)s is too long (at most %(n)d characters).", field=_l("Description"), n=MAX_DESCRIPTION),
             field="description",
         )
+    return description
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file stored and judged: its display name (extension agreeing with the content), type and bytes."""
+
+    filename: str
+    content_type: str
+    stored: storage.StoredFile
+
+
+def store_checked(file_storage, area: str) -> CheckedFile:
+    """Stream an uploaded file to storage under ``area`` and judge it as evidence: not empty, not
+    larger than ``EVIDENCE_MAX_BYTES``, an accepted type (from its bytes). A refused file is
+    removed at once (``EmptyFile``, ``FileTooLarge``, ``FileTypeRefused``)."""
     name = storage.sanitise_filename(getattr(file_storage, "filename", None) or "", fallback="evidence")
     limit = max_bytes()
     try:
-        stored = storage.store_stream(file_storage.stream, STORAGE_AREA, max_bytes=limit)
+        stored = storage.store_stream(file_storage.stream, area, max_bytes=limit)
     except storage.TooLarge:
         raise FileTooLarge(
             _l(
@@ -104,26 +132,32 @@ def add_attachment(case: Case, actor, file_storage, description: str = "") -> At
                     accepted=filetypes.ACCEPTED_TYPES_TEXT,
                 )
             )
-        # Under the case's row lock: a case closed meanwhile takes no more files.
-        case = lock_case(case)
-        check_may_add(actor, case)
-        attachment = Attachment(
-            case_id=case.id,
-            uploaded_by_id=actor.id,
-            filename=filetypes.display_name(name, filetype),
-            content_type=filetype.content_type,
-            size=stored.size,
-            sha256=stored.sha256,
-            storage_path=stored.path,
-            description=description,
-        )
-        db.session.add(attachment)
-        db.session.flush()
-        data = {"attachment": attachment.id, "filename": attachment.filename, "sha256": stored.sha256}
-        record_event(case, actor, "add_evidence", comment=description, data=data)
     except BaseException:
         storage.remove(stored.path)
         raise
+    return CheckedFile(filetypes.display_name(name, filetype), filetype.content_type, stored)
+
+
+def attach_stored(case: Case, actor, checked: CheckedFile, description: str = "") -> Attachment:
+    """Record a file already stored and judged (``store_checked``, or a staged upload) as evidence
+    of ``case``, with its audit event. Does not remove the file when refused: its owner does."""
+    # Under the case's row lock: a case closed meanwhile takes no more files.
+    case = lock_case(case)
+    check_may_add(actor, case)
+    attachment = Attachment(
+        case_id=case.id,
+        uploaded_by_id=actor.id,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.stored.size,
+        sha256=checked.stored.sha256,
+        storage_path=checked.stored.path,
+        description=description,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    data = {"attachment": attachment.id, "filename": attachment.filename, "sha256": checked.stored.sha256}
+    record_event(case, actor, "add_evidence", comment=description, data=data)
     return attachment
 
 

@@ -104,11 +104,36 @@ def _clock_context(case: Case) -> dict:
     from app.core.workdays import china_day
 
     now = utcnow()
+    clocks = clocks_of(case)
+    # The warning only where this case's own deadlines wait for a year nobody entered: a clock
+    # that is not finished and whose due time could not be computed.
+    waiting = {c.unknown_year for c in clocks if c.unknown_year and c.due_at is None and not (c.met_at or c.stopped_at)}
     return {
-        "clocks": clock_rows(clocks_of(case), now),
+        "clocks": clock_rows(clocks, now),
         "now": now,
         "due_soon_until": due_soon_until(now),
-        "missing_years": missing_years(china_day(now)) if current_user.is_staff else [],
+        "missing_years": sorted(waiting & set(missing_years(china_day(now))))
+        if current_user.is_staff and waiting
+        else [],
+    }
+
+
+def _material_context(case: Case, checks, extra: dict) -> dict:
+    """The banner of a case awaiting material; the applicant answers there in one form (text and
+    files), so their action panel leaves "provide the material" out."""
+    from app.cases.queries import open_material_request
+
+    material = open_material_request(case)
+    can_answer = (
+        material is not None
+        and not current_user.is_staff
+        and any(c.allowed and c.action.name == "provide_material" for c in checks)
+    )
+    return {
+        "material": material,
+        "can_answer_material": can_answer,
+        "material_kept": extra.get("material_kept", []),
+        "panel_skip": ("provide_material",) if can_answer else (),
     }
 
 
@@ -158,6 +183,7 @@ def render_case(case: Case, status: int = 200, **extra):
         "document_labels": {k.value: k.label for k in DocumentKind},
         **_evidence_context(case),
         **_clock_context(case),
+        **_material_context(case, checks, extra),
     }
     context.update(extra)
     return render_template("cases/show.html", **context), status
@@ -166,7 +192,14 @@ def render_case(case: Case, status: int = 200, **extra):
 @bp.get("/cases/<number>")
 @login_required
 def show(number: str):
-    return render_case(case_or_404(number))
+    case = case_or_404(number)
+    if not current_user.is_staff:
+        # The page shows the applicant every step: the notifications about it are read (and a
+        # decision's feedback clock met, app.cases.feedback).
+        from app.notifications.services import mark_read
+
+        mark_read(current_user, case_id=case.id)
+    return render_case(case)
 
 
 @bp.post("/cases/<number>/actions/<action>")
@@ -208,7 +241,7 @@ def act(number: str, action: str):
         typed["errors"] = [str(exc.message)]
         return render_case(case_or_404(number), 422, typed=typed)
     flash(_("Done: %(action)s.", action=spec.label), "success")
-    return redirect(url_for("cases.show", number=case.number))
+    return redirect(url_for("cases.show", number=case.ref))
 
 
 @bp.post("/cases/<number>/notes")
@@ -243,7 +276,7 @@ def _write_on_timeline(case, form, write, done: str, form_name: str):
             field_error(form, exc)
         else:
             flash(done, "success")
-            return redirect(url_for("cases.show", number=case.number, _anchor="timeline"))
+            return redirect(url_for("cases.show", number=case.ref, _anchor="timeline"))
     return render_case(case, 422, **{form_name: form})
 
 
@@ -270,7 +303,7 @@ def link_related(number: str):
                 field_error(form, exc)
             else:
                 flash(_("%(number)s is now marked as related.", number=other.number), "success")
-                return redirect(url_for("cases.show", number=case.number, _anchor="related"))
+                return redirect(url_for("cases.show", number=case.ref, _anchor="related"))
     return render_case(case, 422, related_form=form)
 
 

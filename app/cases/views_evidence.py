@@ -88,7 +88,7 @@ def _status_of(exc: ServiceError) -> int:
 def _refuse(case, messages, status: int):
     return (
         render_template(
-            "cases/evidence_error.html", case=case, messages=[str(m) for m in messages], case_url=case_url(case.number)
+            "cases/evidence_error.html", case=case, messages=[str(m) for m in messages], case_url=case_url(case.ref)
         ),
         status,
     )
@@ -121,7 +121,7 @@ def upload_evidence(number: str):
             reasons = [*reasons, _("None of the files were saved.")]
         return _refuse(case, reasons, _status_of(exc))
     flash(ngettext("%(num)d file was added.", "%(num)d files were added.", len(files)), "success")
-    return redirect(case_url(case.number))
+    return redirect(case_url(case.ref))
 
 
 @bp.get("/cases/<number>/evidence/<int:attachment_id>")
@@ -150,3 +150,94 @@ def download_evidence(number: str, attachment_id: int):
     response.headers["Content-Security-Policy"] = "sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# ---- the answer to a request for material: the text and the files in one form ---------------------------
+
+
+@bp.post("/cases/<number>/material")
+@login_required
+def provide_material(number: str):
+    """ "Provide the material" with its files: the files pass the checks of any upload and are kept
+    (staged) when the submit is refused, so the page shown again lists them instead of asking for
+    them again; on success the action is applied and the files become the case's evidence."""
+    from app.cases import services, staged
+    from app.cases.forms import ActionForm
+    from app.cases.views_case import _typed, render_case
+    from app.core.errors import ConflictError
+    from app.core.forms import version_of
+    from app.extensions import db
+
+    case = case_or_404(number)
+    form = ActionForm()
+    typed = _typed("provide_material", form)
+    check = next(
+        (c for c in services.available_actions(case, current_user) if c.action.name == "provide_material"), None
+    )
+    if check is None or check.role_refused:
+        abort(403)
+    try:
+        check_may_add(current_user, case)
+    except ActionRefused as exc:
+        if exc.forbidden:
+            abort(403)
+    if not check.allowed:  # not awaiting material (any more): nothing is kept
+        typed["errors"] = [str(r) for r in check.reasons]
+        return render_case(case, 422, typed=typed)
+    valid = form.validate_on_submit()
+    if form.csrf_token.errors:
+        typed["errors"] = [str(e) for e in form.csrf_token.errors]
+        return render_case(case, 422, typed=typed)
+    errors = [str(e) for name, errs in form.errors.items() if name != "csrf_token" for e in errs]
+    if not (form.comment.data or "").strip():
+        errors.append(_("Write what you provide."))
+    # Keep the files first, whatever becomes of the rest (the refused request rolls back).
+    removed = staged.discard(current_user, request.form.getlist("unstage")[: staged.MAX_TOKENS])
+    kept = staged.owned(current_user, staged.tokens_from(request.form))
+    files = [f for f in request.files.getlist("file") if f and f.filename]
+    status, fresh = 422, []
+    if len(files) + len(kept) > MAX_FILES_PER_UPLOAD:
+        errors.append(_("Upload at most %(n)d files at once.", n=MAX_FILES_PER_UPLOAD))
+        files = []
+    for file_storage in files:
+        try:
+            fresh.append(staged.stage(current_user, file_storage))
+        except ServiceError as exc:
+            errors.append(str(exc.message))
+            status = max(status, _status_of(exc))
+    if fresh or removed:
+        staged.keep(fresh, removed)
+    kept = kept + fresh
+    if errors or not valid:
+        if kept:
+            errors.append(_("The files listed as kept are saved; you need not choose them again."))
+        typed["errors"] = errors
+        return render_case(case, status, typed=typed, material_kept=kept)
+    try:
+        services.transition(
+            case,
+            "provide_material",
+            current_user,
+            comment=form.comment.data or "",
+            data={},
+            expected_version=version_of(form.version.data),
+        )
+        staged.attach_all(case, current_user, kept)
+    except ConflictError:
+        db.session.rollback()
+        return render_case(case_or_404(number), 409, typed=typed, conflict=True, material_kept=kept)
+    except ActionRefused as exc:
+        if exc.forbidden:
+            abort(403)
+        db.session.rollback()
+        typed["errors"] = [str(r) for r in exc.reasons]
+        return render_case(case_or_404(number), 422, typed=typed, material_kept=kept)
+    except ServiceError as exc:
+        db.session.rollback()
+        typed["errors"] = [str(exc.message)]
+        return render_case(case_or_404(number), 422, typed=typed, material_kept=kept)
+    message = _("Done: %(action)s.", action=services.workflow.ACTIONS["provide_material"].label)
+    if kept:
+        message += " " + ngettext("%(num)d file was added.", "%(num)d files were added.", len(kept))
+    flash(message, "success")
+    return redirect(case_url(case.ref))

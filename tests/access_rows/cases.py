@@ -83,22 +83,26 @@ ROWS = [
     ("GET", lambda w: f"/cases/{w.county_case.number}", expect(404, anon=302, staff=200)),
     ("GET", lambda w: f"/cases/{w.sibling_case.number}", expect(404, anon=302)),
     ("GET", lambda w: f"/cases/{w.province_case.number}", expect(404, anon=302)),
-    ("GET", lambda w: f"/cases/{w.draft.number}", expect(404, anon=302, applicant=200)),
+    ("GET", lambda w: f"/cases/{w.draft.ref}", expect(404, anon=302, applicant=200)),
     ("GET", lambda w: "/cases/CA-2099-99999", expect(404, anon=302)),
     ("GET", lambda w: "/cases/not-a-number", expect(404, anon=302)),
+    # ---- a draft: only whoever started it deletes it (a submitted case is withdrawn instead) ----
+    ("POST", lambda w: f"/cases/{w.draft_to_delete.ref}/delete", expect(404, anon=302, applicant=303)),
+    ("POST", lambda w: f"/cases/{w.submitted.number}/delete", expect(403, anon=302, applicant=303)),
+    ("POST", lambda w: f"/cases/{w.sibling_draft.ref}/delete", expect(404, anon=302)),
     # ---- a draft: only whoever started it edits it ----
-    ("GET", lambda w: f"/cases/{w.draft.number}/edit", expect(404, anon=302, applicant=200)),
+    ("GET", lambda w: f"/cases/{w.draft.ref}/edit", expect(404, anon=302, applicant=200)),
     (
         "POST",
-        lambda w: f"/cases/{w.draft.number}/edit",
+        lambda w: f"/cases/{w.draft.ref}/edit",
         expect(404, anon=302, applicant=302),
         lambda w: filing(intent="draft", version=w.draft.version),
     ),
     # a submitted case is no longer edited (its filer is sent to the page); staff never edit a filing
     ("GET", lambda w: f"/cases/{w.case.number}/edit", expect(403, anon=302, applicant=302)),
     ("GET", lambda w: f"/cases/{w.county_case.number}/edit", expect(404, anon=302, staff=403)),
-    ("GET", lambda w: f"/cases/{w.sibling_draft.number}/edit", expect(404, anon=302)),
-    ("POST", lambda w: f"/cases/{w.sibling_draft.number}/edit", expect(404, anon=302), lambda w: filing()),
+    ("GET", lambda w: f"/cases/{w.sibling_draft.ref}/edit", expect(404, anon=302)),
+    ("POST", lambda w: f"/cases/{w.sibling_draft.ref}/edit", expect(404, anon=302), lambda w: filing()),
     # ---- workflow actions ----
     ("POST", lambda w: f"/cases/{w.submitted.number}/actions/acknowledge", expect(403, anon=302, **HANDLERS)),
     (
@@ -129,7 +133,7 @@ ROWS = [
     ),
     ("POST", lambda w: f"/cases/{w.sibling_case.number}/actions/no_such_action", expect(404, anon=302)),
     ("POST", lambda w: f"/cases/{w.province_case.number}/actions/acknowledge", expect(404, anon=302)),
-    ("POST", lambda w: f"/cases/{w.draft_to_submit.number}/actions/submit", expect(404, anon=302, applicant=302)),
+    ("POST", lambda w: f"/cases/{w.draft_to_submit.ref}/actions/submit", expect(404, anon=302, applicant=302)),
     # ---- internal notes (staff), messages (those who act) ----
     (
         "POST",
@@ -146,7 +150,7 @@ ROWS = [
     ("POST", lambda w: f"/cases/{w.sibling_case.number}/notes", expect(404, anon=302), lambda w: {"text": "备注"}),
     (
         "POST",
-        lambda w: f"/cases/{w.draft.number}/notes",
+        lambda w: f"/cases/{w.draft.ref}/notes",
         expect(404, anon=302, applicant=403),
         lambda w: {"text": "备注"},
     ),
@@ -203,14 +207,33 @@ ROWS = [
         lambda w: evidence(),
     ),
     ("POST", lambda w: f"/cases/{w.sibling_case.number}/evidence", expect(404, anon=302), lambda w: evidence()),
-    ("POST", lambda w: f"/cases/{w.draft.number}/evidence", expect(404, anon=302, applicant=302), lambda w: evidence()),
+    ("POST", lambda w: f"/cases/{w.draft.ref}/evidence", expect(404, anon=302, applicant=302), lambda w: evidence()),
     ("GET", lambda w: f"/cases/{w.case.number}/evidence/{w.case_file.id}", expect(200, anon=302)),
     ("GET", lambda w: f"/cases/{w.county_case.number}/evidence/{w.county_file.id}", expect(404, anon=302, staff=200)),
     ("GET", lambda w: f"/cases/{w.sibling_case.number}/evidence/{w.sibling_file.id}", expect(404, anon=302)),
     # a file of another case, asked for under a case the user sees
     ("GET", lambda w: f"/cases/{w.case.number}/evidence/{w.sibling_file.id}", expect(404, anon=302)),
     ("GET", lambda w: f"/cases/{w.case.number}/evidence/{w.county_file.id}", expect(404, anon=302)),
-    ("GET", lambda w: f"/cases/{w.draft.number}/evidence/{w.draft_file.id}", expect(404, anon=302, applicant=200)),
+    ("GET", lambda w: f"/cases/{w.draft.ref}/evidence/{w.draft_file.id}", expect(404, anon=302, applicant=200)),
+    # the answer to a request for material, with its files (one form)
+    (
+        "POST",
+        lambda w: f"/cases/{w.awaiting_files.number}/material",
+        expect(403, anon=302, applicant=302, **HANDLERS),
+        lambda w: {"comment": "已上传购买凭证", **evidence()},
+    ),
+    (
+        "POST",
+        lambda w: f"/cases/{w.county_case.number}/material",
+        expect(404, anon=302, caseworker=422, supervisor=422, **VIEW_ONLY),
+        lambda w: {"comment": "已上传购买凭证", **evidence()},
+    ),
+    (
+        "POST",
+        lambda w: f"/cases/{w.sibling_case.number}/material",
+        expect(404, anon=302),
+        lambda w: {"comment": "已上传购买凭证", **evidence()},
+    ),
     # ---- issued documents, previews, summaries ----
     ("GET", lambda w: f"/cases/{w.accepted.number}/documents/{w.accepted_notice.id}", expect(200, anon=302)),
     (
@@ -236,7 +259,7 @@ ROWS = [
         lambda w: f"/cases/{w.sibling_case.number}/documents/preview/acceptance_notice",
         expect(403, anon=302, staff=404),
     ),
-    ("GET", lambda w: f"/cases/{w.draft.number}/documents/preview/case_summary", expect(403, anon=302, staff=404)),
+    ("GET", lambda w: f"/cases/{w.draft.ref}/documents/preview/case_summary", expect(403, anon=302, staff=404)),
     ("GET", lambda w: f"/cases/{w.case.number}/documents/preview/no_such_kind", expect(403, anon=302, staff=404)),
     ("POST", lambda w: f"/cases/{w.case.number}/summary", expect(403, anon=302, **HANDLERS)),
     (
@@ -244,7 +267,7 @@ ROWS = [
         lambda w: f"/cases/{w.sibling_case.number}/summary",
         expect(403, anon=302, caseworker=404, supervisor=404),
     ),
-    ("POST", lambda w: f"/cases/{w.draft.number}/summary", expect(403, anon=302, caseworker=404, supervisor=404)),
+    ("POST", lambda w: f"/cases/{w.draft.ref}/summary", expect(403, anon=302, caseworker=404, supervisor=404)),
     # ---- beyond scope: writes are not workflow actions (app.cases.assignments) ----
     # A case the caseworker took up and that went to the sibling city: as its first responder they
     # still see it and confirm what the applicant was told, but upload, note, message, summary
@@ -330,10 +353,12 @@ def build(w, make):
     w.case = make_case(applicant, w.enterprise, state="acknowledged", staff=caseworker)
     w.submitted = make_case(applicant, w.enterprise, state="submitted")
     w.awaiting = make_case(applicant, w.enterprise, state="awaiting_material", staff=caseworker)
+    w.awaiting_files = make_case(applicant, w.enterprise, state="awaiting_material", staff=caseworker)
     w.to_accept = make_case(applicant, w.enterprise, state="acknowledged", staff=caseworker)
     w.accepted = make_case(applicant, w.enterprise, state="accepted", staff=caseworker)
     w.draft = make_case(applicant, w.enterprise, state="draft")
     w.draft_to_submit = make_case(applicant, w.enterprise, state="draft")
+    w.draft_to_delete = make_case(applicant, w.enterprise, state="draft")
     # The county's (in the staff's scope; another enterprise for the applicant).
     w.county_case = make_case(county_applicant, w.county_enterprise, state="acknowledged", staff=caseworker)
     w.county_submitted = make_case(county_applicant, w.county_enterprise, state="submitted")
@@ -375,11 +400,11 @@ def build(w, make):
     w.sibling_notice = notice(w.sibling_case)
 
 
-CITY_CASES = ("case", "submitted", "awaiting", "to_accept", "accepted")
-DRAFTS = ("draft", "draft_to_submit")
+CITY_CASES = ("case", "submitted", "awaiting", "awaiting_files", "to_accept", "accepted")
+DRAFTS = ("draft", "draft_to_submit", "draft_to_delete")
 COUNTY_CASES = ("county_case", "county_submitted", "county_accepted")
 OUT_OF_SCOPE = ("sibling_case", "sibling_draft", "province_case")
-CASE_NUMBER = re.compile(r"\b[A-Z][A-Z0-9]*-\d{4}-\d{5}\b")
+CASE_NUMBER = re.compile(r"\b[A-Z][A-Z0-9]*-\d{4}-\d{5}\b|\bdraft-\d+\b")
 
 
 def check(role, w, client):
@@ -388,7 +413,8 @@ def check(role, w, client):
     if role == "anon":
         return
     if role == "applicant":
-        may, may_not = CITY_CASES + DRAFTS, COUNTY_CASES + OUT_OF_SCOPE
+        # The applicant's rows submitted one draft (it took a number then) and deleted another.
+        may, may_not = CITY_CASES + ("draft",), COUNTY_CASES + OUT_OF_SCOPE
     else:
         may, may_not = CITY_CASES + COUNTY_CASES, DRAFTS + OUT_OF_SCOPE
     pages = {"/cases": client.get("/cases")}
@@ -397,6 +423,6 @@ def check(role, w, client):
     for url, response in pages.items():
         assert response.status_code == 200, url
         shown = set(CASE_NUMBER.findall(response.get_data(as_text=True)))
-        missing = [name for name in may if getattr(w, name).number not in shown]
-        leaked = [name for name in may_not if getattr(w, name).number in shown]
+        missing = [name for name in may if getattr(w, name).ref not in shown]
+        leaked = [name for name in may_not if getattr(w, name).ref in shown]
         assert not missing and not leaked, f"{role} {url}: missing {missing}, shown but out of scope {leaked}"

@@ -68,12 +68,14 @@ def _count(session, model) -> int:
 
 def _case(session, number) -> Case:
     session.expire_all()
+    if number.startswith("draft-"):  # a draft's reference: it has no number yet
+        return session.execute(select(Case).where(Case.id == int(number.removeprefix("draft-")))).scalar_one()
     return session.execute(select(Case).where(Case.number == number)).scalar_one()
 
 
 def _number_from(response) -> str:
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    match = re.search(r"/cases/([A-Z0-9]+-\d{4}-\d{5})$", response.headers["Location"])
+    match = re.search(r"/cases/([A-Z0-9]+-\d{4}-\d{5}|draft-\d+)$", response.headers["Location"])
     assert match, response.headers["Location"]
     return match.group(1)
 
@@ -123,7 +125,10 @@ def test_applicant_saves_a_draft_then_submits_it(world, login, session):
 
     case = _case(session, number)
     response = post_form(c, f"/cases/{number}/edit", _filing(intent="submit", version=str(case.version)))
-    assert _number_from(response) == number
+    # The draft takes its official number when it is submitted.
+    assert number.startswith("draft-") and case.number is None
+    number = _number_from(response)
+    assert re.fullmatch(r"CA-\d{4}-\d{5}", number)
     case = _case(session, number)
     assert case.state is CaseState.SUBMITTED and case.submitted_at is not None
     html = c.get(f"/cases/{number}").get_data(as_text=True)
@@ -206,7 +211,10 @@ def test_one_refused_file_refuses_the_whole_filing(world, login, session, app):
     html = response.get_data(as_text=True)
     assert "setup.exe" in _error_beside(html, "evidence") and "侵权事实说明ABC" in html
     assert _count(session, Case) == cases and _count(session, Attachment) == attachments
-    assert {p for p in uploads.rglob("*") if p.is_file()} == files_before
+    # The refused file is gone; the good one is kept for the next try (a staged upload), not lost.
+    new_files = {p for p in uploads.rglob("*") if p.is_file()} - files_before
+    assert [p.relative_to(uploads).parts[0] for p in new_files] == ["staged"]
+    assert "ok.pdf" in html and 'name="staged"' in html
 
 
 def test_a_file_too_large_answers_413(world, login, session, app, monkeypatch):

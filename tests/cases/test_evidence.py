@@ -400,17 +400,22 @@ def test_get_attachment_is_scoped_to_its_case(world, make_case, app):
 
 def test_evidence_partial_lists_files_and_offers_the_form(world, open_case, app, session):
     from flask import render_template
+    from flask_login import login_user
 
     with app.test_request_context("/"):
         attachment = add_attachment(open_case, world.applicant, _file(sample_pdf(), "证据.pdf"), "发票")
         attachments = list_attachments(open_case)
+        login_user(world.users["caseworker"])
         html = render_template("cases/_evidence.html", case=open_case, attachments=attachments, can_upload=True)
+    with app.test_request_context("/"):
+        login_user(world.applicant)
         without_form = render_template(
             "cases/_evidence.html", case=open_case, attachments=attachments, can_upload=False
         )
     assert "证据.pdf" in html and "发票" in html
     assert f"/cases/{open_case.number}/evidence/{attachment.id}" in html
-    assert attachment.sha256[:12] in html
+    assert attachment.sha256[:12] in html  # staff see the checksum, to verify a file
+    assert attachment.sha256[:12] not in without_form and "SHA" not in without_form  # applicants do not
     assert f"{attachment.size / 1024:.1f} KB" in html
     assert world.applicant.name in html
     assert 'enctype="multipart/form-data"' in html and 'accept=".pdf,' in html

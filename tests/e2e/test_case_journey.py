@@ -121,7 +121,16 @@ def open_from_list(page: Page, number: str):
     expect(page.locator("h1")).to_contain_text(number)
 
 
+def open_action(page: Page, action: str):
+    """Open the action's form in the panel (one at a time); a form outside the panel is open already."""
+    item = page.locator(f"#action-item-{action}")
+    if item.count() and item.get_attribute("open") is None:
+        item.locator("> summary").click()
+    expect(page.locator(f"#action-{action}")).to_be_visible()
+
+
 def act(page: Page, action: str):
+    open_action(page, action)
     page.locator(f"#action-{action} button[type=submit]").click()
 
 
@@ -195,6 +204,7 @@ def test_complaint_from_filing_to_acceptance_notice(page: Page, shot, tmp_path: 
     expect_state(page, open_actions=["request_material", "accept", "decline"], gone=["acknowledge"])
     shot("caseworker-acknowledged")
 
+    open_action(page, "request_material")
     page.fill("#comment-request_material", REQUEST)
     expect(page.locator("#action-request_material button")).to_have_text(zh("Ask for more material"))
     act(page, "request_material")
@@ -240,6 +250,7 @@ def test_complaint_from_filing_to_acceptance_notice(page: Page, shot, tmp_path: 
     open_from_list(page, number)
     expect(page.locator("#timeline")).to_contain_text(PROVIDED)
     expect(page.locator("#evidence tbody tr")).to_have_count(2)
+    open_action(page, "accept")
     conditions = page.locator("#action-accept input[name=conditions]")
     expect(conditions).to_have_count(5)
     expect(page.locator("#action-accept legend")).to_have_text(zh("Acceptance conditions (confirm each)"))
