@@ -134,3 +134,24 @@ def missing_years(today: date) -> list[int]:
         return []
     entered = set(db.session.execute(select(CalendarYear.year).where(CalendarYear.year.in_(wanted))).scalars())
     return [year for year in wanted if year not in entered]
+
+
+def years_waited_for(user, years: list[int]) -> list[int]:
+    """Of ``years``, those a running clock ``user`` answers for is waiting for (its due time needs
+    that year's calendar): the ones worth telling this person about."""
+    from app.clocks.models import CaseClock
+
+    if not years:
+        return []
+    return sorted(
+        db.session.execute(
+            select(CaseClock.unknown_year)
+            .where(
+                CaseClock.responsible_id == user.id,
+                CaseClock.unknown_year.in_(years),
+                CaseClock.met_at.is_(None),
+                CaseClock.stopped_at.is_(None),
+            )
+            .distinct()
+        ).scalars()
+    )
