@@ -63,6 +63,15 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = _int_env("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    # The address the public reaches this site by, e.g. https://ipaid.example.cn: the QR code of every
+    # issued document links to <PUBLIC_BASE_URL>/verify/<code>. Unset: the host of the request that
+    # issues the document, else http://127.0.0.1:5000 (a document issued by a script).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+    # Requests to the public verification page per client address (every request counts, found or not).
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "20 per minute;200 per hour")
+    # Key that wraps the centres' signing keys kept under the storage root (app/core/signing.py);
+    # falls back to SECRET_KEY. Changing it means giving the centres' certificates again.
+    SIGNING_KEY_SECRET = os.environ.get("SIGNING_KEY_SECRET") or None
 
     # Notifications are e-mailed through this SMTP server when MAIL_SERVER is set.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -71,6 +80,10 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@ipaid.local")
+    # Notifications by SMS to users with a mobile number: unset (none), "log" (written to the log, for
+    # development; it tells nobody, so it never counts as the applicant informed), or
+    # "package.module:ClassName", a gateway implementing app.notifications.channels.SmsChannel.
+    SMS_CHANNEL = os.environ.get("SMS_CHANNEL") or None
 
     BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "zh_CN")
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

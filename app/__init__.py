@@ -62,18 +62,33 @@ def register_blueprints(app: Flask) -> None:
     from app.enterprises.views import bp as enterprises_bp
     from app.main.views import bp as main_bp
     from app.notifications.views import bp as notifications_bp
+    from app.verify.views import bp as verify_bp
 
-    for bp in (main_bp, auth_bp, enterprises_bp, centres_bp, admin_bp, cases_bp, api_bp, clocks_bp, notifications_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        enterprises_bp,
+        centres_bp,
+        admin_bp,
+        cases_bp,
+        api_bp,
+        clocks_bp,
+        notifications_bp,
+        verify_bp,
+    ):
         app.register_blueprint(bp)
 
 
 def register_subscribers(app: Flask) -> None:
     """What every workflow action means beside its state: each feature subscribes to the one
     door's signals (``app.core.engine``); the door imports none of them."""
-    from app.cases import documents  # noqa: F401  (registers the case's document specs)
+    from app.cases import (
+        documents,  # noqa: F401  (registers the case's document specs)
+        feedback,
+    )
     from app.clocks import subscribers as clocks
     from app.core import documents as issued
     from app.notifications import subscribers as notifications
 
-    for feature in (clocks, issued, notifications):
+    for feature in (clocks, issued, notifications, feedback):
         feature.connect()

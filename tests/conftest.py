@@ -37,6 +37,7 @@ _hypothesis_profile()
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "e2e: browser test against a live server with its own database")
+    config.addinivalue_line("markers", "makes_requests: keeps its requests out of any app context the test opens")
 
 
 def _prepare_postgres(url: str) -> None:

@@ -24,7 +24,7 @@ from app.core.identifiers import IdentifierError, normalise_credit_code
 @dataclass
 class NewCase:
     fields: dict  # keyword arguments of create_case (all but the enterprise)
-    enterprise: dict  # the checked enterprise object
+    enterprise: dict | None  # the checked enterprise object (None for a person or an anonymous tip-off)
     field_paths: dict = field(default_factory=dict)  # service field name -> JSON path
 
 
@@ -52,8 +52,10 @@ def parse_new_case(body: schemas.NewCase) -> NewCase:
             "help_wanted": body.help_wanted or "",
             "claimed_amount_fen": body.claimed_amount_fen,
             "draft": bool(body.draft),
+            "complainant": body.complainant.model_dump() if body.complainant is not None else None,
+            "call": body.call.model_dump() if body.call is not None else None,
         },
-        enterprise=body.enterprise.model_dump(),
+        enterprise=body.enterprise.model_dump() if body.enterprise is not None else None,
         field_paths={
             "kind": "kind",
             "channel": "channel",
@@ -70,21 +72,33 @@ def parse_new_case(body: schemas.NewCase) -> NewCase:
             "facts": "facts",
             "help_wanted": "help_wanted",
             "claimed_amount": "claimed_amount_fen",
+            "complainant_type": "complainant.type",
+            "complainant_name": "complainant.name",
+            "complainant_phone": "complainant.phone",
+            "call": "call",
+            "caller_name": "call.caller_name",
+            "caller_phone": "call.caller_phone",
+            "called_at": "call.called_at",
+            "call_ticket": "call.ticket",
         },
     )
 
 
-def resolve_enterprise(user, data: dict):
-    """The enterprise a new case is for, found by its credit code.
+def resolve_enterprise(user, data: dict | None):
+    """The enterprise a new case is for, found by its credit code (None when the body names a person or an
+    anonymous tip-off instead; ``create_case`` judges who may file that).
 
     An applicant files only for their own (an unknown code answers the same as another's,
     so codes cannot be probed). Staff who may file record an unknown enterprise when the
-    body gives enough about it (name, industry, staff and revenue, and assets where the
-    industry's size rule needs them); otherwise 422 names what is missing.
+    body gives its name; with its industry, staff and revenue (and assets where the industry's
+    size rule needs them; all or none) it is classified by size, otherwise its size class is
+    unknown until they are given. A missing name or figure answers 422 naming it.
     """
-    from app.enterprises.services import find_enterprise, record_enterprise
+    from app.enterprises.services import figures_given, find_enterprise, record_enterprise
     from app.enterprises.sme_size import needs_assets
 
+    if data is None:
+        return None
     try:
         code = normalise_credit_code(data.get("credit_code") or "")
     except IdentifierError as exc:
@@ -97,14 +111,21 @@ def resolve_enterprise(user, data: dict):
     if user.role not in workflow.HANDLERS:
         raise ApiError(403, _l("Your role cannot file cases."))
     missing = Problems()
-    for key in ("name", "industry", "staff_count", "revenue_wan"):
+    needed = ("name", "industry", "staff_count", "revenue_wan") if figures_given(data) else ("name",)
+    for key in needed:
         if data.get(key) in (None, "") or (isinstance(data.get(key), str) and not data[key].strip()):
-            missing.add(f"enterprise.{key}", _l("No enterprise has this credit code yet; give this to record it."))
+            message = (
+                _l("No enterprise has this credit code yet; give its name to record it.")
+                if key == "name"
+                else _l("Give the industry, staff_count and revenue_wan together (or none of them).")
+            )
+            missing.add(f"enterprise.{key}", message)
     if data.get("industry") is not None and needs_assets(data["industry"]) and data.get("assets_wan") is None:
         missing.add("enterprise.assets_wan", _l("Total assets are needed to classify this industry."))
     missing.raise_if_any()
     values = {k: v for k, v in data.items() if k != "credit_code" and v is not None}
-    values["industry"] = data["industry"].value
+    if data.get("industry") is not None:
+        values["industry"] = data["industry"].value
     try:
         return record_enterprise(user, code, values)
     except ServiceError as exc:

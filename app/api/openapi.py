@@ -33,7 +33,10 @@ RESPONSE_TEXTS = {
 # Every operation can answer these: a NUL character in the query (400), no token, rate limited.
 COMMON_ERRORS = (400, 401, 429)
 PATH_PARAMETERS = {
-    "number": {"description": "The case number, e.g. GD-2025-00001."},
+    "number": {
+        "description": "The case's reference (`ref`): its number, e.g. GD-2025-00001, or `draft-<id>` for a draft, "
+        "which takes its number when it is submitted."
+    },
     "action": {
         "description": "An unknown action answers 404.",
         "schema": {"type": "string", "enum": list(workflow.ACTIONS)},

@@ -39,19 +39,29 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.api.errors import CODES, MESSAGES
 from app.cases import workflow
-from app.cases.enums import CaseKind, CaseState, Channel, DeclineReason, DocumentKind, HandoverKind, IPType
+from app.cases.enums import (
+    CaseKind,
+    CaseState,
+    Channel,
+    ComplainantType,
+    DeclineReason,
+    DocumentKind,
+    HandoverKind,
+    IPType,
+)
 from app.cases.services import MAX_AMOUNT_FEN, MAX_RESPONDENTS, MAX_RIGHTS
 from app.clocks.models import ClockName
-from app.core.identifiers import CREDIT_CODE_CHARSET, IdentifierError, normalise_credit_code
-from app.enterprises.sme_size import Industry
+from app.core.identifiers import IdentifierError, normalise_credit_code
+from app.enterprises.sme_size import Industry, SizeClass
 
 MAX_INT32 = 2**31 - 1
 MAX_FIGURE = Decimal("1000000000000")  # 10k yuan: Numeric(14, 2)
 MAX_STAFF = 10_000_000
-# What a unified social credit code may look like as sent: 18 characters of its alphabet, either case, spaces
-# anywhere (the service then checks the 18th, the check character).
-_CODE_CHAR = "[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]"
-CREDIT_CODE_PATTERN = f"^ *(?:{_CODE_CHAR} *){{18}}$"
+# What a unified social credit code may look like as sent: 18 characters of its alphabet, either case, in
+# ASCII or full width (as a Chinese input method types them), spaces anywhere (the service then checks the 18th,
+# the check character).
+_CODE_CHAR = "[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy０-９Ａ-ＨＪ-ＮＰ-ＲＴＵＷ-Ｙａ-ｈｊ-ｎｐ-ｒｔｕｗ-ｙ]"
+CREDIT_CODE_PATTERN = f"^[ \u3000]*(?:{_CODE_CHAR}[ \u3000]*){{18}}$"
 CURSOR_PATTERN = "^[A-Za-z0-9_-]*$"  # base64url without padding, as ``next_cursor`` gives it
 MAX_CURSOR = 200
 NO_NUL_PATTERN = "^[^\\x00]*$"
@@ -252,7 +262,7 @@ def _credit_code_shape(value: str) -> str:
         normalise_credit_code(value)
     except IdentifierError as exc:
         raise refuse(exc.message) from None
-    bad = sorted({c for c in value if c != " " and c not in CREDIT_CODE_CHARSET})
+    bad = sorted({c for c in value if c not in " \u3000" and not re.fullmatch(_CODE_CHAR, c)})
     raise refuse(_l("A unified social credit code cannot contain %(chars)s.", chars=", ".join(map(repr, bad))))
 
 
@@ -321,8 +331,9 @@ class NewRespondent(Body):
 
 class NewEnterprise(Body):
     """Found by its unified social credit code. Staff who may file can record an enterprise not registered yet
-    by also giving name, industry, staff_count and revenue_wan (and assets_wan where the industry's size rule
-    needs it); it is then served by their centre. An applicant files only for their own."""
+    by also giving its name; it is then served by their centre. With industry, staff_count and revenue_wan (and
+    assets_wan where the industry's size rule needs it; all of them or none) it is classified by size, otherwise
+    its size class is `unknown` until the figures are given. An applicant files only for their own."""
 
     credit_code: Annotated[
         StrictStr,
@@ -340,6 +351,35 @@ class NewEnterprise(Body):
     is_specialised_new: OptBool = None
     is_little_giant: OptBool = None
     is_in_hardship: OptBool = None
+
+
+class NewComplainant(Body):
+    """Who complains when it is not an enterprise (staff only): a natural person (`name` required) or an
+    anonymous tip-off (name and phone optional). Give it instead of `enterprise`."""
+
+    type: Annotated[
+        Literal["individual", "anonymous", "enterprise"],
+        Field(description="`individual` or `anonymous`; `enterprise` means the `enterprise` given beside it."),
+        Say(
+            required=_l("Required; one of: %(values)s.", values="individual, anonymous"),
+            invalid=_l("Must be one of: %(values)s.", values="individual, anonymous"),
+        ),
+    ]
+    name: Text(100, "The person's name (required for `individual`).") = None
+    phone: Text(40, "Digits, with +, - or spaces.") = None
+
+
+class NewCall(Body):
+    """A 12330 hotline call (staff only; channel `hotline`)."""
+
+    caller_name: Text(100) = None
+    caller_phone: Text(40, "Digits, with +, - or spaces.") = None
+    called_at: Annotated[
+        AwareDatetime | None,
+        Field(description="ISO 8601 with offset; not in the future."),
+        Say(invalid=_l("Give the time of the call as ISO 8601 with its offset, e.g. 2026-03-02T09:30:00+08:00.")),
+    ] = None
+    ticket: Text(40, "The 12330 system's ticket number.") = None
 
 
 _BOTH_FORMS = (
@@ -369,8 +409,15 @@ class NewCase(Body):
     kind: Choice(CaseKind, required=True)
     channel: Choice(Channel, "Applicants: only `web`.", required=True)
     enterprise: Annotated[
-        NewEnterprise, Say(required=_l("Required: the enterprise's unified social credit code."), at="credit_code")
-    ]
+        NewEnterprise | None,
+        Field(description="Required unless `complainant` names a person or an anonymous tip-off."),
+        Say(required=_l("Required: the enterprise's unified social credit code."), at="credit_code"),
+    ] = None
+    complainant: Annotated[
+        NewComplainant | None,
+        Field(description="Staff only: a person or an anonymous tip-off, instead of `enterprise`."),
+    ] = None
+    call: Annotated[NewCall | None, Field(description="Staff only, channel `hotline`: the call.")] = None
     ip_right: NewRight | None = None
     ip_rights: Annotated[list[NewRight], Field(max_length=MAX_RIGHTS)] | None = None
     respondent: NewRespondent | None = None
@@ -384,6 +431,20 @@ class NewCase(Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            # The enterprise, or a person or an anonymous tip-off instead (not both).
+            "anyOf": [
+                {"required": ["enterprise"], "properties": {"enterprise": {"type": "object"}}},
+                {
+                    "required": ["complainant"],
+                    "properties": {
+                        "complainant": {
+                            "type": "object",
+                            "required": ["type"],
+                            "properties": {"type": {"enum": ["individual", "anonymous"]}},
+                        }
+                    },
+                },
+            ],
             # Not both forms of the same thing (a null counts as not given).
             "not": {
                 "anyOf": [
@@ -393,7 +454,20 @@ class NewCase(Body):
                     }
                     for one, many, _message in _BOTH_FORMS
                 ]
-            }
+                + [
+                    {
+                        "required": ["enterprise", "complainant"],
+                        "properties": {
+                            "enterprise": {"type": "object"},
+                            "complainant": {
+                                "type": "object",
+                                "required": ["type"],
+                                "properties": {"type": {"enum": ["individual", "anonymous"]}},
+                            },
+                        },
+                    }
+                ]
+            },
         },
     )
 
@@ -409,9 +483,24 @@ class NewCase(Body):
             for one, many, message in _BOTH_FORMS:
                 if data.get(one) is not None and data.get(many) is not None:
                     errors.append({"type": refuse(message), "loc": (many,), "input": data.get(many)})
+            errors += _complainant_errors(data)
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return result
+
+
+def _complainant_errors(data: dict) -> list:
+    """The enterprise, or a person or tip-off instead: one of the two."""
+    who = data.get("complainant")
+    kind = who.get("type") if isinstance(who, dict) else None
+    firm = data.get("enterprise")
+    if kind in ("individual", "anonymous") and firm is not None:
+        message = _l("A person or an anonymous tip-off names no enterprise; leave out either one.")
+        return [{"type": refuse(message), "loc": ("enterprise",), "input": firm}]
+    if firm is None and kind not in ("individual", "anonymous"):
+        message = _l("Required: the enterprise's unified social credit code.")
+        return [{"type": refuse(message), "loc": ("enterprise", "credit_code"), "input": None}]
+    return []
 
 
 # ---- POST /api/v1/cases/{number}/actions/{action} ------------------------------------------------
@@ -673,6 +762,27 @@ class Named(Out):
 class EnterpriseRef(Out):
     credit_code: str
     name: str
+    size_class: SizeClass = Field(
+        description="By the MIIT standard; `unknown` for an enterprise recorded without its figures."
+    )
+
+
+class Complainant(Out):
+    """Who brings the case: the enterprise (`enterprise` then names it), a natural person or an anonymous
+    tip-off (`enterprise` null)."""
+
+    type: ComplainantType
+    name: str
+    phone: str
+
+
+class Call(Out):
+    """The 12330 hotline call the case came from (staff only)."""
+
+    caller_name: str
+    caller_phone: str
+    called_at: When | None
+    ticket: str
 
 
 class Right(Out):
@@ -739,13 +849,21 @@ class Event(Out):
 
 
 class Case(Out):
-    number: str = Field(examples=["GD-2025-00001"])
+    number: str | None = Field(
+        examples=["GD-2025-00001"], description="The official number, taken on submission; null for a draft."
+    )
+    ref: str = Field(
+        examples=["GD-2025-00001", "draft-42"],
+        description="How to address the case in paths: its number, or `draft-<id>` while it is a draft without one.",
+    )
     title: str
     kind: CaseKind
     channel: Channel
     state: CaseState
     version: int = Field(ge=1, description="Send it back with an action (409 when stale).")
-    enterprise: EnterpriseRef
+    complainant: Complainant
+    enterprise: EnterpriseRef | None = Field(description="Null for a person's or an anonymous tip-off's case.")
+    call: Call | None = Field(default=None, description="Staff only: the hotline call, when one was recorded.")
     ip_right: Right | None = Field(description="The first (main) right, or null.")
     ip_rights: list[Right]
     respondent: Respondent | None = Field(description="The first (main) respondent, or null.")
@@ -859,3 +977,62 @@ class DocumentList(_Documented, RootModel[list[Document]]):
 
 class OpenApiDocument(_Documented, RootModel[dict[str, Any]]):
     """The OpenAPI document."""
+
+
+# ---- notifications -------------------------------------------------------------------------------------
+
+
+def _before_id(value):
+    value = _first(value)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12 and int(value) >= 1:
+        return int(value)
+    raise refuse(_l("This cursor is not one this API gave out."))
+
+
+class NotificationListQuery(Model):
+    """Paging and the unread filter of the caller's notifications."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    unread: Annotated[
+        bool | None,
+        BeforeValidator(_flag),
+        WithJsonSchema(
+            {"type": "string", "enum": ["true", "false", ""], "description": "`true`: only those not read yet."}
+        ),
+    ] = None
+    limit: Annotated[
+        int, BeforeValidator(_limit), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
+    ] = 20
+    cursor: Annotated[
+        int | None,
+        BeforeValidator(_before_id),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": "^[0-9]{0,12}$",
+                "description": "`next_cursor` of the previous page (empty: the first page).",
+            }
+        ),
+    ] = None
+
+
+class NotificationSubject(Out):
+    type: str = Field(description="What it is about: `case` (more kinds as processes are added).")
+    number: str | None = Field(description="The case number, when the notification is about a case.")
+
+
+class NotificationItem(Out):
+    id: Id
+    kind: str = Field(description="What happened, e.g. `case_accepted`, `material_requested`, `clock_breached`.")
+    subject: NotificationSubject | None
+    text: str = Field(description="The notification in the caller's language.")
+    created_at: When
+    read_at: When | None
+
+
+class NotificationList(Out):
+    items: list[NotificationItem]
+    next_cursor: str | None

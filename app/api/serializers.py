@@ -54,21 +54,38 @@ def clock(c: CaseClock, now: datetime) -> dict:
 
 
 def case_object(
-    case: Case, events: list[CaseEvent] | None = None, *, clocks: list[CaseClock], now: datetime | None = None
+    case: Case,
+    events: list[CaseEvent] | None = None,
+    *,
+    clocks: list[CaseClock],
+    now: datetime | None = None,
+    staff: bool = False,
 ) -> dict:
     """The case object; ``events`` is added when given (the detail answers, not the list).
-    ``clocks`` are the case's clocks, judged at ``now`` (due soon, overdue)."""
+    ``clocks`` are the case's clocks, judged at ``now`` (due soon, overdue). ``staff``: the caller is
+    staff (a hotline call's details are then included)."""
     now = now or utcnow()
     rights = [right(r) for r in case.rights]
     respondents = [respondent(r) for r in case.respondents]
+    firm = case.enterprise
     data = {
         "number": case.number,
+        "ref": case.ref,
         "title": case.title,
         "kind": case.kind.value,
         "channel": case.channel.value,
         "state": case.state.value,
         "version": case.version,
-        "enterprise": {"credit_code": case.enterprise.credit_code, "name": case.enterprise.name},
+        "complainant": {
+            "type": case.complainant_type.value,
+            "name": firm.name if firm is not None else case.complainant_name,
+            "phone": case.complainant_phone,
+        },
+        "enterprise": (
+            {"credit_code": firm.credit_code, "name": firm.name, "size_class": firm.size_class.value}
+            if firm is not None
+            else None
+        ),
         "ip_right": rights[0] if rights else None,
         "ip_rights": rights,
         "respondent": respondents[0] if respondents else None,
@@ -92,6 +109,13 @@ def case_object(
         "next_due_at": iso(case.next_due_at),
         "clocks": [clock(c, now) for c in clocks],
     }
+    if staff and (case.caller_name or case.caller_phone or case.called_at or case.call_ticket):
+        data["call"] = {
+            "caller_name": case.caller_name,
+            "caller_phone": case.caller_phone,
+            "called_at": iso(case.called_at),
+            "ticket": case.call_ticket,
+        }
     if events is not None:
         data["events"] = [event(e) for e in events]
     return data

@@ -128,14 +128,14 @@ def _case_or_404(number: str):
 
 def _case_detail(case):
     clocks = clocks_by_case([case.id])[case.id]
-    return serializers.case_object(case, case_events(g.api_user, case), clocks=clocks)
+    return serializers.case_object(case, case_events(g.api_user, case), clocks=clocks, staff=g.api_user.is_staff)
 
 
 def _case_items(cases) -> list[dict]:
     """Case objects for a list: the clocks of every case in one statement, judged at one instant."""
     clocks = clocks_by_case([c.id for c in cases])
     now = utcnow()
-    return [serializers.case_object(c, clocks=clocks[c.id], now=now) for c in cases]
+    return [serializers.case_object(c, clocks=clocks[c.id], now=now, staff=g.api_user.is_staff) for c in cases]
 
 
 # ---- the spec ------------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def create_case_endpoint():
         return service_error_response(exc, new.field_paths)
     response = jsonify(_case_detail(case))
     response.status_code = 201
-    response.headers["Location"] = url_for("api.get_case", number=case.number)
+    response.headers["Location"] = url_for("api.get_case", number=case.ref)
     return response
 
 
@@ -194,6 +194,20 @@ def list_cases_endpoint():
 def get_case(number: str):
     """One case, with its audit trail"""
     return jsonify(_case_detail(_case_or_404(number)))
+
+
+@bp.delete("/cases/<number>")
+@operation("cases", (204, None, "The draft is deleted."), 403, 404, 409, 422)
+def delete_case(number: str):
+    """Delete a draft (only its author; a submitted case is withdrawn instead)"""
+    from app.cases.services import delete_draft
+
+    case = _case_or_404(number)
+    try:
+        delete_draft(g.api_user, case)
+    except ServiceError as exc:
+        return service_error_response(exc)
+    return Response(status=204)
 
 
 @bp.get("/cases/<number>/actions")
@@ -242,8 +256,10 @@ def my_work_endpoint():
     now = utcnow()
     return jsonify(
         {
-            "owned": [serializers.case_object(c, clocks=clocks[c.id], now=now) for c in work.owned],
-            "first_taken": [serializers.case_object(c, clocks=clocks[c.id], now=now) for c in work.first_taken],
+            "owned": [serializers.case_object(c, clocks=clocks[c.id], now=now, staff=True) for c in work.owned],
+            "first_taken": [
+                serializers.case_object(c, clocks=clocks[c.id], now=now, staff=True) for c in work.first_taken
+            ],
             "offers": [serializers.offer(o) for o in work.offers],
         }
     )
@@ -303,3 +319,50 @@ def _read_document(document) -> bytes:
 
         return absolute(document.storage_path).read_bytes()
     return read_document(document)
+
+
+# ---- notifications -------------------------------------------------------------------------------------
+
+
+@bp.get("/notifications")
+@operation(
+    "notifications",
+    (200, schemas.NotificationList, "One page, newest first."),
+    422,
+    query=schemas.NotificationListQuery,
+)
+def list_notifications():
+    """The caller's own notifications, newest first"""
+    from app.notifications.models import Notification
+    from app.notifications.services import text
+    from app.notifications.views import linkable_cases
+
+    query = parse(schemas.NotificationListQuery, request.args.to_dict(flat=False))
+    stmt = select(Notification).where(Notification.user_id == g.api_user.id)
+    if query.unread is True:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    elif query.unread is False:
+        stmt = stmt.where(Notification.read_at.is_not(None))
+    if query.cursor is not None:
+        stmt = stmt.where(Notification.id < query.cursor)
+    rows = list(db.session.execute(stmt.order_by(Notification.id.desc()).limit(query.limit + 1)).scalars())
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    # A case the caller can no longer see (transferred away, handed over) is not named.
+    numbers = linkable_cases(g.api_user, [n.case_id for n in rows])
+    items = []
+    for n in rows:
+        subject = None
+        if n.case_id is not None:
+            subject = {"type": "case", "number": numbers.get(n.case_id)}
+        items.append(
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "subject": subject,
+                "text": text(n),
+                "created_at": serializers.iso(n.created_at),
+                "read_at": serializers.iso(n.read_at),
+            }
+        )
+    return jsonify({"items": items, "next_cursor": str(rows[-1].id) if more else None})

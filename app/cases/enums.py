@@ -47,6 +47,22 @@ class Channel(LabelledEnum):
         }
 
 
+class ComplainantType(LabelledEnum):
+    """Who brings the case: a registered enterprise, a natural person, or an anonymous tip-off."""
+
+    ENTERPRISE = "enterprise"
+    INDIVIDUAL = "individual"
+    ANONYMOUS = "anonymous"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.ENTERPRISE: _l("An enterprise"),
+            cls.INDIVIDUAL: _l("A natural person"),
+            cls.ANONYMOUS: _l("An anonymous tip-off"),
+        }
+
+
 class IPType(LabelledEnum):
     INVENTION_PATENT = "invention_patent"
     UTILITY_MODEL = "utility_model"

@@ -49,6 +49,17 @@ AUDITED_FIELDS = (
     "outcome_informed_at",
     "closed_at",
 )
+# Audited too, but sealed only when they differ from their default: the digests of cases recorded before
+# these fields existed stay as they were sealed.
+AUDITED_WHEN_SET = {
+    "complainant_type": "enterprise",
+    "complainant_name": "",
+    "complainant_phone": "",
+    "caller_name": "",
+    "caller_phone": "",
+    "called_at": None,
+    "call_ticket": "",
+}
 RIGHT_FIELDS = ("position", "type", "number", "title")
 RESPONDENT_FIELDS = ("position", "name", "credit_code", "address", "url")
 
@@ -59,6 +70,10 @@ def case_digest(case, rights=None, respondents=None) -> str:
     rights = case.rights if rights is None else rights
     respondents = case.respondents if respondents is None else respondents
     fields = {name: getattr(case, name) for name in AUDITED_FIELDS}
+    for name, default in AUDITED_WHEN_SET.items():
+        value = getattr(case, name, default)
+        if value is not None and value != default:
+            fields[name] = value
     fields["rights"] = sorted([getattr(r, f) for f in RIGHT_FIELDS] for r in rights)
     fields["respondents"] = sorted([getattr(r, f) for f in RESPONDENT_FIELDS] for r in respondents)
     return record_digest(fields)

@@ -15,10 +15,19 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from flask_wtf.form import _Auto, _is_submitted
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import Optional
 
-from app.cases.enums import CaseKind, Channel, IPType
+from app.cases.enums import CaseKind, Channel, ComplainantType, IPType
 from app.core.forms import AppForm, CreditCode, FigureField, max_length, not_negative, required, strip_filter
 from app.core.identifiers import IdentifierError, normalise_right_number
 from app.enterprises.forms import CreditCodeField
@@ -57,6 +66,16 @@ class WebAddress:
         field.data = candidate
 
 
+class NeededToSubmit:
+    """Marks a field needed to submit (the form macro shows it as required); the form's own
+    ``check_complete`` judges it, since what is needed depends on the kind of case."""
+
+    field_flags = {"needed": True}
+
+    def __call__(self, form, field):
+        return None
+
+
 class CaseFields(FlaskForm):
     """What an applicant files and staff record: the right, the respondent, the facts and evidence.
 
@@ -75,7 +94,7 @@ class CaseFields(FlaskForm):
             return formdata
 
     kind = SelectField(_l("Kind of case"), choices=CaseKind.choices, validators=[required()])
-    ip_type = SelectField(_l("Type of right"), choices=_ip_type_choices, default="")
+    ip_type = SelectField(_l("Type of right"), choices=_ip_type_choices, default="", validators=[NeededToSubmit()])
     ip_number = StringField(
         _l("Number of the right"),
         filters=[strip_filter],
@@ -119,7 +138,7 @@ class CaseFields(FlaskForm):
     facts = TextAreaField(
         _l("Facts"),
         filters=[strip_filter],
-        validators=[max_length(20000)],
+        validators=[max_length(20000), NeededToSubmit()],
         description=_l("What happened, where and since when; what the infringing product or use is."),
         render_kw={"rows": 6},
     )
@@ -153,6 +172,39 @@ class CaseFields(FlaskForm):
             field.data = normalise_right_number(field.data, ip_type)
         except IdentifierError as exc:
             raise ValidationError(str(exc)) from None
+
+    #: Whether the form saves a draft (then the facts may wait); the filing form reads the button.
+    saves_draft = False
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every field's own checks and what the case needs as a whole, all reported at once (the
+        services check the same again, one at a time, and stay the last word)."""
+        valid = super().validate(extra_validators)
+        return self.check_complete() and valid
+
+    def check_complete(self) -> bool:
+        """Mark each field the case still needs (a right unless a consultation, a patent's number,
+        the facts or the question unless a draft); True when nothing is missing."""
+        kind = self.kind.data
+        missing = []
+        if kind in CaseKind._value2member_map_ and kind != CaseKind.CONSULTATION.value:
+            if not self.ip_type.data and not self.ip_type.errors:
+                missing.append((self.ip_type, _l("Name the right that was infringed.")))
+            elif (
+                self.ip_type.data in IPType._value2member_map_
+                and IPType(self.ip_type.data).is_patent
+                and not self.ip_number.data
+                and not self.ip_number.errors
+            ):
+                missing.append((self.ip_number, _l("Enter the patent number.")))
+            if not self.saves_draft and not self.facts.data and not self.facts.errors:
+                missing.append((self.facts, _l("Describe the facts of the infringement.")))
+        elif kind == CaseKind.CONSULTATION.value and not self.saves_draft:
+            if not (self.facts.data or self.help_wanted.data) and not self.help_wanted.errors:
+                missing.append((self.help_wanted, _l("Write your question.")))
+        for field, message in missing:
+            field.errors = [*field.errors, str(message)]
+        return not missing
 
     def evidence_files(self) -> list:
         """The files actually chosen (a browser sends one empty part when none is)."""
@@ -211,18 +263,42 @@ class CaseForm(CaseFields):
 
     version = HiddenField()
 
+    @property
+    def saves_draft(self) -> bool:
+        return request.form.get("intent") == "draft"
+
+
+class CreditCodeOfEnterprise:
+    """The enterprise's credit code: required (and checked) when an enterprise complains, left empty for a
+    person or an anonymous tip-off."""
+
+    def __call__(self, form, field):
+        if form.complainant_type.data in (ComplainantType.INDIVIDUAL.value, ComplainantType.ANONYMOUS.value):
+            if (field.data or "").strip():
+                raise ValidationError(_l("A person or an anonymous tip-off names no enterprise: leave this empty."))
+            field.data = None
+            return
+        if not (field.data or "").strip():
+            raise ValidationError(_l("This field is required."))
+        CreditCode()(form, field)
+
 
 class RecordForm(CaseFields):
-    """Staff record a case from any channel for an enterprise given by its credit code.
+    """Staff record a case from any channel for an enterprise given by its credit code, or for a natural
+    person or an anonymous tip-off; a hotline case with its call.
 
-    The enterprise fields are needed only when the enterprise is not registered yet; the view
-    asks for them then (see ``missing_enterprise_fields``).
+    An enterprise not registered yet needs its name; its figures (industry, staff, revenue and, where
+    the industry needs them, assets) come together or not at all: without them its size class is
+    unknown until they are given (see ``missing_enterprise_fields``).
     """
 
     channel = SelectField(
         _l("Channel"), choices=Channel.choices, default=Channel.HOTLINE.value, validators=[required()]
     )
-    credit_code = CreditCodeField(_l("Enterprise's unified social credit code"))
+    complainant_type = SelectField(
+        _l("Who complains"), choices=ComplainantType.choices, default=ComplainantType.ENTERPRISE.value
+    )
+    credit_code = CreditCodeField(_l("Enterprise's unified social credit code"), validators=[CreditCodeOfEnterprise()])
     enterprise_name = StringField(
         _l("Enterprise name"), filters=[strip_filter], validators=[Optional(), max_length(200)]
     )
@@ -237,21 +313,51 @@ class RecordForm(CaseFields):
     is_specialised_new = BooleanField(_l("Recognised as a “specialised and new” SME"))
     is_little_giant = BooleanField(_l("Recognised as a “little giant” enterprise"))
     is_in_hardship = BooleanField(_l("In economic hardship"))
+    complainant_name = StringField(
+        _l("Complainant's name"),
+        filters=[strip_filter],
+        validators=[max_length(100)],
+        description=_l("Required for a natural person; optional for an anonymous tip-off."),
+    )
+    complainant_phone = StringField(_l("Complainant's phone"), filters=[strip_filter], validators=[max_length(40)])
+    caller_name = StringField(_l("Caller's name"), filters=[strip_filter], validators=[max_length(100)])
+    caller_phone = StringField(_l("Caller's phone"), filters=[strip_filter], validators=[max_length(40)])
+    called_at = DateTimeLocalField(
+        _l("Time of the call"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        validators=[Optional()],
+        description=_l("China time."),
+    )
+    call_ticket = StringField(_l("12330 ticket number"), filters=[strip_filter], validators=[max_length(40)])
 
     def validate_staff_count(self, field):
         if field.data is not None and field.data > 10_000_000:
             raise ValidationError(_l("This figure is too large."))
 
+    def validate_complainant_name(self, field):
+        if self.complainant_type.data == ComplainantType.INDIVIDUAL.value and not field.data:
+            raise ValidationError(_l("Give the name of the person who complains."))
+
+    @property
+    def for_enterprise(self) -> bool:
+        return self.complainant_type.data not in (ComplainantType.INDIVIDUAL.value, ComplainantType.ANONYMOUS.value)
+
     def missing_enterprise_fields(self) -> bool:
-        """Mark the fields a new enterprise needs; True when one is missing."""
+        """Mark the fields a new enterprise needs (its name; its figures all or none); True when one is missing."""
         message = _l("The enterprise is not registered yet: this field is needed to register it.")
+        together = _l(
+            "Give the industry, staff and revenue together, or none of them (the size class is then unknown)."
+        )
         missing = False
-        needed = [self.enterprise_name, self.industry, self.staff_count, self.revenue_wan]
-        if self.industry.data in Industry._value2member_map_ and needs_assets(Industry(self.industry.data)):
-            needed.append(self.assets_wan)
-        for field in needed:
+        figures = [self.industry, self.staff_count, self.revenue_wan, self.assets_wan]
+        needed = [(self.enterprise_name, message)]
+        if any(f.data not in (None, "") for f in figures):
+            needed += [(f, together) for f in figures[:3]]
+            if self.industry.data in Industry._value2member_map_ and needs_assets(Industry(self.industry.data)):
+                needed.append((self.assets_wan, message))
+        for field, text in needed:
             if field.data in (None, "") and not field.errors:
-                field.errors = [*field.errors, str(message)]
+                field.errors = [*field.errors, str(text)]
                 missing = True
         return missing
 
@@ -267,6 +373,31 @@ class RecordForm(CaseFields):
             "is_little_giant": bool(self.is_little_giant.data),
             "is_in_hardship": bool(self.is_in_hardship.data),
         }
+
+    def complainant_data(self) -> dict | None:
+        """A person or tip-off as ``services.create_case`` takes it (None: the enterprise complains)."""
+        if self.for_enterprise:
+            return None
+        return {
+            "type": self.complainant_type.data,
+            "name": self.complainant_name.data or "",
+            "phone": self.complainant_phone.data or "",
+        }
+
+    def call_data(self) -> dict | None:
+        """The call as ``services.create_case`` takes it; China time made aware."""
+        from zoneinfo import ZoneInfo
+
+        called_at = self.called_at.data
+        if called_at is not None:
+            called_at = called_at.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+        call = {
+            "caller_name": self.caller_name.data or "",
+            "caller_phone": self.caller_phone.data or "",
+            "called_at": called_at,
+            "ticket": self.call_ticket.data or "",
+        }
+        return call if any(v not in (None, "") for v in call.values()) else None
 
 
 class ActionForm(AppForm):

@@ -10,12 +10,14 @@ from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.sql import expression
 
 from app.auth.models import User
 from app.cases.enums import (
     CaseKind,
     CaseState,
     Channel,
+    ComplainantType,
     DeclineReason,
     DocumentKind,
     HandoverKind,
@@ -50,6 +52,20 @@ class Case(Base):
         CheckConstraint("priority BETWEEN 0 AND 3", name="priority_range"),
         CheckConstraint("state = 'draft' OR submitted_at IS NOT NULL", name="submitted_has_time"),
         CheckConstraint("state <> 'declined' OR decline_reason IS NOT NULL", name="declined_has_reason"),
+        # A draft takes its official number when it is submitted; its three parts come together.
+        CheckConstraint("state = 'draft' OR number IS NOT NULL", name="submitted_has_number"),
+        CheckConstraint(
+            "(number IS NULL AND year IS NULL AND sequence IS NULL) "
+            "OR (number IS NOT NULL AND year IS NOT NULL AND sequence IS NOT NULL)",
+            name="number_complete",
+        ),
+        # An enterprise's case names the enterprise; a person's or an anonymous tip-off names none.
+        CheckConstraint(
+            "(complainant_type = 'enterprise' AND enterprise_id IS NOT NULL) "
+            "OR (complainant_type <> 'enterprise' AND enterprise_id IS NULL)",
+            name="complainant_enterprise",
+        ),
+        CheckConstraint("complainant_type <> 'individual' OR complainant_name <> ''", name="individual_named"),
         # Keyset pagination of the staff list: newest first within a centre subtree.
         Index("ix_cases_created_at_id", "created_at", "id"),
         Index("ix_cases_state_created_at", "state", "created_at"),
@@ -75,17 +91,32 @@ class Case(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(40), unique=True)
+    # The official number ``{centre}-{year}-{sequence}``, taken when the case is submitted (a draft has none).
+    number: Mapped[str | None] = mapped_column(String(40), unique=True)
     # Whose cases it is now (the scope of every list); it changes when a transfer is accepted.
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"))
     # The centre whose sequence gave the number (``centre_id`` when it was filed); never changes.
     number_centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id", ondelete="RESTRICT"))
-    year: Mapped[int] = mapped_column()
-    sequence: Mapped[int] = mapped_column()
+    year: Mapped[int | None] = mapped_column()
+    sequence: Mapped[int | None] = mapped_column()
     kind: Mapped[CaseKind] = mapped_column(enum_column_type(CaseKind, "case_kind"), index=True)
     channel: Mapped[Channel] = mapped_column(enum_column_type(Channel, "channel"), index=True)
     state: Mapped[CaseState] = mapped_column(enum_column_type(CaseState, "case_state"))
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"))
+    # Who brings the case: the enterprise (``enterprise_id``), or a person or tip-off without one.
+    complainant_type: Mapped[ComplainantType] = mapped_column(
+        enum_column_type(ComplainantType, "complainant_type"),
+        default=ComplainantType.ENTERPRISE,
+        server_default=ComplainantType.ENTERPRISE.value,
+    )
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"))
+    # A natural person's (or a tip-off's, when given) name and phone; empty for an enterprise.
+    complainant_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    complainant_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # A hotline call: who called, from which number, when, and the 12330 system's ticket.
+    caller_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    caller_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    call_ticket: Mapped[str] = mapped_column(String(40), default="", server_default="")
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     first_responder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
@@ -121,7 +152,7 @@ class Case(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     centre: Mapped[Centre] = relationship(foreign_keys=[centre_id])
-    enterprise: Mapped[Enterprise] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship()
     filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id])
     first_responder: Mapped[User | None] = relationship(foreign_keys=[first_responder_id])
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
@@ -145,8 +176,26 @@ class Case(Base):
     def is_open(self) -> bool:
         return self.state.is_open
 
+    @property
+    def ref(self) -> str:
+        """How pages and the API address the case: its number, or ``draft-<id>`` before it has one."""
+        return self.number or f"draft-{self.id}"
+
+    @property
+    def has_enterprise(self) -> bool:
+        return self.enterprise_id is not None
+
+    @property
+    def complainant_label(self) -> str:
+        """Who brings the case, as pages and documents name them."""
+        if self.enterprise is not None:
+            return self.enterprise.name
+        if self.complainant_type is ComplainantType.ANONYMOUS:
+            return self.complainant_type.label
+        return self.complainant_name
+
     def __repr__(self) -> str:
-        return f"<Case {self.number} {self.state}>"
+        return f"<Case {self.ref} {self.state}>"
 
 
 class CaseRight(Base):
@@ -267,6 +316,8 @@ class Document(Base):
     __table_args__ = (
         Index("ix_documents_case_id_created_at", "case_id", "created_at"),
         Index("ix_documents_subject", "subject_type", "subject_id"),
+        # Each centre's series is gapless per year (``app.core.document_numbers``).
+        UniqueConstraint("centre_id", "series", "year", "sequence", name="uq_documents_centre_series_year_sequence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -282,6 +333,14 @@ class Document(Base):
     storage_path: Mapped[str] = mapped_column(String(255), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The number of the issuing centre's series (none for kinds that are not numbered, and for
+    # documents issued before numbering), and the code of the public verification page.
+    number: Mapped[str | None] = mapped_column(String(100))
+    series: Mapped[str | None] = mapped_column(String(10))
+    year: Mapped[int | None] = mapped_column()
+    sequence: Mapped[int | None] = mapped_column()
+    verification_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    is_signed: Mapped[bool] = mapped_column(default=False, server_default=expression.false())
 
     created_by: Mapped[User | None] = relationship()
 

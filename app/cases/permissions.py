@@ -29,8 +29,9 @@ def is_active_member(user, enterprise_id: int) -> bool:
 
 
 def is_case_member(user, case) -> bool:
-    """An applicant who is an active member of the case's enterprise."""
-    return is_active_member(user, case.enterprise_id)
+    """An applicant who is an active member of the case's enterprise (a person's or an anonymous
+    tip-off's case has none: no applicant sees it)."""
+    return case.enterprise_id is not None and is_active_member(user, case.enterprise_id)
 
 
 def can_see_case(user, case) -> bool:

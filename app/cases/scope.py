@@ -19,7 +19,8 @@ def _cases(stmt, user):
             _centre_column(user).in_(centre_subtree_ids(user)),
             or_(Case.state != CaseState.DRAFT, Case.filed_by_id == user.id),
         )
-    return stmt.where(Case.enterprise_id.in_(active_enterprise_ids(user)))
+    # A person's or an anonymous tip-off's case belongs to no enterprise: no applicant sees it.
+    return stmt.where(Case.enterprise_id.is_not(None), Case.enterprise_id.in_(active_enterprise_ids(user)))
 
 
 def _centre_column(user):

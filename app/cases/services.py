@@ -7,17 +7,28 @@ Services take the acting user explicitly, flush and never commit: the request
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role, User
 from app.cases import handovers, workflow
-from app.cases.enums import OPEN_STATES, CaseKind, CaseState, Channel, IPType
+from app.cases.enums import OPEN_STATES, CaseKind, CaseState, Channel, ComplainantType, IPType
 from app.cases.events import record_applied, record_event
-from app.cases.models import Case, CaseEvent, CaseLink, CaseRespondent, CaseRight, CaseSequence
+from app.cases.models import (
+    Attachment,
+    Case,
+    CaseAuditHead,
+    CaseEvent,
+    CaseLink,
+    CaseRespondent,
+    CaseRight,
+    CaseSequence,
+    Document,
+)
 from app.cases.permissions import (
     actions_beyond_scope,
     can_act_on_case,
@@ -29,7 +40,7 @@ from app.core import engine
 from app.core.db import utcnow
 from app.core.engine import ActionRefused, Door, NotFound, UnknownAction  # noqa: F401 (the API and views catch them here)
 from app.core.errors import ConflictError, ServiceError
-from app.core.identifiers import IdentifierError, normalise_credit_code, normalise_right_number
+from app.core.identifiers import IdentifierError, as_typed, normalise_credit_code, normalise_right_number
 from app.core.permissions import centre_in_scope
 from app.enterprises.models import Enterprise
 from app.extensions import db
@@ -72,6 +83,20 @@ def next_case_number(centre, year: int) -> tuple[int, str]:
     if value > 99999:
         raise ServiceError(_l("This centre has used every case number of the year."))
     return value, f"{centre.code}-{year}-{value:05d}"
+
+
+def assign_number(case: Case, now) -> None:
+    """Give a case its official number when it is submitted (a draft takes none): the next of its
+    centre's series for the year of submission. A case that has one (a draft numbered before drafts
+    stopped taking numbers) keeps it."""
+    if case.number is not None:
+        return
+    year = now.astimezone(CHINA).year
+    with db.session.no_autoflush:  # the case's changes go in the action's one flush (one version step)
+        sequence, number = next_case_number(case.centre, year)
+    case.number, case.year, case.sequence = number, year, sequence
+    case.number_centre_id = case.centre_id
+    refresh_search_text(case)
 
 
 # ---- filing ------------------------------------------------------------------------------------------
@@ -155,20 +180,92 @@ def _amount(value) -> int | None:
 
 
 def refresh_search_text(case: Case) -> None:
-    parts = [case.number, case.title, case.enterprise.name if case.enterprise else "", case.enterprise.credit_code]
+    firm = case.enterprise
+    parts = [case.number or "", case.title, firm.name if firm else "", firm.credit_code if firm else ""]
+    parts += [case.complainant_name, case.complainant_phone, case.caller_name, case.caller_phone, case.call_ticket]
     parts += [r.number for r in case.rights] + [r.title for r in case.rights]
     parts += [r.name for r in case.respondents] + [r.credit_code or "" for r in case.respondents]
     case.search_text = " ".join(p for p in parts if p).lower()
 
 
-def _priority(enterprise: Enterprise) -> int:
+def _priority(enterprise: Enterprise | None) -> int:
+    if enterprise is None:
+        return 0
     return sum((enterprise.is_specialised_new, enterprise.is_little_giant, enterprise.is_in_hardship))
+
+
+_PHONE_CHARS = frozenset("0123456789+-() ")
+
+
+def _phone(value, field: str, label) -> str:
+    text = " ".join(as_typed(_clean(value, 40, field, label)).split())
+    if text and (not set(text) <= _PHONE_CHARS or sum(c.isdigit() for c in text) < 3):
+        raise ServiceError(_l("Enter a phone number: digits, with +, - or spaces, e.g. 0755-12345678."), field=field)
+    return text
+
+
+def _complainant(actor: User, raw: dict | None, enterprise: Enterprise | None) -> tuple[ComplainantType, str, str]:
+    """Who brings the case: the enterprise, or (recorded by staff) a natural person or an anonymous tip-off."""
+    if raw is None:
+        if enterprise is None:
+            raise ServiceError(_l("Name the enterprise, or the person who complains."), field="enterprise")
+        return ComplainantType.ENTERPRISE, "", ""
+    if not isinstance(raw, dict):
+        raise ServiceError(_l("Describe the complainant with their type, name and phone."), field="complainant_type")
+    try:
+        kind = ComplainantType(raw.get("type"))
+    except (ValueError, TypeError):
+        raise ServiceError(_l("Choose who complains."), field="complainant_type") from None
+    if kind is ComplainantType.ENTERPRISE:
+        if enterprise is None:
+            raise ServiceError(_l("Name the enterprise, or the person who complains."), field="enterprise")
+        return kind, "", ""
+    if actor.role not in workflow.HANDLERS:
+        raise ServiceError(
+            _l(
+                "Only the centre's staff record a case for a person or an anonymous tip-off; you file for your enterprise."
+            ),
+            field="complainant_type",
+        )
+    if enterprise is not None:
+        raise ServiceError(
+            _l("A case of a person or an anonymous tip-off names no enterprise; leave the enterprise out."),
+            field="enterprise",
+        )
+    name = _clean(raw.get("name"), 100, "complainant_name", _l("Complainant's name"))
+    phone = _phone(raw.get("phone"), "complainant_phone", _l("Complainant's phone"))
+    if kind is ComplainantType.INDIVIDUAL and not name:
+        raise ServiceError(_l("Give the name of the person who complains."), field="complainant_name")
+    return kind, name, phone
+
+
+def _call(actor: User, raw: dict | None, channel: Channel) -> dict:
+    """A hotline call's caller, phone, time and 12330 ticket (staff only, hotline cases only)."""
+    if raw is None or not any(v not in (None, "") for v in raw.values()):
+        return {}
+    if actor.role not in workflow.HANDLERS:
+        raise ServiceError(_l("Only the centre's staff record the details of a hotline call."), field="call")
+    if channel is not Channel.HOTLINE:
+        raise ServiceError(_l("Call details belong to a case that came through the 12330 hotline."), field="call")
+    called_at = raw.get("called_at")
+    if called_at is not None:
+        if not isinstance(called_at, datetime) or called_at.tzinfo is None:
+            raise ServiceError(_l("Give the time of the call with its date."), field="called_at")
+        if called_at > utcnow() + timedelta(minutes=5):
+            raise ServiceError(_l("The call cannot be in the future."), field="called_at")
+    ticket = "".join(as_typed(_clean(raw.get("ticket"), 40, "call_ticket", _l("12330 ticket number"))).split())
+    return {
+        "caller_name": _clean(raw.get("caller_name"), 100, "caller_name", _l("Caller's name")),
+        "caller_phone": _phone(raw.get("caller_phone"), "caller_phone", _l("Caller's phone")),
+        "called_at": called_at,
+        "call_ticket": ticket,
+    }
 
 
 def create_case(
     actor: User,
     *,
-    enterprise: Enterprise,
+    enterprise: Enterprise | None,
     kind: str,
     channel: str,
     title: str = "",
@@ -178,12 +275,17 @@ def create_case(
     help_wanted: str = "",
     claimed_amount_fen=None,
     draft: bool = False,
+    complainant: dict | None = None,
+    call: dict | None = None,
 ) -> Case:
-    """File a case for ``enterprise``.
+    """File a case for ``enterprise``, or (staff) for a person or an anonymous tip-off (``complainant``:
+    ``{"type", "name", "phone"}``, with ``enterprise`` None).
 
     An applicant files for their own enterprise through the web portal; a caseworker or
-    supervisor records a case from any channel for an enterprise in their scope, becomes its
-    first responder, and the case counts as acknowledged at once.
+    supervisor records a case from any channel for an enterprise in their scope, or for a
+    person or tip-off, becomes its first responder, and the case counts as acknowledged at
+    once. A hotline case may carry its ``call`` (caller, phone, time, 12330 ticket). The case
+    takes its official number when it is submitted; a draft has none.
     """
     try:
         kind_value = CaseKind(kind)
@@ -194,14 +296,16 @@ def create_case(
     except (ValueError, TypeError):
         raise ServiceError(_l("Choose the channel the case came through."), field="channel") from None
 
+    complainant_type, complainant_name, complainant_phone = _complainant(actor, complainant, enterprise)
+    call_fields = _call(actor, call, channel_value)
     if actor.role is Role.APPLICANT:
-        if not is_active_member(actor, enterprise.id):
+        if enterprise is None or not is_active_member(actor, enterprise.id):
             raise ServiceError(_l("You can file cases only for your own enterprise."), field="enterprise")
         if channel_value is not Channel.WEB:
             raise ServiceError(_l("Cases you file yourself come through the web portal."), field="channel")
         centre = enterprise.centre
     elif actor.role in workflow.HANDLERS:
-        if not centre_in_scope(actor, enterprise.centre):
+        if enterprise is not None and not centre_in_scope(actor, enterprise.centre):
             raise ServiceError(_l("This enterprise is not served by your centre."), field="enterprise")
         centre = actor.centre
     else:
@@ -226,21 +330,23 @@ def create_case(
     amount = _amount(claimed_amount_fen)
 
     now = utcnow()
-    year = now.astimezone(CHINA).year
-    sequence, number = next_case_number(centre, year)
     case = Case(
-        number=number,
+        number=None,
         centre=centre,
         centre_id=centre.id,
         number_centre_id=centre.id,
-        year=year,
-        sequence=sequence,
+        year=None,
+        sequence=None,
         kind=kind_value,
         channel=channel_value,
         state=CaseState.DRAFT,
+        complainant_type=complainant_type,
+        complainant_name=complainant_name,
+        complainant_phone=complainant_phone,
         enterprise=enterprise,
-        enterprise_id=enterprise.id,
+        enterprise_id=enterprise.id if enterprise is not None else None,
         filed_by_id=actor.id,
+        **call_fields,
         title=title_text,
         facts=facts_text,
         help_wanted=help_text,
@@ -256,7 +362,10 @@ def create_case(
         workflow.take_up(case, actor)
     db.session.add(case)
     db.session.flush()
-    record_event(case, actor, "create", to_state=CaseState.DRAFT, data={"channel": channel_value.value})
+    created = {"channel": channel_value.value}
+    if complainant_type is not ComplainantType.ENTERPRISE:
+        created["complainant"] = complainant_type.value
+    record_event(case, actor, "create", to_state=CaseState.DRAFT, data=created)
     if not draft:
         transition(case, "submit", actor)
         if actor.is_staff:
@@ -312,6 +421,57 @@ def update_draft(actor: User, case: Case, version: int | None, **fields) -> Case
     refresh_search_text(case)
     record_event(case, actor, "edit_draft", from_state=case.state, to_state=case.state)
     return case
+
+
+def delete_draft(actor: User, case: Case, version: int | None = None) -> str:
+    """Its author deletes a draft with everything it holds (rights, respondents, evidence files, its
+    chain of events). Nothing was submitted, so nothing of it needs keeping; a draft that took an
+    official number before drafts stopped taking one is kept (its number must stay accounted for).
+    Returns the reference the draft had."""
+    if case.filed_by_id != actor.id:
+        raise ActionRefused([_l("Only whoever started the draft can delete it.")], forbidden=True)
+    if case.state is not CaseState.DRAFT:
+        raise ActionRefused([_l("Only a draft can be deleted; a submitted case can be withdrawn.")])
+    if case.number is not None:
+        raise ActionRefused(
+            [
+                _l(
+                    "This draft already holds the official number %(number)s, which must stay on record: submit it or "
+                    "ask the centre to close it.",
+                    number=case.number,
+                )
+            ]
+        )
+    if version is not None and version != case.version:
+        raise ConflictError(_l("Someone else changed this case meanwhile."))
+    case = lock_case(case)
+    if case.state is not CaseState.DRAFT:
+        raise ConflictError(_l("Someone else changed this case meanwhile."))
+    ref = case.ref
+    from app.clocks.models import CaseClock
+    from app.core import storage
+
+    paths = list(db.session.execute(select(Attachment.storage_path).where(Attachment.case_id == case.id)).scalars())
+    paths += db.session.execute(select(Document.storage_path).where(Document.case_id == case.id)).scalars().all()
+    for model in (Attachment, Document, CaseClock, CaseEvent, CaseAuditHead):
+        db.session.execute(delete(model).where(model.case_id == case.id).execution_options(synchronize_session=False))
+    db.session.delete(case)  # its rights, respondents, links and notifications go with it
+    db.session.flush()
+    for path in paths:
+        _remove_after_commit(path, storage)
+    return ref
+
+
+def _remove_after_commit(path: str, storage) -> None:
+    """Within a request, a deleted draft's file goes once the deletion is committed; elsewhere at once."""
+    from flask import has_request_context
+
+    if has_request_context():
+        from app.core.requests import after_commit
+
+        after_commit(storage.remove, path)
+    else:
+        storage.remove(path)
 
 
 # ---- the one door ------------------------------------------------------------------------------------
@@ -402,7 +562,22 @@ def send_message(case: Case, actor: User, text: str) -> CaseEvent:
     text = _clean(text, 10000, "text", _l("Message"))
     if not text:
         raise ServiceError(_l("Write the message."), field="text")
-    return record_event(case, actor, "message", from_state=case.state, to_state=case.state, comment=text)
+    event = record_event(case, actor, "message", from_state=case.state, to_state=case.state, comment=text)
+    _tell_of_message(case, actor, text)
+    return event
+
+
+def _tell_of_message(case: Case, actor: User, text: str) -> None:
+    """Staff's message goes to the case's applicants; an applicant's to whoever handles the case."""
+    from app.cases.feedback import _excerpt, tell_applicants
+    from app.notifications.services import notify
+
+    if actor.is_staff:
+        tell_applicants(case, "case_message", {"comment": _excerpt(text)}, actor)
+    else:
+        handler = case.owner_id or case.first_responder_id
+        if handler is not None and handler != actor.id:
+            notify([handler], "applicant_message", case, {"comment": _excerpt(text)})
 
 
 def link_related(case: Case, other: Case, actor: User) -> CaseLink:
@@ -440,6 +615,7 @@ def find_duplicates(actor: User, ip_numbers: list[str], respondent_names: list[s
         Case.ip_number.in_(numbers),
         func.lower(Case.respondent_name).in_(names),
         Case.state.in_(OPEN_STATES),
+        Case.number.is_not(None),  # a draft not yet submitted is nobody's case to cite
     )
     if exclude_id is not None:
         stmt = stmt.where(Case.id != exclude_id)

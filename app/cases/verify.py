@@ -57,7 +57,8 @@ def _case_digests(batch: int) -> dict[int, tuple[str, object, str]]:
         respondents[row.case_id].append(row)
     out = {}
     for row in db.session.execute(select(*Case.__table__.c).execution_options(yield_per=batch)):
-        out[row.id] = (row.number, row.state, case_digest(row, rights.pop(row.id, []), respondents.pop(row.id, [])))
+        name = row.number or f"draft-{row.id}"  # a draft has no number yet
+        out[row.id] = (name, row.state, case_digest(row, rights.pop(row.id, []), respondents.pop(row.id, [])))
     return out
 
 
@@ -68,7 +69,9 @@ def _number_gaps() -> list[RecordProblem]:
 
     codes = dict(db.session.execute(select(Centre.id, Centre.code)).all())
     taken = defaultdict(set)
-    for centre_id, year, sequence in db.session.execute(select(Case.number_centre_id, Case.year, Case.sequence)):
+    # A draft takes its number when submitted: until then it has none to account for.
+    numbered = select(Case.number_centre_id, Case.year, Case.sequence).where(Case.number.is_not(None))
+    for centre_id, year, sequence in db.session.execute(numbered):
         taken[(centre_id, year)].add(sequence)
     problems = []
     for counter in db.session.execute(select(CaseSequence)).scalars():

@@ -23,7 +23,7 @@ from app.cases.enums import CaseKind, CaseState, Channel
 from app.cases.forms import CaseForm, RecordForm
 from app.cases.models import Case
 from app.core.errors import ConflictError, ServiceError
-from app.core.forms import version_of
+from app.core.forms import AppForm, version_of
 from app.core.permissions import centre_in_scope, roles_required
 from app.core.views import field_error, render_form
 from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
@@ -77,38 +77,59 @@ class EvidenceRefused(Exception):
         self.message = message
 
 
-def _store_evidence(case: Case, files: list) -> None:
-    """Save the files sent with a filing through ``attachments.add_attachment``, all or nothing."""
-    if not files:
-        return
-    from app.cases.attachments import FileTooLarge, FileTypeRefused, add_attachment
+def _stage_evidence(form) -> EvidenceRefused | None:
+    """Keep the files of a submitted form as staged uploads of the user, whatever else happens to
+    the form, so a refused submission does not lose them; ``form.evidence.kept`` lists them all
+    (those kept from an earlier try included). Files the user ticked "remove" are dropped. Returns
+    the refusal of a file that failed the evidence checks (the others are kept), or None."""
+    from app.cases import staged
+    from app.cases.attachments import FileTooLarge, FileTypeRefused
 
-    if len(files) > MAX_EVIDENCE_FILES:
-        raise EvidenceRefused(422, _("Send at most %(n)d files at once.", n=MAX_EVIDENCE_FILES))
+    if form.csrf_token.errors:  # a forged or stale post keeps nothing
+        form.evidence.kept = []
+        return None
+    removed = [t for t in request.form.getlist("unstage") if isinstance(t, str)][: staged.MAX_TOKENS]
+    dropped = staged.discard(current_user, removed) if removed else []
+    kept = staged.owned(current_user, staged.tokens_from(request.form))
+    files = form.evidence_files()
+    refusal, fresh = None, []
+    if len(files) + len(kept) > MAX_EVIDENCE_FILES:
+        refusal = EvidenceRefused(422, _("Send at most %(n)d files at once.", n=MAX_EVIDENCE_FILES))
+        files = []
     for file_storage in files:
         try:
-            add_attachment(case, current_user, file_storage, "")
+            fresh.append(staged.stage(current_user, file_storage))
         except FileTooLarge as exc:
-            raise EvidenceRefused(413, _file_refusal(file_storage, exc)) from None
+            refusal = refusal or EvidenceRefused(413, str(exc.message))
         except FileTypeRefused as exc:
-            raise EvidenceRefused(415, _file_refusal(file_storage, exc)) from None
-        except services.ActionRefused as exc:
-            raise EvidenceRefused(422, " ".join(str(r) for r in exc.reasons)) from None
+            refusal = refusal or EvidenceRefused(415, str(exc.message))
         except ServiceError as exc:
-            raise EvidenceRefused(422, _file_refusal(file_storage, exc)) from None
+            refusal = refusal or EvidenceRefused(422, str(exc.message))
+    if fresh or dropped:
+        staged.keep(fresh, dropped)
+    form.evidence.kept = kept + fresh
+    return refusal
 
 
-def _file_refusal(file_storage, exc: ServiceError) -> str:
-    return _(
-        "The file “%(file)s” was refused: %(reason)s Nothing was saved; choose your files again.",
-        file=(file_storage.filename or "")[:150],
-        reason=str(exc.message),
-    )
+def _attach_kept(case: Case, form) -> None:
+    """The staged files of the form become the case's evidence (within the filing's transaction)."""
+    from app.cases import staged
+
+    rows = getattr(form.evidence, "kept", [])
+    if rows:
+        staged.attach_all(case, current_user, rows)
+
+
+def _kept_message(form) -> None:
+    """Under a refused file: say that the other files are kept."""
+    if getattr(form.evidence, "kept", None):
+        form.evidence.errors = [*form.evidence.errors, _("The other files are kept; you need not choose them again.")]
 
 
 def _evidence_refused(template: str, form, exc: EvidenceRefused, **context):
     db.session.rollback()
     form.evidence.errors = [*form.evidence.errors, exc.message]
+    _kept_message(form)
     return render_template(template, form=form, **context), exc.status
 
 
@@ -152,30 +173,35 @@ def new():
     form = CaseForm()
     if request.method == "GET" and request.args.get("kind") in CaseKind._value2member_map_:
         form.kind.data = request.args["kind"]
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    refused = _stage_evidence(form) if request.method == "POST" else None
+    if refused is not None:
+        return _evidence_refused(
+            "cases/new.html", form, refused, enterprise=enterprise, acknowledge_days=_acknowledge_days(enterprise)
+        )
+    if valid:
         draft = request.form.get("intent") == "draft"
         try:
             case = services.create_case(
                 current_user, enterprise=enterprise, channel=Channel.WEB.value, draft=draft, **form.case_data()
             )
-            _store_evidence(case, form.evidence_files())
-        except EvidenceRefused as exc:
-            return _evidence_refused(
-                "cases/new.html", form, exc, enterprise=enterprise, acknowledge_days=_acknowledge_days(enterprise)
-            )
+            _attach_kept(case, form)
+        except services.ActionRefused as exc:
+            db.session.rollback()
+            form.form_errors.extend(str(r) for r in exc.reasons)
         except ServiceError as exc:
             db.session.rollback()
             field_error(form, exc)
         else:
             if draft:
-                flash(_("Your draft %(number)s was saved. Submit it when it is complete.", number=case.number), "info")
+                flash(_("Your draft was saved. It takes its case number when you submit it."), "info")
             else:
                 flash(
                     _("Your %(kind)s was sent to the centre as %(number)s.", kind=case.kind.label, number=case.number),
                     "success",
                 )
             _notice_similar(case)
-            return redirect(url_for("cases.show", number=case.number))
+            return redirect(url_for("cases.show", number=case.ref))
     return render_form("cases/new.html", form, enterprise=enterprise, acknowledge_days=_acknowledge_days(enterprise))
 
 
@@ -195,12 +221,16 @@ def edit(number: str):
         abort(403)
     if case.state is not CaseState.DRAFT:
         flash(_("Only a draft can be edited."), "info")
-        return redirect(url_for("cases.show", number=case.number))
+        return redirect(url_for("cases.show", number=case.ref))
     form = CaseForm()
     if request.method == "GET":
         form.fill_from(case)
         form.version.data = case.version
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    refused = _stage_evidence(form) if request.method == "POST" else None
+    if refused is not None:
+        return _evidence_refused("cases/edit.html", form, refused, case=db.session.get(Case, case.id))
+    if valid:
         data = form.case_data()
         # The form shows the first right and respondent; any others (given through the API) are kept.
         data["rights"] += [{"type": r.type.value, "number": r.number, "title": r.title} for r in case.rights[1:]]
@@ -210,15 +240,13 @@ def edit(number: str):
         ]
         try:
             services.update_draft(current_user, case, version_of(form.version.data), **data)
-            _store_evidence(case, form.evidence_files())
+            _attach_kept(case, form)
             if request.form.get("intent") == "submit":
                 missing = workflow.facts_given(case, current_user, {})
                 if missing is not None:  # the same guard as the door's, shown beside its field
                     field = "help_wanted" if case.kind is CaseKind.CONSULTATION else "facts"
                     raise ServiceError(missing, field=field)
                 services.transition(case, "submit", current_user)
-        except EvidenceRefused as exc:
-            return _evidence_refused("cases/edit.html", form, exc, case=db.session.get(Case, case.id))
         except ConflictError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc.message))
@@ -239,18 +267,43 @@ def edit(number: str):
                     "success",
                 )
                 _notice_similar(case)
-            return redirect(url_for("cases.show", number=case.number))
+            return redirect(url_for("cases.show", number=case.ref))
     return render_form("cases/edit.html", form, case=case)
+
+
+@bp.post("/cases/<number>/delete")
+@login_required
+def delete_draft(number: str):
+    """Whoever started a draft deletes it (with its files); nothing of it was submitted."""
+    case = case_or_404(number)
+    if case.filed_by_id != current_user.id:
+        abort(403)
+    if not AppForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_draft(current_user, case)
+    except services.ActionRefused as exc:
+        if exc.forbidden:
+            abort(403)
+        db.session.rollback()
+        flash(" ".join(str(r) for r in exc.reasons), "danger")
+        return redirect(url_for("cases.show", number=case.ref), code=303)
+    except ConflictError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "warning")
+        return redirect(url_for("cases.show", number=number), code=303)
+    flash(_("The draft was deleted."), "success")
+    return redirect(url_for("cases.index"), code=303)
 
 
 # ---- recording (staff) -----------------------------------------------------------------------------
 
 
+_RECORD_FIELDS = {"name": "enterprise_name", "enterprise": "credit_code", "call": "channel"}
+
+
 def _record_field_error(form: RecordForm, exc: ServiceError) -> None:
-    if exc.field == "name":
-        exc.field = "enterprise_name"
-    elif exc.field == "enterprise":
-        exc.field = "credit_code"
+    exc.field = _RECORD_FIELDS.get(exc.field, exc.field)
     field_error(form, exc)
 
 
@@ -265,9 +318,13 @@ def record():
     """
     form = RecordForm()
     context = {"duplicates": [], "new_enterprise": False}
-    if form.validate_on_submit():
-        enterprise = find_enterprise(form.credit_code.data)
-        context["new_enterprise"] = enterprise is None
+    valid = form.validate_on_submit()
+    refused = _stage_evidence(form) if request.method == "POST" else None
+    if refused is not None:
+        return _evidence_refused("cases/record.html", form, refused, **context)
+    if valid:
+        enterprise = find_enterprise(form.credit_code.data) if form.for_enterprise else None
+        context["new_enterprise"] = form.for_enterprise and enterprise is None
         if enterprise is not None and not centre_in_scope(current_user, enterprise.centre):
             form.credit_code.errors = [
                 _(
@@ -277,7 +334,7 @@ def record():
                 )
             ]
             return render_template("cases/record.html", form=form, **context), 403
-        if enterprise is None and form.missing_enterprise_fields():
+        if context["new_enterprise"] and form.missing_enterprise_fields():
             return render_template("cases/record.html", form=form, **context), 422
         choice = request.form.get("duplicates")
         if choice not in ("link", "ignore"):
@@ -286,12 +343,17 @@ def record():
                 context["duplicates"] = duplicates
                 return render_template("cases/record.html", form=form, **context)
         try:
-            if enterprise is None:
+            if context["new_enterprise"]:
                 enterprise = create_enterprise_for_case(current_user, form.enterprise_data())
             case = services.create_case(
-                current_user, enterprise=enterprise, channel=form.channel.data, **form.case_data()
+                current_user,
+                enterprise=enterprise,
+                channel=form.channel.data,
+                complainant=form.complainant_data(),
+                call=form.call_data(),
+                **form.case_data(),
             )
-            _store_evidence(case, form.evidence_files())
+            _attach_kept(case, form)
             linked = []
             if choice == "link":
                 for other in services.find_duplicates(
@@ -299,8 +361,6 @@ def record():
                 ):
                     services.link_related(case, other, current_user)
                     linked.append(other.number)
-        except EvidenceRefused as exc:
-            return _evidence_refused("cases/record.html", form, exc, **context)
         except ServiceError as exc:
             db.session.rollback()
             _record_field_error(form, exc)
@@ -308,7 +368,7 @@ def record():
             flash(_("Case %(number)s was recorded; you are its first responder.", number=case.number), "success")
             if linked:
                 flash(_("Linked as related to %(numbers)s.", numbers=", ".join(linked)), "info")
-            return redirect(url_for("cases.show", number=case.number))
+            return redirect(url_for("cases.show", number=case.ref))
     elif request.method == "POST":
         context["new_enterprise"] = any(
             f.errors for f in (form.enterprise_name, form.industry, form.staff_count, form.revenue_wan)

@@ -144,6 +144,13 @@ def _offer(case: Case):
     return open_offer(case) if current_user.is_staff else None
 
 
+def _undelivered(case: Case) -> list:
+    """Staff: notifications to the applicant a channel could not deliver (app.cases.feedback)."""
+    from app.cases.feedback import undelivered
+
+    return undelivered(case) if current_user.is_staff else []
+
+
 def render_case(case: Case, status: int = 200, **extra):
     """The case page; ``extra`` carries a refused form (typed text, errors) to show again.
 
@@ -162,6 +169,7 @@ def render_case(case: Case, status: int = 200, **extra):
             if not c.allowed and not c.wrong_state and not c.role_refused and c.action.listed_when_blocked
         ],
         "offer": _offer(case),
+        "undelivered": _undelivered(case),
         **_input_context(case, allowed),
         "events": _timeline(case),
         "related": _related(case),

@@ -63,7 +63,7 @@ def preview_document(number: str, kind: str):
     except ValueError:
         abort(404)
     data = documents.preview_pdf(case, document_kind, current_user)
-    return _pdf_response(data, f"{case.number}-{document_kind.value}-preview.pdf", False)
+    return _pdf_response(data, f"{case.ref}-{document_kind.value}-preview.pdf", False)
 
 
 @bp.post("/cases/<number>/summary")
@@ -75,4 +75,4 @@ def issue_summary(number: str):
     except ActionRefused:
         abort(403)
     flash(_("The case summary was issued."), "success")
-    return redirect(url_for("cases.show", number=case.number) + "#documents")
+    return redirect(url_for("cases.show", number=case.ref) + "#documents")

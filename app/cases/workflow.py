@@ -20,8 +20,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role
 from app.cases import handovers
-from app.cases.enums import OPEN_STATES, AcceptanceCondition, CaseKind, DeclineReason, DocumentKind
+from app.cases.enums import OPEN_STATES, AcceptanceCondition, CaseKind, ComplainantType, DeclineReason, DocumentKind
 from app.cases.enums import CaseState as S
+from app.cases.feedback import METHODS, MethodLabel, to_applicant
 from app.core.workflow import (
     MEET_ALL,
     NOT_GIVEN,
@@ -96,6 +97,18 @@ def has_respondent(case, actor, ctx):
     return None
 
 
+@guard(_l("the complainant is known (not an anonymous tip-off)"))
+def complainant_known(case, actor, ctx):
+    """Assistance is for a complainant the centre can name and reach (the "real name" condition): an
+    anonymous tip-off may be declined or answered, or followed up as a lead, never accepted."""
+    if case.complainant_type is ComplainantType.ANONYMOUS:
+        return _l(
+            "An anonymous tip-off cannot be accepted for assistance: the centre assists a complainant it can name. "
+            "Decline it, or follow it up as a lead."
+        )
+    return None
+
+
 @guard(_l("each acceptance condition is confirmed"), needs_input=True)
 def conditions_confirmed(case, actor, ctx):
     given = _data(ctx).get("conditions")
@@ -152,6 +165,40 @@ def outcome_not_yet_informed(case, actor, ctx):
 def decision_not_yet_told(case, actor, ctx):
     if not (ctx.facts and ctx.facts.decision_feedback_open):
         return _l("No decision of this case is waiting to be told to the applicant.")
+    return None
+
+
+@guard(_l("the date the material is needed by is a date to come"), needs_input=True)
+def material_due_ok(case, actor, ctx):
+    due = _data(ctx).get("due_on")
+    if due is None or due == "":
+        return None
+    from datetime import date, timedelta
+
+    from app.core.db import utcnow
+    from app.core.workdays import china_day
+
+    try:
+        day = date.fromisoformat(due) if isinstance(due, str) else None
+    except ValueError:
+        day = None
+    if day is None:
+        return _l("Give the date the material is needed by as a date (year-month-day).")
+    today = china_day(ctx.now or utcnow())
+    if day < today:
+        return _l("The date the material is needed by has already passed.")
+    if day > today + timedelta(days=180):
+        return _l("The date the material is needed by is more than six months away.")
+    return None
+
+
+@guard(_l("how the applicant was told is chosen"), needs_input=True)
+def inform_method_given(case, actor, ctx):
+    method = _data(ctx).get("method")
+    if method is None or method == "":
+        return _l("Choose how the applicant was told.")
+    if method not in METHODS:
+        return _l("Choose one of the listed ways the applicant was told.")
     return None
 
 
@@ -255,6 +302,11 @@ def take_up(case, actor) -> None:
 
 
 def _submitted(a):
+    from app.cases.services import assign_number
+
+    # The official number is taken now, not by the draft; first, before the case changes (taking a
+    # year's first number opens a savepoint, which flushes whatever is pending).
+    assign_number(a.subject, a.now)
     a.subject.submitted_at = a.now
 
 
@@ -287,10 +339,6 @@ def _resolved(a):
     a.subject.outcome = a.comment
 
 
-def _outcome_informed(a):
-    a.subject.outcome_informed_at = a.now
-
-
 def _closed(a):
     a.subject.closed_at = a.now
     handovers.cancel_open_offer(a.subject, a.now)
@@ -310,10 +358,41 @@ def _rated(a):
     return {"rating": a.subject.rating}
 
 
-def _in_portal(case) -> bool:
-    from app.clocks.services import follows_in_portal
+def _material_requested(a):
+    due = _data_of(a).get("due_on")
+    return {"due_on": due} if due else None
 
-    return follows_in_portal(case)
+
+def _informed(a):
+    return {"method": a.data["method"]}
+
+
+def _outcome_informed_by_staff(a):
+    a.subject.outcome_informed_at = a.now
+    return _informed(a)
+
+
+def _data_of(a) -> dict:
+    return a.data if isinstance(a.data, dict) else {}
+
+
+# ---- whom an action tells on the applicant's side (app.cases.feedback) ------------------------------
+
+
+def _reason_param(a):
+    return {"reason": a.subject.decline_reason.value if a.subject.decline_reason else ""}
+
+
+def _due_param(a):
+    return {"due_on": _data_of(a).get("due_on") or ""}
+
+
+def _centre_param(a):
+    return {"centre": a.subject.centre.name if a.subject.centre is not None else ""}
+
+
+def _material_kind(a):
+    return "material_requested_by" if _data_of(a).get("due_on") else "material_requested"
 
 
 # ---- inputs: what the forms and the API ask for beside the comment ---------------------------------
@@ -355,6 +434,26 @@ RATING = Input(
     {"type": "integer", "minimum": 1, "maximum": 5},
     "stars",
     _form_rating,
+)
+MATERIAL_DUE = Input(
+    "due_on",
+    _l("Needed by"),
+    {"type": "string", "format": "date", "description": "The date the material is needed by (YYYY-MM-DD)."},
+    "date",
+    lambda form: form.get("due_on", "")[:20],
+    required=False,
+    dom_id="material-due-on",
+    help=lambda case, actor, choices: _l(
+        "The applicant is told this date; the handling deadline waits until the material arrives."
+    ),
+)
+INFORM_METHOD = Input(
+    "method",
+    _l("How the applicant was told"),
+    {"type": "string", "enum": list(METHODS)},
+    "select",
+    lambda form: form.get("method", ""),
+    choices=lambda case, actor: [(m, MethodLabel(m).label) for m in METHODS],
 )
 TO_USER = Input(
     "to_user",
@@ -417,6 +516,7 @@ CASES = Workflow(
             guards=(facts_given,),
             effects=_submitted,
             clocks=(start("response", once=True),),
+            notifies=(to_applicant("case_submitted"),),
         ),
         Action(
             "acknowledge",
@@ -426,6 +526,7 @@ CASES = Workflow(
             _l("Acknowledge receipt"),
             effects=_acknowledged,
             clocks=(meet("response"), start("handling")),
+            notifies=(to_applicant("case_acknowledged"),),
         ),
         Action(
             "request_material",
@@ -433,10 +534,13 @@ CASES = Workflow(
             S.AWAITING_MATERIAL,
             HANDLERS,
             _l("Ask for more material"),
-            guards=(not_consultation,),
+            guards=(not_consultation, material_due_ok),
             comment_required=True,
             style="secondary",
+            inputs=(MATERIAL_DUE,),
+            effects=_material_requested,
             clocks=(pause("handling"),),
+            notifies=(to_applicant(_material_kind, _due_param),),
             comment_label=_l("What is missing"),
         ),
         Action(
@@ -455,12 +559,13 @@ CASES = Workflow(
             S.ACCEPTED,
             HANDLERS,
             _l("Accept"),
-            guards=(not_consultation, has_respondent, conditions_confirmed),
+            guards=(not_consultation, complainant_known, has_respondent, conditions_confirmed),
             style="success",
             inputs=(CONDITIONS,),
             effects=_accepted,
-            clocks=(meet("handling"), start("feedback", trigger="accept", met_if=_in_portal)),
+            clocks=(meet("handling"), start("feedback", trigger="accept")),
             issues=DocumentKind.ACCEPTANCE_NOTICE,
+            notifies=(to_applicant("case_accepted", informs="accept"),),
         ),
         Action(
             "decline",
@@ -473,8 +578,9 @@ CASES = Workflow(
             style="danger",
             inputs=(REASON,),
             effects=_declined,
-            clocks=(meet("handling"), start("feedback", trigger="decline", met_if=_in_portal)),
+            clocks=(meet("handling"), start("feedback", trigger="decline")),
             issues=DocumentKind.NON_ACCEPTANCE_NOTICE,
+            notifies=(to_applicant("case_declined", _reason_param, informs="decline"),),
             comment_label=_l("Explanation"),
         ),
         Action(
@@ -488,6 +594,7 @@ CASES = Workflow(
             style="success",
             effects=_answered,
             clocks=(MEET_ALL,),  # the answer is the feedback
+            notifies=(to_applicant("case_answered"),),
             comment_label=_l("The answer"),
         ),
         Action("start_handling", frozenset({S.ACCEPTED}), S.IN_PROGRESS, HANDLERS, _l("Start handling")),
@@ -501,6 +608,7 @@ CASES = Workflow(
             style="success",
             effects=_resolved,
             clocks=(start("feedback", trigger="resolve"),),
+            notifies=(to_applicant("case_resolved", informs="resolve"),),
             comment_label=_l("The outcome"),
         ),
         Action(
@@ -509,10 +617,12 @@ CASES = Workflow(
             None,
             HANDLERS,
             _l("Decision told to applicant"),
-            guards=(decision_not_yet_told,),
+            guards=(decision_not_yet_told, inform_method_given),
             comment_required=True,
             style="secondary",
             quiet_when_blocked=True,
+            inputs=(INFORM_METHOD,),
+            effects=_informed,
             clocks=(meet("feedback", triggers=DECISIONS),),
             comment_label=_INFORMED,
         ),
@@ -522,9 +632,10 @@ CASES = Workflow(
             None,
             HANDLERS,
             _l("Outcome told to applicant"),
-            guards=(outcome_not_yet_informed, only_first_responder_confirms),
+            guards=(outcome_not_yet_informed, only_first_responder_confirms, inform_method_given),
             comment_required=True,
-            effects=_outcome_informed,
+            inputs=(INFORM_METHOD,),
+            effects=_outcome_informed_by_staff,
             clocks=(meet("feedback", triggers=("resolve",)),),
             comment_label=_INFORMED,
         ),
@@ -537,6 +648,7 @@ CASES = Workflow(
             guards=(outcome_informed,),
             effects=_closed,
             clocks=(STOP_ALL,),
+            notifies=(to_applicant("case_closed"),),
         ),
         Action(
             "withdraw",
@@ -549,6 +661,7 @@ CASES = Workflow(
             style="outline-danger",
             effects=_withdrawn,
             clocks=(STOP_ALL,),
+            notifies=(to_applicant("case_withdrawn"),),
             comment_label=_l("Why the case is withdrawn"),
             confirm=_l("Withdraw this case? It cannot be taken up again."),
         ),
@@ -562,6 +675,7 @@ CASES = Workflow(
             comment_required=True,
             style="warning",
             effects=_reopened,
+            notifies=(to_applicant("case_reopened"),),
             comment_label=_l("Why the case is reopened"),
         ),
         Action(
@@ -630,7 +744,10 @@ CASES = Workflow(
             style="success",
             offer_answer=True,
             effects=handovers.answer_offer,
-            notifies=(Notify("transfer_accepted", _offerer_and_first_responder, _by),),
+            notifies=(
+                Notify("transfer_accepted", _offerer_and_first_responder, _by),
+                to_applicant("case_transferred", _centre_param),
+            ),
         ),
         Action(
             "decline_transfer",

@@ -7,6 +7,9 @@ user's language.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -24,6 +27,19 @@ class IdentifierError(ValueError):
         return str(self.message)
 
 
+# The ideographic full stop (and its half-width form) typed as a decimal point between digits.
+_IDEOGRAPHIC_POINT = re.compile(r"(?<=[0-9])\s*[\u3002\uff61]\s*(?=[0-9Xx])")
+
+
+def as_typed(raw: str | None) -> str:
+    """Text as a Chinese input method may give it, in the characters the identifiers are written in.
+
+    NFKC folds full-width digits, letters, the full-width dot (．) and the ideographic space into
+    their ASCII forms; an ideographic full stop (。) between digits is a decimal point."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    return _IDEOGRAPHIC_POINT.sub(".", text)
+
+
 def credit_code_check_char(first17: str) -> str:
     total = sum(CREDIT_CODE_CHARSET.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
     return CREDIT_CODE_CHARSET[(31 - total % 31) % 31]
@@ -32,9 +48,10 @@ def credit_code_check_char(first17: str) -> str:
 def normalise_credit_code(raw: str) -> str:
     """Check a unified social credit code (GB 32100-2015) and return it upper-cased.
 
-    Spaces are ignored; letters I, O, S, V and Z never occur in a code.
+    Spaces are ignored, full-width characters read as their ASCII forms; letters I, O, S, V
+    and Z never occur in a code.
     """
-    code = "".join((raw or "").split()).upper()
+    code = "".join(as_typed(raw).split()).upper()
     if not code:
         raise IdentifierError(_l("Enter the unified social credit code."))
     if len(code) != 18:
@@ -72,6 +89,16 @@ PATENT_TYPE_DIGITS = {
 }
 
 
+# A patent publication number: CN, 7 to 9 digits and the kind code (A, B, C for inventions, U and Y
+# for utility models, S and D for designs), as printed on a patent document's front page.
+PUBLICATION_NUMBER = re.compile(r"^CN[0-9]{7,9}[ABCUYSD][0-9]?$")
+PUBLICATION_MESSAGE = _l(
+    "This is a publication number (公告号/公开号), not the application number (申请号) the centre needs. "
+    "The application number is the “patent number” (专利号) on the patent certificate, e.g. ZL201710601862.3, "
+    "or the “application number” (申请号) on the CNIPA patent search page."
+)
+
+
 def patent_check_char(digits: str) -> str:
     weights = PATENT_WEIGHTS_12 if len(digits) == 12 else PATENT_WEIGHTS_8
     total = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
@@ -84,8 +111,12 @@ def normalise_patent_number(raw: str, ip_type: str | None = None) -> str:
     Accepts the granted form ``ZL…``, a ``CN`` prefix, spaces and a missing dot. Since 2003
     the number has 12 digits (year, type digit, serial); before, 8 digits (two-digit year,
     type digit, serial). The type digit must agree with ``ip_type`` when one is declared.
+    Full-width digits and dots (from a Chinese input method) read as their ASCII forms. A
+    publication number (``CN 209123456 U``) is refused, saying where the application number is.
     """
-    text = "".join((raw or "").split()).upper()
+    text = "".join(as_typed(raw).split()).upper()
+    if PUBLICATION_NUMBER.match(text):
+        raise IdentifierError(PUBLICATION_MESSAGE)
     for prefix in ("ZL", "CN"):
         if text.startswith(prefix):
             text = text[len(prefix) :]
@@ -130,7 +161,7 @@ def normalise_patent_number(raw: str, ip_type: str | None = None) -> str:
 def normalise_right_number(raw: str, ip_type: str) -> str:
     """The number of a right of ``ip_type``: patents are checked; a trademark registration number is
     digits; other rights keep the text as given (registration numbers vary)."""
-    text = " ".join((raw or "").split())
+    text = " ".join(as_typed(raw).split())
     if ip_type in ("invention_patent", "utility_model", "design"):
         return normalise_patent_number(text, ip_type)
     if ip_type == "trademark" and text:

@@ -23,6 +23,11 @@ class Enterprise(Base):
         CheckConstraint("revenue_wan >= 0", name="revenue_not_negative"),
         CheckConstraint("assets_wan IS NULL OR assets_wan >= 0", name="assets_not_negative"),
         CheckConstraint("length(credit_code) = 18", name="credit_code_length"),
+        # Recorded by code and name alone, the size class is unknown until its figures are given.
+        CheckConstraint(
+            "size_class = 'unknown' OR (industry IS NOT NULL AND staff_count IS NOT NULL AND revenue_wan IS NOT NULL)",
+            name="classified_has_figures",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,9 +37,9 @@ class Enterprise(Base):
     region: Mapped[str] = mapped_column(String(100), default="")
     # Administrative division code of the registering authority, from the credit code.
     region_code: Mapped[str] = mapped_column(String(6), default="")
-    industry: Mapped[Industry] = mapped_column(enum_column_type(Industry, "industry"))
-    staff_count: Mapped[int] = mapped_column()
-    revenue_wan: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    industry: Mapped[Industry | None] = mapped_column(enum_column_type(Industry, "industry"))
+    staff_count: Mapped[int | None] = mapped_column()
+    revenue_wan: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     assets_wan: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     size_class: Mapped[SizeClass] = mapped_column(enum_column_type(SizeClass, "size_class"), index=True)
     # The centre that serves the enterprise; staff see enterprises of their subtree.
@@ -51,11 +56,19 @@ class Enterprise(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
-    def assess_size(self) -> SizeAssessment:
+    @property
+    def has_figures(self) -> bool:
+        return self.industry is not None and self.staff_count is not None and self.revenue_wan is not None
+
+    def assess_size(self) -> SizeAssessment | None:
+        """The size class and why, or None while the figures are not given (the class is then unknown)."""
+        if not self.has_figures:
+            return None
         return classify(self.industry, self.staff_count, self.revenue_wan, self.assets_wan)
 
     def refresh_size_class(self) -> None:
-        self.size_class = self.assess_size().size_class
+        assessment = self.assess_size()
+        self.size_class = assessment.size_class if assessment is not None else SizeClass.UNKNOWN
 
     @property
     def priority_flags(self) -> list[str]:

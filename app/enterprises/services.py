@@ -189,12 +189,21 @@ def decide_membership(actor: User, member: EnterpriseMember, approve: bool) -> E
     return member
 
 
+FIGURES = ("industry", "staff_count", "revenue_wan")
+
+
+def figures_given(data: dict) -> bool:
+    """Whether any of the figures the size class needs was given (then all of them are needed)."""
+    return any(data.get(key) not in (None, "") for key in (*FIGURES, "assets_wan"))
+
+
 def create_enterprise_for_case(actor: User, data: dict) -> Enterprise:
     """A caseworker or supervisor records a case for an enterprise that is not registered yet.
 
-    The enterprise is created with the figures the caller took down (name, industry, staff,
-    revenue and, where the industry needs them, assets), classified by size, and served by the
-    actor's own centre. It has no members until one of its staff registers and asks to join.
+    The enterprise is created with what the caller took down: its name at least; with the figures
+    (industry, staff, revenue and, where the industry needs them, assets) it is classified by size,
+    without them its size class stays unknown until they are given. It is served by the actor's own
+    centre and has no members until one of its staff registers and asks to join.
     """
     from app.core.identifiers import IdentifierError
 
@@ -211,19 +220,24 @@ def create_enterprise_for_case(actor: User, data: dict) -> Enterprise:
         raise ServiceError(_l("Give the enterprise's name."), field="name")
     if len(name.strip()) > 200:
         raise ServiceError(_l("Use at most %(max)d characters.", max=200), field="name")
-    if data.get("industry") not in Industry._value2member_map_:
-        raise ServiceError(_l("Choose the industry."), field="industry")
-    staff = data.get("staff_count")
-    if isinstance(staff, bool) or not isinstance(staff, int) or not 0 <= staff <= 10_000_000:
-        raise ServiceError(_l("Give the number of staff."), field="staff_count")
-    for key in ("revenue_wan", "assets_wan"):
-        value = data.get(key)
-        if value is None and key == "assets_wan":
-            continue
-        if value is None or not isinstance(value, int | Decimal) or not 0 <= Decimal(value) < Decimal("1e12"):
-            raise ServiceError(_l("Give the figure in 10k yuan."), field=key)
+    with_figures = figures_given(data)
+    if with_figures:
+        if data.get("industry") not in Industry._value2member_map_:
+            raise ServiceError(_l("Choose the industry."), field="industry")
+        staff = data.get("staff_count")
+        if isinstance(staff, bool) or not isinstance(staff, int) or not 0 <= staff <= 10_000_000:
+            raise ServiceError(_l("Give the number of staff."), field="staff_count")
+        for key in ("revenue_wan", "assets_wan"):
+            value = data.get(key)
+            if value is None and key == "assets_wan":
+                continue
+            if value is None or not isinstance(value, int | Decimal) or not 0 <= Decimal(value) < Decimal("1e12"):
+                raise ServiceError(_l("Give the figure in 10k yuan."), field=key)
     firm = Enterprise(credit_code=code, region_code=credit_code_region(code), centre=actor.centre)
-    _apply(firm, {key: data[key] for key in ENTERPRISE_FIELDS if key in data})
+    keys = (
+        ENTERPRISE_FIELDS if with_figures else tuple(k for k in ENTERPRISE_FIELDS if k not in (*FIGURES, "assets_wan"))
+    )
+    _apply(firm, {key: data[key] for key in keys if key in data})
     db.session.add(firm)
     db.session.flush()
     return firm
@@ -236,8 +250,9 @@ def record_enterprise(actor: User, credit_code: str, data: dict) -> Enterprise:
     """Staff record an enterprise that is not registered yet (e.g. a hotline caller's firm);
     it is served by the recording staff member's centre.
 
-    ``data`` holds ``ENTERPRISE_FIELDS`` with checked types; the name, industry, staff and
-    revenue are required (and the assets where the industry's size rule needs them).
+    ``data`` holds ``ENTERPRISE_FIELDS`` with checked types. The name is required; the industry,
+    staff and revenue (and the assets where the industry's size rule needs them) come together or
+    not at all: without them the size class is unknown until they are given.
     """
     from app.enterprises.sme_size import needs_assets
 
@@ -246,10 +261,11 @@ def record_enterprise(actor: User, credit_code: str, data: dict) -> Enterprise:
     code = normalise_credit_code(credit_code)
     if find_enterprise(code) is not None:
         raise ServiceError(_l("An enterprise with this credit code is already registered."), field="credit_code")
-    for key in ENTERPRISE_REQUIRED:
-        if data.get(key) in (None, ""):
+    with_figures = figures_given(data)
+    for key in ENTERPRISE_REQUIRED if with_figures else ("name",):
+        if data.get(key) in (None, "") or (isinstance(data.get(key), str) and not data[key].strip()):
             raise ServiceError(_l("This is needed to record a new enterprise."), field=key)
-    if needs_assets(Industry(data["industry"])) and data.get("assets_wan") is None:
+    if with_figures and needs_assets(Industry(data["industry"])) and data.get("assets_wan") is None:
         raise ServiceError(_l("Total assets are needed to classify this industry."), field="assets_wan")
     firm = Enterprise(credit_code=code, region_code=credit_code_region(code), centre=actor.centre)
     _apply(firm, data)

@@ -61,6 +61,8 @@ class SizeClass(LabelledEnum):
     MEDIUM = "medium"
     SMALL = "small"
     MICRO = "micro"
+    # Recorded by code and name alone (e.g. through the API): classified once its figures are given.
+    UNKNOWN = "unknown"
 
     @classmethod
     def _labels(cls):
@@ -69,6 +71,7 @@ class SizeClass(LabelledEnum):
             cls.MEDIUM: _l("Medium enterprise"),
             cls.SMALL: _l("Small enterprise"),
             cls.MICRO: _l("Micro enterprise"),
+            cls.UNKNOWN: _l("Size not known yet"),
         }
 
 
@@ -190,8 +193,10 @@ def _fmt(value: Decimal) -> str:
     return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
 
 
-def explain(assessment: SizeAssessment) -> list[str]:
-    """Sentences, in the current locale, saying why the firm has its class."""
+def explain(assessment: SizeAssessment | None) -> list[str]:
+    """Sentences, in the current locale, saying why the firm has its class (``None``: its figures are missing)."""
+    if assessment is None:
+        return [_("The size class is not known until the enterprise's industry, staff and revenue are given.")]
     lines = [_("Industry row: %(industry)s.", industry=assessment.industry.label)]
     by_stage: dict[str, list[Comparison]] = {}
     for c in assessment.comparisons:

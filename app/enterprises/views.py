@@ -181,7 +181,7 @@ def edit(enterprise_id: int):
         del form.centre_id
     if request.method == "GET":
         form.version.data = enterprise.version
-        form.industry.data = enterprise.industry.value
+        form.industry.data = enterprise.industry.value if enterprise.industry is not None else ""
     if form.validate_on_submit():
         try:
             update_enterprise(current_user, enterprise, form.enterprise_data(), version_of(form.version.data))

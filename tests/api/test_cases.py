@@ -70,7 +70,11 @@ def test_staff_file_a_hotline_case_and_become_first_responder(api, world):
     assert CASE_FIELDS <= set(case)
     assert case["number"].startswith("CA-") and response.headers["Location"].endswith(f"/api/v1/cases/{case['number']}")
     assert (case["kind"], case["channel"], case["state"]) == ("complaint", "hotline", "acknowledged")
-    assert case["enterprise"] == {"credit_code": world.enterprise.credit_code, "name": world.enterprise.name}
+    assert case["enterprise"] == {
+        "credit_code": world.enterprise.credit_code,
+        "name": world.enterprise.name,
+        "size_class": world.enterprise.size_class.value,
+    }
     assert case["ip_right"] == {"type": "utility_model", "number": VALID_UTILITY_MODEL, "title": "一种折叠式支架"}
     assert case["ip_rights"] == [case["ip_right"]]
     assert case["respondent"] == {"name": "某某科技有限公司", "credit_code": None, "address": None, "url": None}
@@ -135,7 +139,12 @@ def test_staff_record_an_unknown_enterprise_only_with_enough_data(api, world, se
     response = client.post("/api/v1/cases", json=new_case(world.enterprise, enterprise={"credit_code": code}))
     assert response.status_code == 422
     fields = error_of(response)["details"]["fields"]
-    assert set(fields) == {"enterprise.name", "enterprise.industry", "enterprise.staff_count", "enterprise.revenue_wan"}
+    assert set(fields) == {"enterprise.name"}  # code and name are enough (the size class is then unknown)
+    # The figures come together or not at all.
+    partial = {"credit_code": code, "name": "热线来电企业有限公司", "industry": "industry"}
+    response = client.post("/api/v1/cases", json=new_case(world.enterprise, enterprise=partial))
+    assert response.status_code == 422
+    assert set(error_of(response)["details"]["fields"]) == {"enterprise.staff_count", "enterprise.revenue_wan"}
     assert session.execute(select(Enterprise).where(Enterprise.credit_code == code)).first() is None
 
     firm = {
@@ -147,7 +156,11 @@ def test_staff_record_an_unknown_enterprise_only_with_enough_data(api, world, se
     }
     response = client.post("/api/v1/cases", json=new_case(world.enterprise, enterprise=firm))
     assert response.status_code == 201, response.get_data(as_text=True)
-    assert response.get_json()["enterprise"] == {"credit_code": code, "name": "热线来电企业有限公司"}
+    assert response.get_json()["enterprise"] == {
+        "credit_code": code,
+        "name": "热线来电企业有限公司",
+        "size_class": "small",
+    }
     recorded = session.execute(select(Enterprise).where(Enterprise.credit_code == code)).scalar_one()
     assert recorded.centre_id == world.city.id and str(recorded.revenue_wan) == "800.50"
 
@@ -231,8 +244,9 @@ def test_cases_outside_the_callers_scope_are_404(api, world, make_case, who):
 
 def test_an_applicants_draft_is_not_shown_to_staff(api, world, make_case):
     draft = make_case(world.applicant, world.enterprise, state="draft")
-    assert api(world.users["caseworker"]).get(f"/api/v1/cases/{draft.number}").status_code == 404
-    assert api(world.applicant).get(f"/api/v1/cases/{draft.number}").status_code == 200
+    assert draft.number is None and draft.ref == f"draft-{draft.id}"  # a draft takes no number
+    assert api(world.users["caseworker"]).get(f"/api/v1/cases/{draft.ref}").status_code == 404
+    assert api(world.applicant).get(f"/api/v1/cases/{draft.ref}").status_code == 200
 
 
 def test_the_province_sees_the_citys_cases(api, world, make_case):

@@ -318,12 +318,14 @@ def test_the_documents_list_links_each_download(world, make_case, session, app):
         login_user(world.applicant)
         html = render_template("cases/_documents.html", case=case, documents=[doc])
     assert f'href="/cases/{case.number}/documents/{doc.id}"' in html
-    assert doc.sha256[:12] in html and doc.sha256 not in html.replace(f'title="{doc.sha256}"', "")
+    assert doc.number and doc.number in html  # the applicant sees the document's number…
+    assert doc.sha256[:12] not in html  # …and no checksum (the verification page has it)
     assert "/summary" not in html  # applicants get no button to issue a summary
     with app.test_request_context("/"):
         login_user(world.users["caseworker"])
-        staff_html = render_template("cases/_documents.html", case=case, documents=[])
+        staff_html = render_template("cases/_documents.html", case=case, documents=[doc])
     assert f"/cases/{case.number}/summary" in staff_html and "preview/acceptance_notice" in staff_html
+    assert doc.sha256[:12] in staff_html and doc.sha256 not in staff_html.replace(f'title="{doc.sha256}"', "")
 
 
 # ---- the renderer ------------------------------------------------------------------------------------
@@ -401,6 +403,8 @@ def test_the_case_page_shows_the_documents(world, make_case, session, login):
     case = make_case(world.applicant, world.enterprise, state="accepted", staff=world.users["caseworker"])
     [doc] = docs_of(session, case)
     html = login(world.applicant).get(f"/cases/{case.number}").get_data(as_text=True)
-    assert f'href="/cases/{case.number}/documents/{doc.id}"' in html and doc.sha256[:12] in html
+    assert f'href="/cases/{case.number}/documents/{doc.id}"' in html and doc.number in html
+    assert doc.sha256[:12] not in html
     staff_html = login(world.users["caseworker"]).get(f"/cases/{case.number}").get_data(as_text=True)
+    assert doc.sha256[:12] in staff_html
     assert f'action="/cases/{case.number}/summary"' in staff_html

@@ -351,7 +351,10 @@ class CaseWorkflow(WorkflowMachine):
         )
         state = "draft" if draft else ("acknowledged" if filer not in MEMBER_OF else "submitted")
         assert case.state.value == state
-        assert case.number.startswith(f"{centre}-")
+        if draft:  # a draft takes its number when it is submitted
+            assert case.number is None and case.ref == f"draft-{case.id}"
+        else:
+            assert case.number.startswith(f"{centre}-")
         model = Model(case.id, case.number, centre, firm, filer, kind, with_respondent, state)
         if filer in STAFF_SCOPE:  # whoever records a case takes it up
             model.first_responder = model.owner = filer
@@ -471,11 +474,23 @@ class CaseWorkflow(WorkflowMachine):
         events = dict(
             self.session.execute(select(CaseEvent.case_id, func.count(CaseEvent.id)).group_by(CaseEvent.case_id)).all()
         )
-        numbers = self.session.execute(
+        counters = self.session.execute(
             select(CaseSequence.centre_id, CaseSequence.year, CaseSequence.last_value).order_by(
                 CaseSequence.centre_id, CaseSequence.year
             )
         ).all()
+        numbered = {
+            (c, y): n
+            for c, y, n in self.session.execute(
+                select(Case.number_centre_id, Case.year, func.count(Case.id))
+                .where(Case.number.is_not(None))
+                .group_by(Case.number_centre_id, Case.year)
+            ).all()
+        }
+        # A submission takes a number for its case (the counter and the numbered cases move together); nothing
+        # else may take one: what a counter gave out beyond its numbered cases never changes.
+        numbers = [(c, y, last - numbered.get((c, y), 0)) for c, y, last in counters]
+        numbers = [row for row in numbers if row[2]]  # a counter a submission just opened accounts for its case
         return [(r.id, r.state, r.version, events.get(r.id, 0)) for r in rows], numbers
 
     def predict(self, model, person, action, comment, data, version_is_stale):
@@ -586,7 +601,9 @@ class CaseWorkflow(WorkflowMachine):
 
     @invariant()
     def numbers_are_gapless(self):
-        rows = self.session.execute(select(Case.number_centre_id, Case.year, Case.sequence)).all()
+        rows = self.session.execute(
+            select(Case.number_centre_id, Case.year, Case.sequence).where(Case.number.is_not(None))
+        ).all()
         counters = {(c.centre_id, c.year): c.last_value for c in self.session.execute(select(CaseSequence)).scalars()}
         by_centre: dict = {}
         for centre_id, year, sequence in rows:

@@ -26,8 +26,12 @@ from tests.conftest import ALL_CONDITIONS
 
 
 @pytest.fixture(autouse=True)
-def _in_app(app):
-    """The channels are the app's configuration: these tests act inside its context."""
+def _in_app(app, request):
+    """The channels are the app's configuration: these tests act inside its context (those that
+    also make requests open it only around their own service calls: a request would share it)."""
+    if "makes_requests" in request.keywords:
+        yield
+        return
     with app.app_context():
         yield
 
@@ -88,9 +92,7 @@ def colleague(world, make_user):
     from app.enterprises.models import EnterpriseMember, MembershipStatus
 
     user = make_user(Role.APPLICANT, email="colleague@firm.cn", name="李娜")
-    db.session.add(
-        EnterpriseMember(enterprise_id=world.enterprise.id, user_id=user.id, status=MembershipStatus.ACTIVE)
-    )
+    db.session.add(EnterpriseMember(enterprise_id=world.enterprise.id, user_id=user.id, status=MembershipStatus.ACTIVE))
     db.session.commit()
     return user
 
@@ -354,3 +356,20 @@ def test_a_document_issued_by_staff_is_notified_to_the_applicant(world, make_cas
     ).scalar_one()
     with force_locale("en"):
         assert notifications.text(issued) == f"{case.number}: the centre issued a document: Case summary."
+
+
+@pytest.mark.makes_requests
+def test_staff_see_on_the_case_page_what_did_not_reach_the_applicant(app, smtp, world, make_case, session, login):
+    worker = world.users["caseworker"]
+    case = make_case(world.applicant, world.enterprise, state="acknowledged", staff=worker)
+    staff, applicant = login(worker), login(world.applicant)
+    smtp(None)  # nothing listens
+    with app.app_context():
+        services.transition(case, "accept", worker, data={"conditions": ALL_CONDITIONS})
+        session.commit()
+    assert 'id="undelivered"' not in staff.get(f"/cases/{case.number}").get_data(as_text=True)
+    with app.app_context():
+        notifications.deliver_pending()  # the first attempt fails
+    html = staff.get(f"/cases/{case.number}").get_data(as_text=True)
+    assert 'id="undelivered"' in html and world.applicant.name in html
+    assert 'id="undelivered"' not in applicant.get(f"/cases/{case.number}").get_data(as_text=True)
