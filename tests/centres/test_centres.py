@@ -31,6 +31,9 @@ def test_every_domain_default_is_present():
         "acknowledge_working_days": 1,
         "decision_working_days": 3,
         "feedback_working_days": 1,
+        # What the notices promise (the centre's practice, printed on them).
+        "acceptance_contact_working_days": 3,
+        "objection_days": 15,
         "mediation_design_days": 10,
         "mediation_utility_model_months": 1,
         "ruling_months": 3,
