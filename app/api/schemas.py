@@ -983,10 +983,18 @@ class OpenApiDocument(_Documented, RootModel[dict[str, Any]]):
 
 
 def _before_id(value):
+    from app.core.views import MAX_ID
+
     value = _first(value)
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12 and int(value) >= 1:
+    if (
+        isinstance(value, str)
+        and value.isascii()
+        and value.isdigit()
+        and len(value) <= 10
+        and 1 <= int(value) <= MAX_ID
+    ):
         return int(value)
     raise refuse(_l("This cursor is not one this API gave out."))
 

@@ -373,3 +373,15 @@ def test_staff_see_on_the_case_page_what_did_not_reach_the_applicant(app, smtp, 
     html = staff.get(f"/cases/{case.number}").get_data(as_text=True)
     assert 'id="undelivered"' in html and world.applicant.name in html
     assert 'id="undelivered"' not in applicant.get(f"/cases/{case.number}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("cursor", ["720295891100", "2147483648", "0", "-1", "1e3"])
+def test_a_cursor_the_api_never_gave_out_is_refused_plainly(app, world, session, cursor):
+    from app.api.services import issue_token
+
+    _, token = issue_token(world.applicant, "tests")
+    session.commit()
+    response = app.test_client().get(
+        f"/api/v1/notifications?cursor={cursor}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
