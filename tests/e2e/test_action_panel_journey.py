@@ -93,7 +93,9 @@ def test_one_action_form_at_a_time_and_a_refusal_opens_it_again(page: Page, shot
     page.locator("#action-item-request_material > summary").click()
     expect(page.locator("#comment-request_material")).to_be_visible()
     # Opened by the user: the keyboard lands in that form.
-    assert page.evaluate("document.activeElement.closest('#action-request_material') !== null")
+    page.wait_for_function(
+        "document.activeElement.closest('#action-request_material') !== null"
+    )  # the toggle event comes after the click
     page.locator("#action-item-decline > summary").click()
     expect(page.locator("#decline-reason")).to_be_visible()
     assert open_items(page) == ["action-item-decline"]
