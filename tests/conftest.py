@@ -392,3 +392,31 @@ def count_statements(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+# ---- mail ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """``smtp(handler)``: a server on a free port that the app sends through; ``smtp(None)``: a port
+    where nothing listens."""
+    from aiosmtpd.controller import Controller
+
+    from tests.clocks.test_mail import free_port
+
+    controllers = []
+
+    def start(handler):
+        port = free_port()
+        if handler is not None:
+            controller = Controller(handler, hostname="127.0.0.1", port=port)
+            controller.start()
+            controllers.append(controller)
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        return handler
+
+    yield start
+    for controller in controllers:
+        controller.stop()

@@ -50,27 +50,6 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def smtp(app, monkeypatch):
-    """``smtp(handler)``: a server on a free port that the app sends through; ``smtp(None)``: a port
-    where nothing listens."""
-    controllers = []
-
-    def start(handler):
-        port = free_port()
-        if handler is not None:
-            controller = Controller(handler, hostname="127.0.0.1", port=port)
-            controller.start()
-            controllers.append(controller)
-        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-        monkeypatch.setitem(app.config, "MAIL_PORT", port)
-        return handler
-
-    yield start
-    for controller in controllers:
-        controller.stop()
-
-
-@pytest.fixture
 def late_case(world, make_case, at, session):
     """A case the city caseworker (English) acknowledged on Monday 2 March 2026; its handling clock is
     breached from Friday the 6th, when the city's supervisor (Chinese, the default) hears of it too."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -21,7 +20,7 @@ from app.extensions import db
 from app.notifications import services as notifications
 from app.notifications.channels import ChannelError, SmsChannel
 from app.notifications.models import Notification, NotificationDelivery
-from tests.clocks.test_mail import Inbox, Refusing, free_port
+from tests.clocks.test_mail import Inbox, Refusing
 from tests.conftest import ALL_CONDITIONS
 
 
@@ -34,26 +33,6 @@ def _in_app(app, request):
         return
     with app.app_context():
         yield
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    """``smtp(handler)`` starts a real SMTP server (aiosmtpd) the app sends through; ``None``: nothing listens."""
-    controllers = []
-
-    def start(handler):
-        port = free_port()
-        if handler is not None:
-            controller = Controller(handler, hostname="127.0.0.1", port=port)
-            controller.start()
-            controllers.append(controller)
-        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-        monkeypatch.setitem(app.config, "MAIL_PORT", port)
-        return handler
-
-    yield start
-    for controller in controllers:
-        controller.stop()
 
 
 def english(text) -> str:
