@@ -93,9 +93,8 @@ def test_one_action_form_at_a_time_and_a_refusal_opens_it_again(page: Page, shot
     page.locator("#action-item-request_material > summary").click()
     expect(page.locator("#comment-request_material")).to_be_visible()
     # Opened by the user: the keyboard lands in that form.
-    page.wait_for_function(
-        "document.activeElement.closest('#action-request_material') !== null"
-    )  # the toggle event comes after the click
+    # (the toggle event comes after the click: the assertion waits for it)
+    expect(page.locator("#action-request_material :focus")).to_have_count(1)
     page.locator("#action-item-decline > summary").click()
     expect(page.locator("#decline-reason")).to_be_visible()
     assert open_items(page) == ["action-item-decline"]
