@@ -80,5 +80,5 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 i18n-update: $(STAMP) ## Re-extract messages and update the Chinese catalog (then translate the new entries)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --add-location=file --sort-output --project ipaid .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o app/translations/messages.pot --add-location=file --sort-output --project ipaid .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l zh_Hans_CN --no-fuzzy-matching

@@ -88,6 +88,10 @@ def register_subscribers(app: Flask) -> None:
     )
     from app.clocks import subscribers as clocks
     from app.core import documents as issued
+    from app.mediation import (  # noqa: F401  (the mediation's document specs, clock spans and assignment)
+        documents as _mediation_documents,
+    )
+    from app.mediation import services as _mediation_services  # noqa: F401
     from app.notifications import subscribers as notifications
 
     for feature in (clocks, issued, notifications, feedback):

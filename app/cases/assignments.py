@@ -55,10 +55,17 @@ def _transfer_offered(user):
     )
 
 
-ASSIGNMENTS = (
+ASSIGNMENTS = [
     Assignment("first_responder", _first_responder, FIRST_RESPONDER_DUTIES),
     Assignment("transfer_offered", _transfer_offered, TRANSFER_ANSWERS),
-)
+]
+
+
+def register(assignment: Assignment) -> Assignment:
+    """A later process's row (the mediator assigned to a mediation…), added when its feature loads."""
+    if all(a.name != assignment.name for a in ASSIGNMENTS):
+        ASSIGNMENTS.append(assignment)
+    return assignment
 
 
 def sql_clause(user):

@@ -30,6 +30,7 @@ from app.core.documents import (  # noqa: F401 (tests call remember_app here)
     finish,
     register,
     remember_app,
+    spec_of,
     stamp,
     stamp_context,
     will_sign,
@@ -68,18 +69,22 @@ class DocumentCorrupted(storage.StoredFileCorrupted):
 # ---- issuing -----------------------------------------------------------------------------------------
 
 
-def issue_document(case: Case, kind: DocumentKind, actor: User | None) -> Document:
-    """Render ``kind`` for ``case`` in the applicant's language, store it, record it and its audit event.
+def issue_document(case: Case, kind: DocumentKind, actor: User | None, *, subject=None) -> Document:
+    """Render ``kind`` for ``case`` (or for ``subject``, a track handled under it: a mediation, a plan)
+    in the applicant's language, store it, record it and its audit event.
 
     The issuing centre is the case's centre at this moment: the document takes the next number of
     that centre's series for the kind (``DocumentSpec.series``), a verification code, and the
     centre's signature when it has a certificate (``app.core.documents``)."""
     kind = DocumentKind(kind)
-    lang = document_language_of(case)
+    spec = spec_of(kind)
+    subject = case if subject is None else subject
+    subject_type = getattr(subject, "subject_type", "case") if subject is not case else "case"
+    lang = spec.language_of(subject)
     issued_at = utcnow()
     centre = case.centre
     taken = stamp(kind, centre, issued_at)
-    context = gather_context(case, kind, issued_at, actor)
+    context = spec.gather(subject, kind, issued_at, actor)
     with app_context():
         context["stamp"] = stamp_context(kind, centre, issued_at, taken)
         context["signed"] = will_sign(centre)
@@ -95,10 +100,10 @@ def issue_document(case: Case, kind: DocumentKind, actor: User | None) -> Docume
             sequence=taken.number.sequence if taken.number else None,
             verification_code=taken.code,
             is_signed=signed,
-            subject_type="case",
-            subject_id=case.id,
+            subject_type=subject_type,
+            subject_id=subject.id,
             kind=kind,
-            template=TEMPLATES[kind],
+            template=spec.template,
             language=lang,
             size=stored.size,
             sha256=stored.sha256,
@@ -108,12 +113,15 @@ def issue_document(case: Case, kind: DocumentKind, actor: User | None) -> Docume
         )
         db.session.add(document)
         db.session.flush()
+        track = subject_type != "case"
         record_event(
             case,
             actor,
             "issue_document",
-            from_state=case.state,
-            to_state=case.state,
+            from_state=subject.state,
+            to_state=subject.state,
+            subject_type=subject_type if track else None,
+            subject_id=subject.id if track else None,
             data={
                 "document": kind.value,
                 "document_id": document.id,
@@ -141,15 +149,17 @@ def issue_case_summary(case: Case, actor: User) -> Document:
     return document
 
 
-def preview_pdf(case: Case, kind: DocumentKind, actor: User | None = None) -> bytes:
+def preview_pdf(case: Case, kind: DocumentKind, actor: User | None = None, *, subject=None) -> bytes:
     """Render ``kind`` as it would be issued now, without saving anything."""
     kind = DocumentKind(kind)
+    spec = spec_of(kind)
+    subject = case if subject is None else subject
     issued_at = utcnow()
-    context = gather_context(case, kind, issued_at, actor)
+    context = spec.gather(subject, kind, issued_at, actor)
     with app_context():
         context["stamp"] = stamp_context(kind, case.centre, issued_at)  # no number taken, no code
         context["signed"] = False
-        return _render(kind, context, document_language_of(case))
+        return _render(kind, context, spec.language_of(subject))
 
 
 def read_document(document: Document) -> bytes:
@@ -205,7 +215,7 @@ def document_language_of(case: Case) -> str:
 def _render(kind: DocumentKind, gathered: dict, lang: str) -> bytes:
     with document_language(lang):
         context = localise(gathered)
-    return render_pdf(TEMPLATES[kind], context, lang)
+    return render_pdf(spec_of(kind).template, context, lang)
 
 
 def localise(value):

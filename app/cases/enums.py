@@ -178,6 +178,10 @@ class DocumentKind(LabelledEnum):
     ACCEPTANCE_NOTICE = "acceptance_notice"
     NON_ACCEPTANCE_NOTICE = "non_acceptance_notice"
     CASE_SUMMARY = "case_summary"
+    # Documents of the tracks handled under a case (app.mediation, app.plans).
+    MEDIATION_AGREEMENT = "mediation_agreement"
+    MEDIATION_TERMINATION = "mediation_termination"
+    PROTECTION_PLAN = "protection_plan"
 
     @classmethod
     def _labels(cls):
@@ -185,6 +189,9 @@ class DocumentKind(LabelledEnum):
             cls.ACCEPTANCE_NOTICE: _l("Acceptance notice"),
             cls.NON_ACCEPTANCE_NOTICE: _l("Non-acceptance notice"),
             cls.CASE_SUMMARY: _l("Case summary"),
+            cls.MEDIATION_AGREEMENT: _l("Mediation agreement"),
+            cls.MEDIATION_TERMINATION: _l("Notice of termination of mediation"),
+            cls.PROTECTION_PLAN: _l("Rights-protection plan"),
         }
 
 

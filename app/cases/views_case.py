@@ -19,6 +19,7 @@ from app.cases.enums import CaseState, Channel, DeclineReason, DocumentKind
 from app.cases.forms import ActionForm, MessageForm, NoteForm, RelatedForm
 from app.cases.models import Case, CaseEvent, CaseLink, Document
 from app.cases.permissions import can_act_on_case, can_see_internal, may_write
+from app.cases.tracks import panels_for
 from app.cases.views import bp, case_or_404
 from app.core.db import utcnow
 from app.core.errors import ConflictError, ServiceError
@@ -189,6 +190,8 @@ def render_case(case: Case, status: int = 200, **extra):
         "reason_labels": {r.value: r.label for r in DeclineReason},
         "channel_labels": {c.value: c.label for c in Channel},
         "document_labels": {k.value: k.label for k in DocumentKind},
+        # The tracks handled under the case (a mediation, a plan…): each feature's own panel.
+        "track_panels": panels_for(case, current_user),
         **_evidence_context(case),
         **_clock_context(case),
         **_material_context(case, checks, extra),

@@ -11,6 +11,8 @@ running clocks alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -26,6 +28,12 @@ class ClockName(LabelledEnum):
     RESPONSE = "response"  # submission -> acknowledgement (快速反应)
     HANDLING = "handling"  # acknowledgement -> acceptance decision, paused while material is awaited (快速处理)
     FEEDBACK = "feedback"  # a decision or outcome -> the applicant told (快速反馈)
+    # A mediation's clocks (``app.mediation``): the respondent's 15 days to answer, the fast
+    # mediation deadline, the 30 days for judicial confirmation, the date the agreement is performed by.
+    REPLY = "reply"
+    MEDIATION = "mediation"
+    CONFIRMATION = "confirmation"
+    PERFORMANCE = "performance"
 
     @classmethod
     def _labels(cls):
@@ -33,7 +41,17 @@ class ClockName(LabelledEnum):
             cls.RESPONSE: _l("Quick response"),
             cls.HANDLING: _l("Quick handling"),
             cls.FEEDBACK: _l("Quick feedback"),
+            cls.REPLY: _l("Respondent's reply"),
+            cls.MEDIATION: _l("Mediation deadline"),
+            cls.CONFIRMATION: _l("Judicial confirmation"),
+            cls.PERFORMANCE: _l("Performance of the agreement"),
         }
+
+    @property
+    def is_quick(self) -> bool:
+        """One of the three quick clocks of every case (response, handling, feedback) whose on-time
+        rates the supervisors' page reports."""
+        return self in QUICK_CLOCKS
 
 
 class ClockUnit(LabelledEnum):
@@ -50,13 +68,35 @@ class ClockUnit(LabelledEnum):
         }
 
 
-# The centre setting that gives each clock its amount, and the unit it counts in.
+QUICK_CLOCKS = (ClockName.RESPONSE, ClockName.HANDLING, ClockName.FEEDBACK)
+
+# The centre setting that gives each quick clock its amount, and the unit it counts in.
 CLOCK_SETTINGS = {
     ClockName.RESPONSE: "acknowledge_working_days",
     ClockName.HANDLING: "decision_working_days",
     ClockName.FEEDBACK: "feedback_working_days",
 }
-CLOCK_UNITS = {name: ClockUnit.WORKING_DAYS for name in ClockName}
+CLOCK_UNITS = {name: ClockUnit.WORKING_DAYS for name in QUICK_CLOCKS}
+
+
+@dataclass(frozen=True)
+class ClockSpan:
+    """How long a clock runs (``amount`` ``unit``s) and who answers for it (None: the case's owner)."""
+
+    amount: int
+    unit: ClockUnit
+    responsible_id: int | None = None
+
+
+#: Clocks whose span depends on their subject (a mediation's deadline on its type of right, a
+#: performance clock on the date agreed): ``(case, subject, now) -> ClockSpan | None`` (None: no clock
+#: starts). The feature that owns the clock registers it (``register_span``); clocks import no feature.
+SPANS: dict[ClockName, Callable] = {}
+
+
+def register_span(name: ClockName, function: Callable) -> Callable:
+    SPANS[name] = function
+    return function
 
 
 class CaseClock(Base):

@@ -28,7 +28,16 @@ from sqlalchemy import select
 
 from app.cases.models import Case
 from app.centres.settings import setting_value
-from app.clocks.models import CLOCK_SETTINGS, CLOCK_UNITS, CalendarDay, CalendarYear, CaseClock, ClockName
+from app.clocks.models import (
+    CLOCK_SETTINGS,
+    CLOCK_UNITS,
+    SPANS,
+    CalendarDay,
+    CalendarYear,
+    CaseClock,
+    ClockName,
+    ClockSpan,
+)
 from app.core.workdays import CalendarUnknown, WorkingCalendar, compute_due_in
 from app.extensions import db
 
@@ -75,9 +84,13 @@ def start(
     calendar=None,
     subject_type: str = "case",
     subject_id: int | None = None,
+    span: ClockSpan | None = None,
 ) -> CaseClock:
     """Start a clock of a subject handled under ``case`` (the case itself by default) on the
-    deadline the case's centre sets now; it keeps that due time."""
+    deadline the case's centre sets now (or ``span``, for a clock whose span its subject gives);
+    it keeps that due time."""
+    if span is None:
+        span = ClockSpan(setting_value(case.centre, CLOCK_SETTINGS[name]), CLOCK_UNITS[name])
     clock = CaseClock(
         case_id=case.id,
         subject_type=subject_type,
@@ -85,9 +98,9 @@ def start(
         name=name,
         trigger=trigger or name.value,
         centre_id=case.centre_id,
-        responsible_id=case.owner_id or case.first_responder_id,
-        amount=setting_value(case.centre, CLOCK_SETTINGS[name]),
-        unit=CLOCK_UNITS[name],
+        responsible_id=span.responsible_id or case.owner_id or case.first_responder_id,
+        amount=span.amount,
+        unit=span.unit,
         started_at=now,
         pauses=[],
     )
@@ -111,16 +124,19 @@ def _meet(clock: CaseClock, now: datetime, actor, calendar: WorkingCalendar) -> 
         clock.responsible_id = actor.id
 
 
-def apply_ops(case: Case, ops, actor, now: datetime, *, subject_type: str = "case", subject_id=None) -> None:
+def apply_ops(
+    case: Case, ops, actor, now: datetime, *, subject_type: str = "case", subject_id=None, subject=None
+) -> None:
     """Carry out an action's clock operations (``Action.clocks``, in order) on the clocks of its
     subject (``subject_type``/``subject_id``; the case itself by default), then refresh the
     case's ``next_due_at`` over all its clocks. Called by the clocks' subscriber to the one door
-    before the event is recorded: nothing here flushes, so the case row is written once."""
+    before the event is recorded: nothing here flushes, so the case row is written once. A clock
+    whose span its subject gives (``SPANS``) reads ``subject`` (the case itself by default)."""
     with db.session.no_autoflush:
-        _apply_ops(case, ops, actor, now, subject_type, case.id if subject_id is None else subject_id)
+        _apply_ops(case, ops, actor, now, subject_type, case.id if subject_id is None else subject_id, subject or case)
 
 
-def _apply_ops(case: Case, ops, actor, now: datetime, subject_type: str, subject_id: int) -> None:
+def _apply_ops(case: Case, ops, actor, now: datetime, subject_type: str, subject_id: int, subject) -> None:
     every = clocks_of(case)
     clocks = [c for c in every if (c.subject_type or "case", c.subject_id or c.case_id) == (subject_type, subject_id)]
     calendar = None
@@ -145,6 +161,11 @@ def _apply_ops(case: Case, ops, actor, now: datetime, subject_type: str, subject
             name = ClockName(op.clock)
             if op.once and any(c.name is name for c in clocks):
                 continue
+            span = None
+            if name in SPANS:
+                span = SPANS[name](case, subject, now)
+                if span is None:  # this subject has no such deadline (a mediation of a trademark…)
+                    continue
             clock = start(
                 case,
                 name,
@@ -153,6 +174,7 @@ def _apply_ops(case: Case, ops, actor, now: datetime, subject_type: str, subject
                 calendar=cal(),
                 subject_type=subject_type,
                 subject_id=subject_id,
+                span=span,
             )
             clocks.append(clock)
             every.append(clock)

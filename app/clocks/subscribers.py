@@ -23,6 +23,7 @@ def on_applying(workflow, applied) -> None:
         applied.now,
         subject_type=workflow.name,
         subject_id=applied.subject.id,
+        subject=applied.subject,
     )
 
 

@@ -59,6 +59,23 @@ TEXTS = {
     "case_transferred": _l("%(number)s: your case is now handled by %(centre)s."),
     "case_message": _l("%(number)s: a message from the centre: %(comment)s"),
     "document_issued": _l("%(number)s: the centre issued a document: %(document)s."),
+    # A mediation of the case (app.mediation), told to the applicant's side.
+    "mediation_requested": _l("%(number)s: the centre started a fast mediation of your dispute with the respondent."),
+    "mediation_served": _l(
+        "%(number)s: the respondent was served with the mediation request and has 15 days to answer."
+    ),
+    "mediation_opened": _l("%(number)s: the respondent agreed to mediate; the mediation is open. %(comment)s"),
+    "mediation_refused": _l("%(number)s: the respondent did not agree to mediate: %(comment)s"),
+    "mediation_session": _l("%(number)s: a mediation session is scheduled at %(starts_at)s, %(place)s."),
+    "mediation_suspended": _l("%(number)s: the mediation is suspended: %(comment)s"),
+    "mediation_resumed": _l("%(number)s: the mediation resumes: %(comment)s"),
+    "mediation_agreed": _l("%(number)s: the mediation ended in an agreement. The agreement is on the case page."),
+    "mediation_failed": _l("%(number)s: the mediation ended without agreement: %(comment)s"),
+    "mediation_withdrawn": _l("%(number)s: the mediation request was withdrawn: %(comment)s"),
+    "mediation_performed": _l("%(number)s: the agreement was recorded as performed."),
+    "mediation_unperformed": _l("%(number)s: the agreement was recorded as not performed: %(comment)s"),
+    "mediation_confirmed": _l("%(number)s: the court's judicial confirmation of the agreement is recorded."),
+    "mediation_next_route": _l("%(number)s: the centre advises the next step: %(route)s. %(comment)s"),
     # To staff.
     "applicant_message": _l("%(number)s: the applicant wrote: %(comment)s"),
     "registration_attempt": _l(
@@ -151,6 +168,18 @@ def text(notification: Notification) -> str:
         try:
             params["due_on"] = format_date(date.fromisoformat(params["due_on"]), "long")
         except (TypeError, ValueError):
+            pass
+    if params.get("starts_at"):
+        try:
+            params["starts_at"] = localtime(datetime.fromisoformat(params["starts_at"]))
+        except (TypeError, ValueError):
+            pass
+    if params.get("route"):
+        from app.mediation.enums import NextRoute
+
+        try:
+            params["route"] = NextRoute(params["route"]).label
+        except ValueError:
             pass
     if params.get("reason"):
         from app.cases.enums import DeclineReason

@@ -34,8 +34,12 @@ def test_every_domain_default_is_present():
         # What the notices promise (the centre's practice, printed on them).
         "acceptance_contact_working_days": 3,
         "objection_days": 15,
+        # Fast mediation (DOMAIN.md): the respondent's 15 days, design 10 days, utility model and invention
+        # a month, judicial confirmation within 30 days of the agreement.
+        "mediation_reply_days": 15,
         "mediation_design_days": 10,
         "mediation_utility_model_months": 1,
+        "judicial_confirmation_days": 30,
         "ruling_months": 3,
         "ruling_max_months": 5,
         "referral_transfer_working_days": 5,
