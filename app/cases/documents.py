@@ -122,6 +122,7 @@ def issue_document(case: Case, kind: DocumentKind, actor: User | None, *, subjec
             to_state=subject.state,
             subject_type=subject_type if track else None,
             subject_id=subject.id if track else None,
+            subject=subject if track else None,
             data={
                 "document": kind.value,
                 "document_id": document.id,

@@ -60,6 +60,20 @@ AUDITED_WHEN_SET = {
     "called_at": None,
     "call_ticket": "",
 }
+# The digest of each kind of track's audited fields, by its workflow's name: ``(subject or row) -> str``.
+# A feature registers its own (``register_track_digest``), with the model ``audit-verify`` reads it from.
+TRACK_DIGESTS: dict = {}
+
+
+def register_track_digest(subject_type: str, model, digest) -> None:
+    TRACK_DIGESTS[subject_type] = (model, digest)
+
+
+def track_digest(subject_type: str | None, subject) -> str | None:
+    entry = TRACK_DIGESTS.get(subject_type) if subject_type else None
+    return entry[1](subject) if entry is not None and subject is not None else None
+
+
 RIGHT_FIELDS = ("position", "type", "number", "title")
 RESPONDENT_FIELDS = ("position", "name", "credit_code", "address", "url")
 
@@ -91,9 +105,11 @@ def record_event(
     internal: bool = False,
     subject_type: str | None = None,
     subject_id: int | None = None,
+    subject=None,
 ) -> CaseEvent:
     """Append one event to the case's chain (the only way events are written). A track handled
-    under the case names itself (``subject_type``, ``subject_id``); its states are then its own."""
+    under the case names itself (``subject_type``, ``subject_id``); its states are then its own, and
+    the event seals the digest of ``subject``'s audited fields beside the case's."""
     head = db.session.execute(
         select(CaseAuditHead).where(CaseAuditHead.case_id == case.id).with_for_update()
     ).scalar_one_or_none()
@@ -113,6 +129,7 @@ def record_event(
         digest=case_digest(case),
         subject_type=subject_type if subject_type not in (None, "case") else None,
         subject_id=subject_id if subject_type not in (None, "case") else None,
+        subject_digest=track_digest(subject_type, subject) if subject_type not in (None, "case") else None,
     )
 
     link(event, head, case.id)
@@ -137,4 +154,5 @@ def record_applied(applied) -> CaseEvent:
         internal=not applied.action.visible_to_applicant,
         subject_type=applied.workflow.name if track else None,
         subject_id=subject.id if track else None,
+        subject=subject if track else None,
     )

@@ -265,6 +265,9 @@ class CaseEvent(Base):
     # and whose states ``from_state``/``to_state`` then are; None for the case's own events.
     subject_type: Mapped[str | None] = mapped_column(String(30))
     subject_id: Mapped[int | None] = mapped_column()
+    # The digest of that track's audited fields once this event was recorded (sealed into ``hash``
+    # with the case's): a track's field changed behind its door is caught as well.
+    subject_digest: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()
 

@@ -62,6 +62,30 @@ def _case_digests(batch: int) -> dict[int, tuple[str, object, str]]:
     return out
 
 
+def _track_digests(sealed: dict, batch: int) -> list:
+    """Each track's fields (a mediation's…) must still be those its last event sealed."""
+    from app.cases.events import TRACK_DIGESTS
+    from app.core.audit import ChainProblem
+
+    problems = []
+    for subject_type, (model, digest) in TRACK_DIGESTS.items():
+        for row in db.session.execute(select(*model.__table__.c).execution_options(yield_per=batch)):
+            found = sealed.get((subject_type, row.id))
+            if found is None:
+                continue
+            number, event = found
+            if event.subject_digest != digest(row):
+                problems.append(
+                    ChainProblem(
+                        number,
+                        event.id,
+                        event.seq,
+                        f"the {subject_type} {row.id}'s fields were changed after this event (not through the workflow)",
+                    )
+                )
+    return problems
+
+
 def _number_gaps() -> list[RecordProblem]:
     """Every number a centre's yearly series gave out must still belong to a case."""
     from app.cases.models import Case, CaseSequence
@@ -152,6 +176,8 @@ def verify_all_chains(batch: int = 2000, *, check_files: bool = True):
     problems: list = []
     seen = set()
     issued: dict = {}
+    # (subject_type, subject_id) -> (case number, the last event that sealed the track's digest)
+    tracks: dict = {}
     # Plain rows, not ORM objects: nothing piles up in the session however many events there are.
     stream = db.session.execute(
         select(*CaseEvent.__table__.c).order_by(CaseEvent.case_id, CaseEvent.id).execution_options(yield_per=batch)
@@ -194,6 +220,8 @@ def verify_all_chains(batch: int = 2000, *, check_files: bool = True):
             problems.append(problem)
             continue
         for event in events:  # what the chain says was stored, checked below against what is
+            if event.subject_type is not None and event.subject_digest is not None:
+                tracks[(event.subject_type, event.subject_id)] = (number, event)
             data = event.data or {}
             if event.action == "issue_document" and "document_id" in data:
                 issued[("document", data["document_id"])] = (case_id, data.get("sha256"))
@@ -202,6 +230,7 @@ def verify_all_chains(batch: int = 2000, *, check_files: bool = True):
     for case_id, (number, _state, _digest) in cases.items():
         if case_id not in seen:
             problems.append(ChainProblem(number, None, 1, "the case has no audit events"))
+    problems += _track_digests(tracks, batch)
     broken = {p.chain for p in problems if isinstance(p, ChainProblem)}
     # A broken chain's files are not judged by it (it is reported already).
     issued = {key: value for key, value in issued.items() if numbers.get(value[0]) not in broken}

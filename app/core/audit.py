@@ -103,6 +103,8 @@ def canonical(event) -> bytes:
     # A track's event names its subject (the case's own events name none).
     if getattr(event, "subject_type", None) is not None:
         body["subject"] = [event.subject_type, event.subject_id]
+    if getattr(event, "subject_digest", None) is not None:
+        body["subject_digest"] = event.subject_digest
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 

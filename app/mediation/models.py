@@ -145,6 +145,13 @@ AUDITED_FIELDS = (
 )
 
 
+def mediation_digest(m) -> str:
+    """The digest of a mediation's audited fields (``m``: the model or a row of ``mediations``)."""
+    from app.core.audit import record_digest
+
+    return record_digest({name: getattr(m, name) for name in AUDITED_FIELDS})
+
+
 class MediationSession(Base):
     """A session scheduled (place or online link) and, once held, what happened at it."""
 

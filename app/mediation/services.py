@@ -19,7 +19,7 @@ from app.auth.models import Role, User
 from app.cases.assignments import Assignment
 from app.cases.assignments import register as register_assignment
 from app.cases.enums import CaseState, IPType
-from app.cases.events import record_applied, record_event
+from app.cases.events import record_applied, record_event, register_track_digest
 from app.cases.models import Case
 from app.cases.permissions import can_see_case, is_case_member
 from app.centres.settings import setting_value
@@ -32,7 +32,7 @@ from app.core.workdays import china_day
 from app.extensions import db
 from app.mediation import workflow
 from app.mediation.enums import OPEN_STATES, MediationScope, MediationState
-from app.mediation.models import Mediation, MediationSession
+from app.mediation.models import Mediation, MediationSession, mediation_digest
 
 HANDLING_CASE_STATES = (CaseState.ACCEPTED, CaseState.IN_PROGRESS)
 STARTERS = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -40,6 +40,9 @@ STARTERS = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
 
 class MediationNotFound(NotFound):
     """The mediation does not exist or is not the actor's to see (both answer 404)."""
+
+
+register_track_digest("mediation", Mediation, mediation_digest)
 
 
 # ---- who may see and act -------------------------------------------------------------------------------
@@ -263,6 +266,7 @@ def request_mediation(case: Case, actor, *, mediator=None, scope="damages", requ
         data={"scope": scope_value.value, "mediator": mediator_user.email if mediator_user else None},
         subject_type="mediation",
         subject_id=m.id,
+        subject=m,
     )
     from app.cases.feedback import tell_applicants
 

@@ -206,6 +206,8 @@ def upgrade() -> None:
     with op.batch_alter_table("mediation_sessions", schema=None) as batch_op:
         batch_op.create_index("ix_mediation_sessions_mediation_id_position", ["mediation_id", "position"], unique=True)
 
+    with op.batch_alter_table("case_events") as batch:
+        batch.add_column(sa.Column("subject_digest", sa.String(length=64), nullable=True))
     _widen("case_clocks", "name", "clock_name", CLOCKS, 8, 12)
     _widen("documents", "kind", "document_kind", DOCUMENTS, 21, 21)
 
@@ -215,6 +217,8 @@ def downgrade() -> None:
     op.execute("DELETE FROM documents WHERE " + _in("kind", DOCUMENTS[len(OLD_DOCUMENTS) :]))
     _widen("case_clocks", "name", "clock_name", OLD_CLOCKS, 12, 8)
     _widen("documents", "kind", "document_kind", OLD_DOCUMENTS, 21, 21)
+    with op.batch_alter_table("case_events") as batch:
+        batch.drop_column("subject_digest")
 
     with op.batch_alter_table("mediation_sessions", schema=None) as batch_op:
         batch_op.drop_index("ix_mediation_sessions_mediation_id_position")

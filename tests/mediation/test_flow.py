@@ -116,3 +116,19 @@ def test_only_the_assigned_mediator_acts(world, accepted, make_user):
         services.transition(m, "respondent_agrees", other, data={})
     assert refused.value.forbidden
     assert services.available_actions(m, other) == []
+
+
+def test_a_mediation_changed_behind_the_door_is_caught(app, world, accepted, session):
+    from sqlalchemy import text
+
+    m = _request(world, accepted)
+    services.transition(
+        m, "serve_respondent", world.users["caseworker"], data={"served_on": date.today().isoformat(), "method": "post"}
+    )
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["audit-verify", "--no-files"])
+    assert result.exit_code == 0, result.output
+    session.execute(text("UPDATE mediations SET respondent_name = '别人' WHERE id = :id"), {"id": m.id})
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["audit-verify", "--no-files"])
+    assert result.exit_code != 0 and "mediation" in result.output and "changed after this event" in result.output
