@@ -284,4 +284,7 @@ def seed_demo() -> dict[str, int]:
     from app.admin.demo_cases import seed_demo_cases
 
     created["cases"] = seed_demo_cases()
+    from app.admin.demo_mediations import seed_demo_mediations
+
+    created["mediations"] = seed_demo_mediations()
     return created

@@ -200,6 +200,57 @@ DEMO_CASES = [
 ]
 
 
+# Cases the demo mediations and plans are handled under (``app.admin.demo_mediations``).
+DEMO_CASES += [
+    (
+        "applicant@demo.ipaid.cn",
+        "91440300MA5F8KQ21U",
+        {
+            "kind": "complaint",
+            "channel": "web",
+            "title": "折叠式手机支架实用新型专利被侵权",
+            "rights": [{"type": "utility_model", "number": patent(2022, "2", 2345678), "title": "一种折叠式手机支架"}],
+            "respondents": [
+                {
+                    "name": "深圳市某某精密五金有限公司",
+                    "credit_code": "91440300MA5DKX8U4C",
+                    "address": "深圳市宝安区福永街道某工业园B栋",
+                }
+            ],
+            "facts": "被申请人制造并在电商平台销售的手机支架，铰链与支撑结构落入我司实用新型专利权利要求1的保护范围。",
+            "help_wanted": "请求快速调解，停止侵权并赔偿损失。",
+            "claimed_amount_fen": 5_000_000,
+        },
+        [
+            ("applicant@demo.ipaid.cn", "submit", "", None),
+            ("caseworker@demo.ipaid.cn", "acknowledge", "", None),
+            ("caseworker@demo.ipaid.cn", "accept", "", {"conditions": CONDITIONS}),
+            ("caseworker@demo.ipaid.cn", "start_handling", "", None),
+        ],
+    ),
+    (
+        "applicant@demo.ipaid.cn",
+        "91440300MA5F8KQ21U",
+        {
+            "kind": "complaint",
+            "channel": "web",
+            "title": "无线充电底座实用新型专利纠纷",
+            "rights": [{"type": "utility_model", "number": patent(2021, "2", 3456789), "title": "一种无线充电底座"}],
+            "respondents": [{"name": "东莞市某某电子科技有限公司", "address": "东莞市长安镇某路8号"}],
+            "facts": "被申请人销售的无线充电底座与我司专利结构相同，已公证购买。",
+            "help_wanted": "请求调解。",
+            "claimed_amount_fen": 10_000_000,
+        },
+        [
+            ("applicant@demo.ipaid.cn", "submit", "", None),
+            ("caseworker@demo.ipaid.cn", "acknowledge", "", None),
+            ("caseworker@demo.ipaid.cn", "accept", "", {"conditions": CONDITIONS}),
+            ("caseworker@demo.ipaid.cn", "start_handling", "", None),
+        ],
+    ),
+]
+
+
 def seed_demo_cases() -> int:
     """File the demo cases once (nothing happens when any case exists)."""
     if db.session.scalar(select(func.count(Case.id))):

@@ -288,6 +288,8 @@ def add_session(m: Mediation, actor, data: dict, now) -> MediationSession:
         place=(data.get("place") or "").strip(),
         online_url=(data.get("online_url") or "").strip(),
         uid=f"{secrets.token_hex(12)}@ipaid",
+        sequence=0,
+        minutes="",
         created_by_id=actor.id,
         created_at=now,
     )
@@ -306,12 +308,14 @@ def hold_session(m: Mediation, actor, data: dict, now) -> MediationSession:
             position=len(m.sessions) + 1,
             starts_at=held,
             uid=f"{secrets.token_hex(12)}@ipaid",
-            place="",
+            duration_minutes=120,
+            place=str(_l("Not scheduled beforehand")),
             online_url="",
+            sequence=0,
+            minutes="",
             created_by_id=actor.id,
             created_at=now,
         )
-        session.place = str(_l("Not scheduled beforehand"))
         m.sessions.append(session)
     session.held_at = workflow.parse_datetime(data["held_at"])
     session.minutes = data["minutes"].strip()
@@ -383,10 +387,11 @@ def mediation_clocks(m: Mediation) -> list[CaseClock]:
     )
 
 
-def deadline_of(m: Mediation) -> CaseClock | None:
+def deadline_of(m: Mediation, clocks: list[CaseClock] | None = None) -> CaseClock | None:
     """The clock the mediation answers to now: the reply window while awaiting the respondent, the
-    fast deadline while mediating or suspended, else the nearest running one."""
-    clocks = mediation_clocks(m)
+    fast deadline while mediating or suspended, else the nearest running one. ``clocks``: the
+    mediation's clocks in start order, when a list loaded them at once (else they are read)."""
+    clocks = mediation_clocks(m) if clocks is None else clocks
     wanted = {
         MediationState.AWAITING_RESPONDENT: ClockName.REPLY,
         MediationState.IN_MEDIATION: ClockName.MEDIATION,
