@@ -105,7 +105,8 @@ def _clock_context(case: Case) -> dict:
     from app.core.workdays import china_day
 
     now = utcnow()
-    clocks = clocks_of(case)
+    # The case's own clocks; a track's (a mediation's deadlines…) are shown in its own panel and page.
+    clocks = [c for c in clocks_of(case) if (c.subject_type or "case") == "case"]
     # The warning only where this case's own deadlines wait for a year nobody entered: a clock
     # that is not finished and whose due time could not be computed.
     waiting = {c.unknown_year for c in clocks if c.unknown_year and c.due_at is None and not (c.met_at or c.stopped_at)}
