@@ -61,7 +61,9 @@ def register_blueprints(app: Flask) -> None:
     from app.clocks.views import bp as clocks_bp
     from app.enterprises.views import bp as enterprises_bp
     from app.main.views import bp as main_bp
+    from app.mediation.views import bp as mediation_bp
     from app.notifications.views import bp as notifications_bp
+    from app.plans.views import bp as plans_bp
     from app.verify.views import bp as verify_bp
 
     for bp in (
@@ -75,6 +77,8 @@ def register_blueprints(app: Flask) -> None:
         clocks_bp,
         notifications_bp,
         verify_bp,
+        mediation_bp,
+        plans_bp,
     ):
         app.register_blueprint(bp)
 
@@ -93,6 +97,7 @@ def register_subscribers(app: Flask) -> None:
     )
     from app.mediation import services as _mediation_services  # noqa: F401
     from app.notifications import subscribers as notifications
+    from app.plans import documents as _plan_documents  # noqa: F401  (the plan's document spec)
 
     for feature in (clocks, issued, notifications, feedback):
         feature.connect()

@@ -27,3 +27,5 @@ from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatu
 from app.mediation import scope as _mediation_scope  # noqa: F401,E402
 from app.mediation.models import Mediation, MediationSession  # noqa: F401,E402
 from app.notifications.models import Notification  # noqa: F401
+from app.plans import scope as _plans_scope  # noqa: F401,E402
+from app.plans.models import Plan  # noqa: F401,E402

@@ -50,7 +50,7 @@ from app.cases.enums import (
     IPType,
 )
 from app.cases.services import MAX_AMOUNT_FEN, MAX_RESPONDENTS, MAX_RIGHTS
-from app.clocks.models import ClockName
+from app.clocks.models import ClockName, ClockUnit
 from app.core.identifiers import IdentifierError, normalise_credit_code
 from app.enterprises.sme_size import Industry, SizeClass
 
@@ -803,14 +803,20 @@ class Clock(Out):
     included): `response` from submission to acknowledgement, `handling` from acknowledgement to the acceptance
     decision (paused while the applicant is asked for material), `feedback` from a decision or outcome
     (`trigger`) to the applicant being told. Its due time is fixed when it starts and moves only by its own
-    pauses."""
+    pauses. A mediation's clocks count calendar days or months (`unit`): `reply` (the respondent's days to answer),
+    `mediation` (the fast deadline, paused while suspended), `confirmation` (for judicial confirmation) and
+    `performance` (until the agreement's performance date)."""
 
     name: ClockName
     trigger: str = Field(
         description="What started it: the clock's own name, or for `feedback` the action (`accept`, `decline`, "
         "`resolve`)."
     )
-    working_days: Annotated[int, Field(ge=0)]
+    working_days: Annotated[int, Field(ge=0)] | None = Field(
+        description="`amount` when the clock counts working days; null for one counting calendar days or months."
+    )
+    amount: Annotated[int, Field(ge=0)] = Field(description="How much time it gives, in `unit`s.")
+    unit: ClockUnit
     started_at: When
     due_at: When | None = Field(
         description="When it falls due; null while the calendar of `unknown_year` is not entered yet."

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.cases.models import Attachment, Case, CaseEvent, CaseHandover, Document
-from app.clocks.models import CaseClock
+from app.clocks.models import CaseClock, ClockUnit
 from app.core.db import utcnow
 
 
@@ -39,6 +39,8 @@ def clock(c: CaseClock, now: datetime) -> dict:
         "name": c.name.value,
         "trigger": c.trigger,
         "working_days": c.working_days,
+        "amount": c.amount,
+        "unit": (c.unit or ClockUnit.WORKING_DAYS).value,
         "started_at": iso(c.started_at),
         "due_at": iso(c.due_at),
         "warn_at": iso(c.warn_at),

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 
 from app.clocks.models import CalendarYear, CaseClock
@@ -26,7 +27,7 @@ STATES = {
     "no_due_time": (_l("No due time yet"), "text-bg-warning"),
     "met_on_time": (_l("Met on time"), "text-bg-success"),
     "met_late": (_l("Met late"), "text-bg-danger"),
-    "met": (_l("Met"), "text-bg-success"),
+    "met": (lazy_pgettext("clock state", "Met"), "text-bg-success"),
     "stopped": (_l("Stopped"), "text-bg-secondary"),
 }
 

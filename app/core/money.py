@@ -2,7 +2,9 @@
 
 Sums are kept as integer fen everywhere; this module only writes them for people. The capitals
 (壹万伍仟元整) are what a mediation agreement or a fund decision states beside the figures, so
-an amount cannot be altered by adding a digit; ``cn2an`` writes them.
+an amount cannot be altered by adding a digit; ``cn2an`` writes them, following the rules for
+filling in amounts on bills (PBOC payment and settlement measures): 整 after 元, none after 分,
+零 for the gaps (壹万零伍元零柒分).
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from decimal import Decimal
 
 import cn2an
 
+# cn2an writes at most 16 digits before the decimal point: up to 9,999,999,999,999,999.99 yuan.
+MAX_CAPITALS_FEN = 10**18 - 1
+
 
 def yuan(fen: int | None) -> str:
     """``1500000`` → ``15,000.00``; empty for no amount."""
@@ -18,7 +23,11 @@ def yuan(fen: int | None) -> str:
 
 
 def yuan_in_capitals(fen: int) -> str:
-    """``1500000`` → ``壹万伍仟元整``; ``1000507`` → ``壹万零伍元零柒分``."""
+    """``1500000`` → ``壹万伍仟元整``; ``1000507`` → ``壹万零伍元零柒分``; ``0`` → ``零元整``.
+
+    ``fen`` is a whole number of fen from 0 to ``MAX_CAPITALS_FEN``; anything else is a ValueError."""
     if isinstance(fen, bool) or not isinstance(fen, int) or fen < 0:
         raise ValueError("an amount in capitals is a non-negative whole number of fen")
+    if fen > MAX_CAPITALS_FEN:
+        raise ValueError("the amount is too large to be written in capitals")
     return cn2an.an2cn(str(Decimal(fen) / 100), "rmb")

@@ -50,7 +50,16 @@ def id_arg(name: str) -> int | None:
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in routes: only numbers that can be ids, so larger ones are simply not found."""
+    """``<int:...>`` in routes: only numbers that can be ids, so larger ones are simply not found.
+
+    The pattern itself matches only 1 to 2**31 - 1 (no leading zero): werkzeug checks a rule's method
+    before its converter, so an id refused only by the converter would answer 405 instead of 404 on a
+    path that has rules for several methods (``GET`` and ``PATCH /api/v1/plans/<id>``)."""
+
+    regex = (
+        r"(?:[1-9]\d{0,8}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
+        r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])"
+    )
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("min", 1)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.cases.documents import _CentreName, _yuan, document_language_of, issue_document
+from app.cases.documents import _CentreName, document_language_of, issue_document
 from app.cases.enums import DocumentKind
 from app.cases.models import CaseEvent
+from app.centres.settings import setting_value
 from app.core.documents import DocumentSpec, register
-from app.core.money import yuan_in_capitals
+from app.core.money import yuan, yuan_in_capitals
 from app.extensions import db
 
 
@@ -36,7 +37,12 @@ def _last_comment(m, action: str) -> str:
 
 def gather(m, kind, issued_at, actor) -> dict:
     """The plain context of a mediation's document (enum members and lazy strings are turned into
-    text in the document's language by ``app.cases.documents.localise``)."""
+    text in the document's language by ``app.cases.documents.localise``).
+
+    Both documents name the two parties with their particulars, the right, the mediator and the
+    dates of the mediation; the agreement adds what was agreed (the amount in figures and in
+    capitals, empty when no sum was agreed), the termination notice the reason recorded with
+    ``record_failure``."""
     case = m.case
     centre = case.centre
     enterprise = case.enterprise
@@ -57,6 +63,7 @@ def gather(m, kind, issued_at, actor) -> dict:
             "name": enterprise.name if enterprise is not None else case.complainant_label,
             "credit_code": enterprise.credit_code if enterprise is not None else "",
             "address": (enterprise.address or "") if enterprise is not None else "",
+            # Enterprises record no legal representative yet; the line shows once they do.
             "representative": (getattr(enterprise, "legal_representative", "") or "") if enterprise else "",
         },
         "respondent": {
@@ -66,18 +73,16 @@ def gather(m, kind, issued_at, actor) -> dict:
         },
         "right": {
             "type": m.ip_type,
+            "is_patent": m.ip_type.is_patent,
             "number": m.right_number,
             "title": (right.title or "") if right else "",
         },
         "mediation": {
             "scope": m.scope,
             "requests": m.requests,
+            "requested_at": m.created_at,
             "opened_at": m.opened_at,
-            "sessions": [
-                {"starts_at": s.starts_at, "held_at": s.held_at, "place": s.place or s.online_url}
-                for s in m.sessions
-                if s.held_at is not None
-            ],
+            "ended_at": m.ended_at,
         },
         "mediator": {"name": mediator.name if mediator else (actor.name if actor is not None else "")},
         # Who to contact about it (the footer every document carries): the mediator.
@@ -93,12 +98,15 @@ def gather(m, kind, issued_at, actor) -> dict:
             "disputed_issues": m.disputed_issues,
             "liability": m.liability,
             "terms": list(m.terms or []),
-            "amount": _yuan(m.amount_fen),
+            "amount": yuan(m.amount_fen),
             "amount_capitals": yuan_in_capitals(m.amount_fen) if m.amount_fen is not None else "",
             "perform_by": m.perform_by,
             "performance_method": m.performance_method,
             "costs_borne_by": m.costs_borne_by,
             "agreed_at": m.agreed_at,
+            # The parties' window to apply for judicial confirmation (Civil Procedure Law art. 205: 30
+            # days), as the centre's confirmation clock counts it.
+            "confirmation_days": setting_value(centre, "judicial_confirmation_days"),
         }
     else:
         context["termination"] = {"reason": _last_comment(m, "record_failure"), "ended_at": m.ended_at}

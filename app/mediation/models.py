@@ -157,7 +157,8 @@ class MediationSession(Base):
 
     __tablename__ = "mediation_sessions"
     __table_args__ = (
-        CheckConstraint("place <> '' OR online_url <> ''", name="place_or_link"),
+        # A session scheduled has a place or a link; one recorded as held without being scheduled may have neither.
+        CheckConstraint("held_at IS NOT NULL OR place <> '' OR online_url <> ''", name="place_or_link"),
         CheckConstraint("duration_minutes BETWEEN 15 AND 720", name="duration_range"),
         Index("ix_mediation_sessions_mediation_id_position", "mediation_id", "position", unique=True),
     )

@@ -309,7 +309,7 @@ def hold_session(m: Mediation, actor, data: dict, now) -> MediationSession:
             starts_at=held,
             uid=f"{secrets.token_hex(12)}@ipaid",
             duration_minutes=120,
-            place=str(_l("Not scheduled beforehand")),
+            place="",  # held without being scheduled: the pages say so in the reader's language
             online_url="",
             sequence=0,
             minutes="",

@@ -73,8 +73,9 @@ def _terms_from_form(form):
 
 
 def _amount_from_form(form):
-    """Yuan as typed (``15000``, ``15,000.50``) → fen; what is not a number stays as typed for the guard."""
-    raw = (form.get("amount") or "").strip().replace(",", "").replace("，", "")
+    """Yuan as typed (``15000``, ``15,000.50``) → fen; what is not a number stays as typed for the guard.
+    The page's field carries the input's name (``amount_fen``), though what is typed there is yuan."""
+    raw = (form.get("amount_fen") or form.get("amount") or "").strip().replace(",", "").replace("，", "")
     if raw == "":
         return None
     try:
@@ -148,7 +149,7 @@ def served_on_given(m, actor, ctx):
 @guard(_l("how the respondent was served is chosen"), needs_input=True)
 def method_given(m, actor, ctx):
     value = _data(ctx).get("method")
-    if value not in {x.value for x in ServiceMethod}:
+    if not isinstance(value, str) or value not in {x.value for x in ServiceMethod}:
         return _l("Choose how the respondent was served.")
     return None
 
@@ -190,7 +191,7 @@ def session_valid(m, actor, ctx):
     duration = data.get("duration_minutes", 120)
     if duration in (None, ""):
         duration = 120
-    if isinstance(duration, str) and duration.isdigit():
+    if isinstance(duration, str) and duration.isdecimal():
         duration = int(duration)
     if isinstance(duration, bool) or not isinstance(duration, int) or not 15 <= duration <= 720:
         reasons.append(str(_l("A session lasts from 15 minutes to 12 hours.")))
@@ -324,7 +325,8 @@ def confirmation_valid(m, actor, ctx):
 
 @guard(_l("a next route is chosen"), needs_input=True)
 def route_given(m, actor, ctx):
-    if _data(ctx).get("route") not in {r.value for r in NextRoute}:
+    route = _data(ctx).get("route")
+    if not isinstance(route, str) or route not in {r.value for r in NextRoute}:
         return _l("Choose the route the parties were advised to take.")
     return None
 

@@ -76,6 +76,21 @@ TEXTS = {
     "mediation_unperformed": _l("%(number)s: the agreement was recorded as not performed: %(comment)s"),
     "mediation_confirmed": _l("%(number)s: the court's judicial confirmation of the agreement is recorded."),
     "mediation_next_route": _l("%(number)s: the centre advises the next step: %(route)s. %(comment)s"),
+    # A rights-protection plan of the case (app.plans): issued, to the applicant's side; its review, to staff.
+    "plan_issued": _l(
+        "%(number)s: the centre issued a rights-protection plan for your case. Download it on the case page."
+    ),
+    "plan_reissued": _l(
+        "%(number)s: the centre issued revision %(revision)s of the rights-protection plan for your case; it replaces "
+        "the earlier one. Download it on the case page."
+    ),
+    "plan_for_review": _l("%(number)s: a rights-protection plan (revision %(revision)s) awaits your review."),
+    "plan_approved": _l(
+        "%(number)s: the rights-protection plan (revision %(revision)s) was approved and can be issued."
+    ),
+    "plan_returned": _l(
+        "%(number)s: the rights-protection plan (revision %(revision)s) was returned for changes: %(comment)s"
+    ),
     # To staff.
     "applicant_message": _l("%(number)s: the applicant wrote: %(comment)s"),
     "registration_attempt": _l(

@@ -189,7 +189,9 @@ def upgrade() -> None:
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("place <> '' OR online_url <> ''", name=op.f("ck_mediation_sessions_place_or_link")),
+        sa.CheckConstraint(
+            "held_at IS NOT NULL OR place <> '' OR online_url <> ''", name=op.f("ck_mediation_sessions_place_or_link")
+        ),
         sa.CheckConstraint("duration_minutes BETWEEN 15 AND 720", name=op.f("ck_mediation_sessions_duration_range")),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_mediation_sessions_created_by_id_users"), ondelete="SET NULL"

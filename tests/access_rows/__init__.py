@@ -25,7 +25,20 @@ ROLES = ["anon", "applicant", "caseworker", "mediator", "supervisor", "fund_comm
 STAFF = ["caseworker", "mediator", "supervisor", "fund_committee", "admin"]
 
 # The row modules, in the order their rows run for each role (a role's rows share its transaction).
-FEATURES = ("site", "enterprises", "centres", "admin", "calendar", "cases", "work", "notifications", "api", "verify")
+FEATURES = (
+    "site",
+    "enterprises",
+    "centres",
+    "admin",
+    "calendar",
+    "cases",
+    "work",
+    "notifications",
+    "api",
+    "verify",
+    "mediation",
+    "plans",
+)
 
 
 def expect(default, **per_role):

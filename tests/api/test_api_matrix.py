@@ -90,6 +90,63 @@ MATRIX = [
     ("api.delete_case", "DELETE", lambda o: f"/api/v1/cases/{o['other'].number}", {}, expect(404)),
     ("api.get_document_pdf", "GET", lambda o: f"/api/v1/documents/{o['own_document']}", {}, expect(200)),
     ("api.get_document_pdf", "GET", lambda o: f"/api/v1/documents/{o['other_document']}", {}, expect(404)),
+    # mediations: the own case's (its mediator is the world's), the sibling city's (nobody here sees it)
+    ("api.list_mediations_endpoint", "GET", lambda o: "/api/v1/mediations", {}, expect(200)),
+    ("api.list_mediations_endpoint", "GET", lambda o: "/api/v1/mediations?cursor=x", {}, expect(422)),
+    ("api.get_mediation", "GET", lambda o: f"/api/v1/mediations/{o['own_mediation'].id}", {}, expect(200)),
+    ("api.get_mediation", "GET", lambda o: f"/api/v1/mediations/{o['other_mediation'].id}", {}, expect(404)),
+    ("api.mediation_actions", "GET", lambda o: f"/api/v1/mediations/{o['own_mediation'].id}/actions", {}, expect(200)),
+    (
+        "api.mediation_actions",
+        "GET",
+        lambda o: f"/api/v1/mediations/{o['other_mediation'].id}/actions",
+        {},
+        expect(404),
+    ),
+    (
+        "api.create_mediation",
+        "POST",
+        lambda o: f"/api/v1/cases/{o['own'].number}/mediations",
+        {"json": {}},
+        # one is under way already and the confirmation is missing: refused with reasons to those who start one
+        expect(422, applicant=403, mediator=403, fund_committee=403, admin=403),
+    ),
+    (
+        "api.create_mediation",
+        "POST",
+        lambda o: f"/api/v1/cases/{o['other'].number}/mediations",
+        {"json": {}},
+        expect(404),
+    ),
+    (
+        "api.take_mediation_action",
+        "POST",
+        lambda o: f"/api/v1/mediations/{o['own_mediation'].id}/actions/withdraw",
+        {"json": "own_mediation_version"},
+        # no comment: the guard refuses those who may withdraw (the applicant, staff who act, the assigned mediator)
+        expect(422, fund_committee=403, admin=403),
+    ),
+    (
+        "api.take_mediation_action",
+        "POST",
+        lambda o: f"/api/v1/mediations/{o['other_mediation'].id}/actions/withdraw",
+        {"json": "other_mediation_version"},
+        expect(404),
+    ),
+    (
+        "api.mediation_actions",
+        "POST",
+        lambda o: f"/api/v1/mediations/{o['own_mediation'].id}/actions",
+        {"json": "own_mediation_version", "action": "withdraw"},
+        expect(422, fund_committee=403, admin=403),
+    ),
+    (
+        "api.mediation_actions",
+        "POST",
+        lambda o: f"/api/v1/mediations/{o['other_mediation'].id}/actions",
+        {"json": "other_mediation_version", "action": "withdraw"},
+        expect(404),
+    ),
 ]
 
 
@@ -112,12 +169,20 @@ def objects(world, make_case, session):
         return session.execute(select(Document.id).where(Document.case_id == case.id)).scalar_one()
 
     own_draft = make_case(world.applicant, world.enterprise, state="draft")
+    from app.mediation.services import request_mediation
+
+    mediator = world.users["mediator"].email
+    own_mediation = request_mediation(own, world.users["caseworker"], mediator=mediator, not_in_court=True)
+    other_mediation = request_mediation(other, world.sibling_caseworker, not_in_court=True)
+    session.commit()
     return {
         "own": own,
         "other": other,
         "own_draft": own_draft,
         "own_document": document_of(own),
         "other_document": document_of(other),
+        "own_mediation": own_mediation,
+        "other_mediation": other_mediation,
     }
 
 
@@ -134,6 +199,13 @@ def test_api_route_role_matrix(role, world, objects, app, token_for, session):
             case = objects["own" if kwargs["json"] == "own_version" else "other"]
             session.refresh(case)
             kwargs = {"json": {"version": case.version}}
+        elif kwargs.get("json") in ("own_mediation_version", "other_mediation_version"):
+            mediation = objects[kwargs["json"].removesuffix("_version")]
+            session.refresh(mediation)
+            body = {"version": mediation.version}
+            if "action" in kwargs:  # the action named in the body
+                body["action"] = kwargs["action"]
+            kwargs = {"json": body}
         response = client.open(path, method=method, headers=headers, **kwargs)
         if response.status_code != expected[role]:
             wrong.append(f"{method} {path}: expected {expected[role]}, got {response.status_code}")
@@ -141,5 +213,7 @@ def test_api_route_role_matrix(role, world, objects, app, token_for, session):
 
 
 def test_every_api_route_is_in_the_matrix(app):
+    from tests.plans.test_api_matrix import ENDPOINTS as PLAN_ENDPOINTS  # the plans' routes have their own matrix
+
     routed = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
-    assert routed == {endpoint for endpoint, *_ in MATRIX}
+    assert routed == {endpoint for endpoint, *_ in MATRIX} | PLAN_ENDPOINTS

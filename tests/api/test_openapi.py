@@ -94,9 +94,18 @@ def test_every_route_is_described_and_nothing_else(app, client):
         if method in ("get", "post", "put", "patch", "delete")
     }
     routed = set()
+    renamed = {
+        "<int:document_id>": "{id}",
+        "<int:mediation_id>": "{id}",
+        "<mediation_action>": "{action}",
+        "<int:plan_id>": "{id}",
+    }
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):
-            path = rule.rule.replace("<int:document_id>", "{id}").replace("<", "{").replace(">", "}")
+            path = rule.rule
+            for flask, openapi in renamed.items():
+                path = path.replace(flask, openapi)
+            path = path.replace("<", "{").replace(">", "}")
             routed |= {(path, m) for m in rule.methods if m not in ("HEAD", "OPTIONS")}
     assert described == routed
 
@@ -113,12 +122,15 @@ def test_every_error_response_uses_the_error_schema(client):
 class Callers:
     """Who schemathesis calls as, and real objects to aim some of its requests at."""
 
-    def __init__(self, headers, number, document_id, session, credit_code):
+    def __init__(self, headers, number, document_id, session, credit_code, mediation_id=None, numbers=None):
         self.headers = headers
         self.number = number
+        # The case to aim an operation's ``{number}`` at when it is not ``number`` (by the operation's path).
+        self.numbers = numbers or {}
         self.credit_code = credit_code
         self.document_id = document_id
         self.session = session
+        self.mediation_id = mediation_id
 
     def version(self) -> int:
         from app.cases.models import Case
@@ -126,11 +138,18 @@ class Callers:
         self.session.expire_all()
         return self.session.execute(select(Case.version).where(Case.number == self.number)).scalar_one()
 
+    def mediation_version(self) -> int:
+        from app.mediation.models import Mediation
+
+        self.session.expire_all()
+        return self.session.execute(select(Mediation.version).where(Mediation.id == self.mediation_id)).scalar_one()
+
 
 @pytest.fixture
 def callers(app, world, token_for, make_case, session):
     from app.cases import services
     from app.cases.models import Document
+    from app.mediation.services import request_mediation
 
     caseworker = world.users["caseworker"]
     case = make_case(world.applicant, world.enterprise, state="acknowledged", staff=caseworker)
@@ -138,13 +157,19 @@ def callers(app, world, token_for, make_case, session):
     services.transition(accepted, "accept", caseworker, data={"conditions": ALL_CONDITIONS})
     session.commit()
     document_id = session.execute(select(Document.id).where(Document.case_id == accepted.id)).scalar_one()
+    mediation = request_mediation(accepted, caseworker, mediator=world.users["mediator"].email, not_in_court=True)
+    # An accepted case with no mediation yet, for requesting one (the first request that is valid succeeds).
+    free = make_case(world.applicant, world.enterprise, state="acknowledged", staff=caseworker)
+    services.transition(free, "accept", caseworker, data={"conditions": ALL_CONDITIONS})
+    session.commit()
     headers = [
         {"Authorization": f"Bearer {token_for(caseworker)}"},
         {"Authorization": f"Bearer {token_for(world.applicant)}"},
     ]
     previous = app.config.get("API_RATE_LIMIT")
     app.config["API_RATE_LIMIT"] = "100000 per minute"  # the fuzzing is not an abuse to throttle
-    yield Callers(headers, case.number, document_id, session, world.enterprise.credit_code)
+    numbers = {"/api/v1/cases/{number}/mediations": free.number}
+    yield Callers(headers, case.number, document_id, session, world.enterprise.credit_code, mediation.id, numbers)
     if previous is None:
         app.config.pop("API_RATE_LIMIT", None)
     else:
@@ -166,14 +191,22 @@ def _variants(case, callers):
         case.body = body
     params = dict(case.path_parameters or {})
     if "number" in params:
-        case.path_parameters = {**params, "number": callers.number}
+        case.path_parameters = {**params, "number": callers.numbers.get(case.operation.path, callers.number)}
         body = case.body
         if isinstance(body, dict) and "version" in body:
             case.body = {**body, "version": callers.version()}
         yield
         case.body = body
         case.path_parameters = params
-    if "id" in params:
+    if "id" in params and case.operation.path.startswith("/api/v1/mediations/"):
+        case.path_parameters = {**params, "id": callers.mediation_id}
+        body = case.body
+        if isinstance(body, dict) and "version" in body:
+            case.body = {**body, "version": callers.mediation_version()}
+        yield
+        case.body = body
+        case.path_parameters = params
+    elif "id" in params:
         case.path_parameters = {**params, "id": callers.document_id}
         yield
         case.path_parameters = params

@@ -1,0 +1,24 @@
+"""Scope rule of plans: those of the cases a member of staff may see (their centre's subtree, and the
+cases they answer for beyond it, read-only), and for an applicant the issued (and superseded) plans
+of their enterprise's cases, never a draft or a plan in review."""
+
+from sqlalchemy import or_, select
+
+from app.cases.models import Case
+from app.core.scope import active_enterprise_ids, scope_rule, visible
+from app.plans.enums import PUBLIC_STATES
+from app.plans.models import Plan
+
+
+@scope_rule(Plan)
+def _plans(stmt, user):
+    if user.is_staff:
+        from app.cases.assignments import sql_clause
+
+        seen = visible(select(Case.id), user, Case)
+        beyond = select(Case.id).where(sql_clause(user))
+        return stmt.where(or_(Plan.case_id.in_(seen), Plan.case_id.in_(beyond)))
+    return stmt.where(
+        Plan.state.in_(list(PUBLIC_STATES)),
+        Plan.case_id.in_(select(Case.id).where(Case.enterprise_id.in_(active_enterprise_ids(user)))),
+    )
