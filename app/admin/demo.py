@@ -284,7 +284,8 @@ def seed_demo() -> dict[str, int]:
     from app.admin.demo_cases import seed_demo_cases
 
     created["cases"] = seed_demo_cases()
-    from app.admin.demo_mediations import seed_demo_mediations
+    from app.admin.demo_mediations import seed_demo_mediations, seed_demo_plans
 
+    created["plans"] = seed_demo_plans()
     created["mediations"] = seed_demo_mediations()
     return created

@@ -1,6 +1,6 @@
-"""Demo mediations, handled through the one door like real ones: a design-patent mediation in
-progress with a session scheduled, an agreed utility-model mediation awaiting performance, and
-one that failed."""
+"""Demo mediations and plans, handled through the one door like real ones: a design-patent mediation
+in progress with a session scheduled, an agreed utility-model mediation awaiting performance, one
+that failed, and the issued rights-protection plan of the agreed one's case."""
 
 from __future__ import annotations
 
@@ -105,3 +105,52 @@ def seed_demo_mediations() -> int:
         created += 1
     db.session.flush()
     return created
+
+
+PLAN = {
+    "facts": "被申请人自2026年起在电商平台销售折叠式手机支架，其铰链与支撑结构与本专利权利要求1相同。",
+    "right": {"index": 0, "scope": "权利要求1、2"},
+    "comparison": [
+        {
+            "feature": "支撑臂通过阻尼铰链与底座连接",
+            "accused": "被控产品支撑臂经阻尼铰链连接底座",
+            "verdict": "identical",
+            "evidence": "公证购买的被控产品实物及照片",
+        },
+        {
+            "feature": "底座设有防滑硅胶垫",
+            "accused": "底座设有橡胶防滑垫",
+            "verdict": "equivalent",
+            "evidence": "产品拆解照片",
+        },
+    ],
+    "evidence_held": ["专利证书", "公证购买的被控产品及发票", "网店销售页面公证书"],
+    "evidence_needed": ["专利权评价报告"],
+    "routes": [
+        {"route": "mediation", "cost_fen": 0, "duration": "1个月", "note": "中心免费快速调解"},
+        {"route": "platform_complaint", "cost_fen": 0, "duration": "7个工作日", "note": "调解不成时向平台投诉下架"},
+        {"route": "litigation", "cost_fen": 3_000_000, "duration": "6至12个月", "note": "律师费与诉讼费估算"},
+    ],
+    "damages": {"amount_fen": 5_000_000, "basis": "按被控产品销量约2,000件、单件利润25元估算。"},
+}
+
+
+def seed_demo_plans() -> int:
+    """Issue the plan of the agreed mediation's case once (drafted by the caseworker, approved by the
+    supervisor)."""
+    from app.plans import services as plans
+    from app.plans.models import Plan
+
+    if db.session.scalar(select(func.count(Plan.id))):
+        return 0
+    case = _case("折叠式手机支架实用新型专利被侵权")
+    if case is None:
+        return 0
+    users = {u.email: u for u in db.session.execute(select(User)).scalars()}
+    caseworker, supervisor = users[CASEWORKER], users["supervisor@demo.ipaid.cn"]
+    plan = plans.create_plan(case, caseworker, PLAN)
+    plans.transition(plan, "submit_for_review", caseworker)
+    plans.transition(plan, "approve", supervisor)
+    plans.transition(plan, "issue", caseworker)
+    db.session.flush()
+    return 1

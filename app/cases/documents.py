@@ -46,6 +46,8 @@ TEMPLATES = {
     DocumentKind.NON_ACCEPTANCE_NOTICE: "pdf/non_acceptance_notice.html",
     DocumentKind.CASE_SUMMARY: "pdf/case_summary.html",
 }
+# The kinds a case issues itself (a track's are issued by the track: a mediation's agreement…).
+CASE_KINDS = frozenset(TEMPLATES)
 # The series of the centre's document numbers each kind takes (深知援受〔2026〕5号); a summary is not numbered.
 SERIES = {
     DocumentKind.ACCEPTANCE_NOTICE: "受",

@@ -62,6 +62,8 @@ def preview_document(number: str, kind: str):
         document_kind = DocumentKind(kind)
     except ValueError:
         abort(404)
+    if document_kind not in documents.CASE_KINDS:  # a track's documents are previewed on its own page
+        abort(404)
     data = documents.preview_pdf(case, document_kind, current_user)
     return _pdf_response(data, f"{case.ref}-{document_kind.value}-preview.pdf", False)
 

@@ -38,6 +38,30 @@ TRIGGER_LABELS = {
 }
 
 
+# The page of a track's subject (a mediation…), by the name of its workflow: a clock of a track links
+# there, a case's own clock to its case. A path (as ``case_url`` builds one), not ``url_for``: the
+# lists that show clocks are long, and a feature's blueprint may not be registered.
+TRACK_PAGES = {"mediation": "/mediations/%d"}
+
+
+def track_path(clock: CaseClock) -> str | None:
+    """The path (below the application's root) of the page of the track ``clock`` runs on; None for a
+    case's own clock or a track without a page."""
+    pattern = TRACK_PAGES.get(clock.subject_type or "case")
+    return pattern % clock.subject_id if pattern is not None and clock.subject_id is not None else None
+
+
+def track_label(clock: CaseClock):
+    """The name of the process a track's clock runs on (its workflow's label: "Fast mediation"); None
+    for a case's own clock."""
+    from app.core.workflow import REGISTRY
+
+    if (clock.subject_type or "case") == "case":
+        return None
+    workflow = REGISTRY.get(clock.subject_type)
+    return workflow.label if workflow is not None else None
+
+
 def clock_state(clock: CaseClock, now: datetime) -> str:
     """One of ``STATES``: what the clock's badge says now."""
     if clock.stopped_at is not None:

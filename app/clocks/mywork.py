@@ -3,10 +3,13 @@
 - ``owned``: open cases they own;
 - ``first_taken``: open cases they first took up and no longer own (handed over or
   transferred: they are still reminded of them and confirm the outcome was told);
-- ``offers``: handovers offered to them, and transfers offered to their centre.
+- ``offers``: handovers offered to them, and transfers offered to their centre;
+- ``tracks``: the running deadlines they answer for on what is handled under a case (a
+  mediation's reply window, its deadline, its confirmation and performance: a mediator's work).
 
-The first two are read by person, not through the centre scope: a first responder follows a
-case that was transferred beyond their subtree.
+All but the offers are read by person, not through the centre scope: a first responder follows a
+case that was transferred beyond their subtree, a mediator of a centre above the mediations
+assigned to them.
 """
 
 from __future__ import annotations
@@ -18,9 +21,18 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.cases.enums import OPEN_STATES, HandoverKind, HandoverStatus
 from app.cases.models import Case, CaseHandover
+from app.clocks.models import CaseClock
 from app.extensions import db
 
 LIMIT = 200  # per section; a caseworker with more open cases than this needs their supervisor
+
+
+@dataclass(frozen=True)
+class TrackDeadline:
+    """A running clock of a track (a mediation…) and the case it is handled under."""
+
+    clock: CaseClock
+    case: Case
 
 
 @dataclass
@@ -28,6 +40,7 @@ class MyWork:
     owned: list[Case] = field(default_factory=list)
     first_taken: list[Case] = field(default_factory=list)
     offers: list[CaseHandover] = field(default_factory=list)
+    tracks: list[TrackDeadline] = field(default_factory=list)
 
 
 def _due_first(stmt):
@@ -71,7 +84,29 @@ def my_work(user, limit: int = LIMIT) -> MyWork:
         ).scalars()
     )
     work.offers = offers_for(user, limit)
+    work.tracks = track_deadlines(user, limit)
     return work
+
+
+def track_deadlines(user, limit: int = LIMIT) -> list[TrackDeadline]:
+    """The running clocks of tracks handled under a case that ``user`` answers for (``responsible``),
+    paused ones included, the earliest due first and those waiting for a calendar last."""
+    if not getattr(user, "is_staff", False):
+        return []
+    rows = db.session.execute(
+        select(CaseClock, Case)
+        .join(Case, Case.id == CaseClock.case_id)
+        .where(
+            CaseClock.responsible_id == user.id,
+            CaseClock.subject_type != "case",
+            CaseClock.met_at.is_(None),
+            CaseClock.stopped_at.is_(None),
+        )
+        .options(joinedload(Case.enterprise), joinedload(Case.centre))
+        .order_by(CaseClock.due_at.is_(None), CaseClock.due_at, CaseClock.id)
+        .limit(limit)
+    ).all()
+    return [TrackDeadline(clock, case) for clock, case in rows]
 
 
 def _offered_to(user):

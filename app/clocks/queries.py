@@ -20,7 +20,7 @@ from app.cases.enums import OPEN_STATES, CaseState
 from app.cases.models import Case
 from app.cases.queries import china_day_start
 from app.centres.models import Centre
-from app.clocks.models import CaseClock, ClockName, counting_clock
+from app.clocks.models import QUICK_CLOCKS, CaseClock, ClockName, counting_clock
 from app.core.scope import centre_subtree_ids, visible
 from app.enterprises.models import Enterprise
 from app.extensions import db
@@ -144,11 +144,11 @@ class Rate:
 
 @dataclass
 class RateRow:
-    """One centre's or one person's figures, per clock and in all."""
+    """One centre's or one person's figures, per quick clock and in all."""
 
     key: int | None
     label: str
-    by_clock: dict[ClockName, Rate] = field(default_factory=lambda: {name: Rate() for name in ClockName})
+    by_clock: dict[ClockName, Rate] = field(default_factory=lambda: {name: Rate() for name in QUICK_CLOCKS})
     total: Rate = field(default_factory=Rate)
 
 
@@ -156,7 +156,7 @@ class RateRow:
 class OnTimeRates:
     date_from: date
     date_to: date
-    by_clock: dict[ClockName, Rate] = field(default_factory=lambda: {name: Rate() for name in ClockName})
+    by_clock: dict[ClockName, Rate] = field(default_factory=lambda: {name: Rate() for name in QUICK_CLOCKS})
     total: Rate = field(default_factory=Rate)
     centres: list[RateRow] = field(default_factory=list)
     people: list[RateRow] = field(default_factory=list)
@@ -164,11 +164,14 @@ class OnTimeRates:
 
 
 def _counted_clocks(user, date_from: date, date_to: date, now: datetime):
-    """The clocks a period counts: due from the start of ``date_from`` to the end of ``date_to``
-    (days in China), on a centre of the user's subtree, and decided: met (on time or late), or
-    running past their due time. Stopped clocks (withdrawn, closed) count neither way; a clock
-    not yet due, or paused while material is awaited, is not decided yet."""
+    """The clocks a period counts: the three quick clocks of a case (response, handling, feedback:
+    ``QUICK_CLOCKS``; a mediation's deadlines are followed on its own pages), due from the start of
+    ``date_from`` to the end of ``date_to`` (days in China), on a centre of the user's subtree, and
+    decided: met (on time or late), or running past their due time. Stopped clocks (withdrawn,
+    closed) count neither way; a clock not yet due, or paused while material is awaited, is not
+    decided yet."""
     return (
+        CaseClock.name.in_(QUICK_CLOCKS),
         CaseClock.centre_id.in_(centre_subtree_ids(user)),
         CaseClock.stopped_at.is_(None),
         CaseClock.due_at >= china_day_start(date_from),

@@ -43,6 +43,13 @@ BREACHED = "clock_breached"
 MAIL_LOCK_KEY = 0x51A5_CA11
 
 
+@dataclass(frozen=True)
+class TrackRef:
+    """A track's subject as a notification names it (with its ``subject_type``), without loading it."""
+
+    id: int
+
+
 @dataclass
 class ScanResult:
     now: datetime
@@ -170,9 +177,11 @@ def escalate(clock_id: int, case_id: int, kind: str, now: datetime) -> int | Non
     if track:  # a track's clock, recorded in its case's chain
         data["subject"] = {"type": clock.subject_type, "id": clock.subject_id}
     record_event(case, None, kind, from_state=case.state, to_state=case.state, data=data, internal=True)
-    # A case's own clocks go to whoever has the case now; a track's also to whoever answers for it.
+    # A case's own clocks go to whoever has the case now; a track's also to whoever answers for it,
+    # and its notification names the track (its workflow and id), as its actions' notifications do.
     people = recipients(case, kind, clock.responsible_id if track else None)
-    rows = notify(people, kind, case, {"clock": clock.name.value, "due": due})
+    named = {"subject": TrackRef(clock.subject_id), "subject_type": clock.subject_type} if track else {}
+    rows = notify(people, kind, case, {"clock": clock.name.value, "due": due}, **named)
     return len(rows)
 
 

@@ -201,6 +201,23 @@ def _apply_ops(case: Case, ops, actor, now: datetime, subject_type: str, subject
     refresh_next_due(case, every)
 
 
+def hand_over(subject_type: str, subject_id: int, user_id: int) -> None:
+    """Whoever answers for a track now (a mediation's new mediator) answers for its running clocks:
+    the scan warns them, "my work" lists them. Met and stopped clocks keep who answered for them.
+    Nothing is flushed (an action's effects call it, before the door records the event)."""
+    with db.session.no_autoflush:
+        running = db.session.execute(
+            select(CaseClock).where(
+                CaseClock.subject_type == subject_type,
+                CaseClock.subject_id == subject_id,
+                CaseClock.met_at.is_(None),
+                CaseClock.stopped_at.is_(None),
+            )
+        ).scalars()
+        for clock in running:
+            clock.responsible_id = user_id
+
+
 def decision_feedback_open(case: Case) -> bool:
     """A decision of this case has not reached the applicant yet."""
     from app.cases.workflow import DECISIONS

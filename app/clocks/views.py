@@ -19,7 +19,8 @@ from wtforms.validators import Optional
 
 from app.auth.models import Role
 from app.cases.views_list import STATE_BADGES, case_url
-from app.clocks.models import ClockName
+from app.clocks.display import STATES, clock_state, track_label, track_path
+from app.clocks.models import QUICK_CLOCKS
 from app.clocks.mywork import my_work
 from app.clocks.queries import DUE_SOON, OVERDUE, due_states, escalation, on_time_rates
 from app.core.db import utcnow
@@ -47,14 +48,23 @@ def duration(delta: timedelta | None) -> str:
     return _("%(minutes)d min", minutes=minutes)
 
 
+def track_url(clock) -> str | None:
+    """The page of the track a clock runs on (a mediation's), or None for a case's own clock."""
+    path = track_path(clock)
+    return f"{request.script_root}{path}" if path is not None else None
+
+
 def _page_context() -> dict:
     return {
         "case_url": case_url,
+        "track_url": track_url,
+        "track_label": track_label,
         "state_badges": STATE_BADGES,
         "duration": duration,
         "OVERDUE": OVERDUE,
         "DUE_SOON": DUE_SOON,
-        "clock_names": list(ClockName),
+        # The on-time rates are those of the three quick clocks of every case.
+        "clock_names": list(QUICK_CLOCKS),
     }
 
 
@@ -62,9 +72,10 @@ def _page_context() -> dict:
 
 
 @bp.get("/my-work")
-@roles_required(Role.CASEWORKER, Role.SUPERVISOR)
+@roles_required(Role.CASEWORKER, Role.SUPERVISOR, Role.MEDIATOR)
 def my_work_page():
-    """The offers waiting for my answer, the cases I own, the cases I first took up."""
+    """The offers waiting for my answer, the cases I own, the cases I first took up, and the
+    deadlines I answer for on what is handled under a case (a mediator's mediations)."""
     now = utcnow()
     work = my_work(current_user)
     cases = [offer.case for offer in work.offers] + work.owned + work.first_taken
@@ -72,6 +83,7 @@ def my_work_page():
         "clocks/my_work.html",
         work=work,
         due=due_states(cases, now),
+        track_states={row.clock.id: STATES[clock_state(row.clock, now)] for row in work.tracks},
         now=now,
         **_page_context(),
     )

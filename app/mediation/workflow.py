@@ -422,10 +422,12 @@ def _routed(a):
 
 
 def _assigned(a):
+    from app.clocks.services import hand_over
     from app.mediation.services import mediator_by_email
 
     user = mediator_by_email(a.data.get("mediator"))
     a.subject.mediator_id = user.id
+    hand_over("mediation", a.subject.id, user.id)  # its running deadlines are the new mediator's
     return {"mediator": user.email}
 
 

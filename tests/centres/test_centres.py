@@ -221,8 +221,9 @@ def test_seed_demo_is_idempotent_and_has_every_role(app, session):
         session.commit()
         second = seed_demo()
         session.commit()
-    assert first["centres"] >= 6 and first["enterprises"] >= 4 and first["cases"] >= 8
-    assert second == {"centres": 0, "users": 0, "enterprises": 0, "cases": 0}
+    assert first["centres"] >= 6 and first["enterprises"] >= 4 and first["cases"] >= 8 and first["mediations"] == 3
+    assert first["plans"] == 1
+    assert second == {"centres": 0, "users": 0, "enterprises": 0, "cases": 0, "plans": 0, "mediations": 0}
     from app.cases.cli import verify_all_chains
 
     with app.app_context():

@@ -21,6 +21,8 @@ case's ``app.cases.services.utcnow``; it moves on a millisecond each time it is 
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -29,6 +31,7 @@ from sqlalchemy import func, select
 from app.auth.models import Role
 from app.cases import services as case_services
 from app.cases.models import CaseEvent
+from app.clocks.models import ClockName
 from app.core.engine import ActionRefused
 from app.core.workdays import CHINA
 from app.extensions import db
@@ -521,6 +524,53 @@ def blocked(situation, action, actor) -> list[str]:
     return situation_reasons(action, case_is_open=case_open(situation), is_confirmed=confirmed(situation))
 
 
+# ---- the clocks a state runs ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Track:
+    """What a mediation went through: served, opened, agreed, judicial confirmation recorded."""
+
+    served: bool = False
+    opened: bool = False
+    agreed: bool = False
+    confirmed: bool = False
+
+
+def clock_problems(clocks, state: str, history: Track, with_deadline: bool) -> list[str]:
+    """How a mediation's clocks differ from what its state and history run: the reply clock only while
+    the respondent is awaited; the mediation clock only in mediation or suspended (paused then), and
+    none for a right without a fast deadline; confirmation and performance only after an agreement,
+    performance until it is recorded, confirmation until the court's ruling is. One clock of each
+    name at most, started once."""
+    expected: set = set()
+    if state == "awaiting_respondent":
+        expected = {ClockName.REPLY}
+    elif state in ("in_mediation", "suspended") and with_deadline:
+        expected = {ClockName.MEDIATION}
+    elif state in ("agreed", "performed", "unperformed"):
+        expected = set() if history.confirmed else {ClockName.CONFIRMATION}
+        if state == "agreed":
+            expected.add(ClockName.PERFORMANCE)
+    problems = []
+    running = Counter(c.name for c in clocks if c.is_running)
+    if set(running) != expected:
+        problems.append(f"running {sorted(running)}, expected {sorted(expected)}")
+    paused = {c.name for c in clocks if c.is_paused}
+    if paused != ({ClockName.MEDIATION} if state == "suspended" and with_deadline else set()):
+        problems.append(f"paused {sorted(paused)} while {state}")
+    started = Counter(c.name for c in clocks)
+    wanted = {
+        ClockName.REPLY: int(history.served),
+        ClockName.MEDIATION: int(history.opened and with_deadline),
+        ClockName.CONFIRMATION: int(history.agreed),
+        ClockName.PERFORMANCE: int(history.agreed),
+    }
+    if {name: started[name] for name in wanted} != wanted:
+        problems.append(f"started {dict(started)}, expected {wanted}")
+    return problems
+
+
 def footprint(session, m) -> tuple:
     """The mediation's state and version, and the length of its case's chain, as stored."""
     events = select(func.count(CaseEvent.id)).where(CaseEvent.case_id == m.case_id).scalar_subquery()
@@ -561,6 +611,32 @@ def test_matrix(world, people, session, at, situation):
     assert m.state is MediationState(STATES[situation])
     assert m.case.state.is_open is case_open(situation)
     assert MATRIX.check(session, situation, m, people) == []
+
+
+def history_of(situation) -> Track:
+    steps = SITUATIONS[situation]
+    return Track(
+        served="serve_respondent" in steps,
+        opened="respondent_agrees" in steps,
+        agreed="record_agreement" in steps,
+        confirmed="record_judicial_confirmation" in steps,
+    )
+
+
+@pytest.mark.parametrize("right", ["utility_model", "trademark"])
+@pytest.mark.parametrize("situation", [s for s in SITUATIONS if "withdrawn" not in s or s == "withdrawn"])
+def test_the_running_clocks_match_the_state(world, people, session, at, situation, right):
+    """Each situation's clocks, for a right with a fast deadline and one without."""
+    rights = {
+        "utility_model": [{"type": "utility_model", "number": "202320123456.1", "title": "一种折叠式支架"}],
+        "trademark": [{"type": "trademark", "number": "12345678", "title": "某某"}],
+    }[right]
+    m = drive(request(world, accepted_case(world, rights=rights)), SITUATIONS[situation], people)
+    assert m.ip_type.value == right
+    clocks = services.mediation_clocks(m)
+    assert clock_problems(clocks, m.state.value, history_of(situation), right == "utility_model") == []
+    assert {(c.subject_type, c.subject_id, c.case_id) for c in clocks} <= {("mediation", m.id, m.case_id)}
+    assert all(c.responsible_id == people["mediator"].id for c in clocks)
 
 
 def test_the_people_are_who_they_are_named_for(world, people, session, at):

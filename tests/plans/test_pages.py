@@ -177,9 +177,9 @@ def test_the_case_timeline_names_the_plans_events(login, accepted, people, make_
 
 def test_staff_preview_the_pdf_before_it_is_issued(login, accepted, people, make_plan):
     client = login(people.caseworker)
-    # From the case page's preview (a case without a plan: a blank one drawn from the case), then the plan's own.
-    blank = client.get(f"/cases/{accepted.number}/documents/preview/protection_plan")
-    assert blank.status_code == 200 and blank.mimetype == "application/pdf"
+    # A track's documents are previewed on the track's own page, not among the case's (no 500 for a case there).
+    for kind in ("protection_plan", "mediation_agreement", "mediation_termination"):
+        assert client.get(f"/cases/{accepted.number}/documents/preview/{kind}").status_code == 404
     plan = make_plan(accepted, "draft")
     preview = client.get(f"/plans/{plan.id}/preview.pdf")
     assert preview.status_code == 200 and preview.mimetype == "application/pdf"
