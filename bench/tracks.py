@@ -86,13 +86,14 @@ def _give_tracks(db, case):
     mediation.transition(m, "respondent_agrees", mediator, data={})
     starts = (datetime.now(UTC) + timedelta(days=3)).isoformat()
     mediation.transition(m, "schedule_session", mediator, data={"starts_at": starts, "place": "中心调解室"})
-    plan = None
-    try:
-        from app.plans import bench_support
-    except ImportError:
-        bench_support = None
-    if bench_support is not None:
-        plan = bench_support.issued_plan(case, caseworker, _staff(db, case.centre, Role.SUPERVISOR))
+    from app.admin.demo_mediations import PLAN
+    from app.plans import services as plans
+
+    content = dict(PLAN, right={"index": 0, "scope": "权利要求1"})
+    plan = plans.create_plan(case, caseworker, content)
+    plans.transition(plan, "submit_for_review", caseworker)
+    plans.transition(plan, "approve", _staff(db, case.centre, Role.SUPERVISOR))
+    plans.transition(plan, "issue", caseworker)
     db.session.commit()
     return m, plan
 
