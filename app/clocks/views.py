@@ -83,7 +83,8 @@ def my_work_page():
         "clocks/my_work.html",
         work=work,
         due=due_states(cases, now),
-        track_states={row.clock.id: STATES[clock_state(row.clock, now)] for row in work.tracks},
+        track_states={row.clock.id: clock_state(row.clock, now) for row in work.tracks},
+        clock_states=STATES,
         now=now,
         **_page_context(),
     )

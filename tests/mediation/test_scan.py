@@ -246,10 +246,13 @@ def test_the_on_time_rates_count_the_quick_clocks_only(world, people, session, a
 # ---- my work ------------------------------------------------------------------------------------------------
 
 
-def test_my_work_shows_a_mediator_the_deadlines_of_their_mediations(world, people, session, at, login):
+def test_my_work_shows_a_mediator_the_deadlines_of_their_mediations(world, people, session, at, login, monkeypatch):
+    import app.clocks.views as views
+
     first = opened(world, people, at, DESIGN, date(2026, 3, 10))
     second = served(world, people, at, UTILITY_MODEL, date(2026, 3, 12))
     session.commit()
+    monkeypatch.setattr(views, "utcnow", lambda: china(2026, 3, 20, 9, 0))
     response = english(login(people["mediator"])).get("/my-work")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -257,9 +260,12 @@ def test_my_work_shows_a_mediator_the_deadlines_of_their_mediations(world, peopl
     assert f'<a href="/mediations/{first.id}">Mediation deadline</a>' in section
     assert f'<a href="/mediations/{second.id}">Respondent&#39;s reply</a>' in section
     assert first.case.number in section and second.case.number in section
+    states = re.findall(r'<tr data-clock="(\w+)" data-state="(\w+)"(?: class="(table-\w+)")?>', section)
+    assert states == [("mediation", "due_soon", "table-warning"), ("reply", "running", "")]
     # The earliest first: the design's 20 March before the reply due on the 27th.
     assert section.index(f"/mediations/{first.id}") < section.index(f"/mediations/{second.id}")
     assert "Cases I own" not in html  # a mediator owns no case
+    assert "我负责的时限" in login(people["mediator"]).get("/my-work").get_data(as_text=True)  # the default language
     assert re.search(r'id="tracks-heading">[^<]*<span class="badge[^"]*">2</span>', html)
     # Another mediator of the centre answers for none of them.
     other = english(login(people["other_mediator"])).get("/my-work").get_data(as_text=True)

@@ -693,15 +693,6 @@ def test_each_input(world, people, session, at, action, index):
     assert footprint(session, m) == before
 
 
-def test_a_reply_after_the_window_is_accepted_and_marked_late(world, people, session, at):
-    """The answer may arrive on any day from the service on; after the 15 days it is late, not refused."""
-    m = request(world)
-    services.transition(m, "serve_respondent", people["caseworker"], data={"served_on": day(-1), "method": "post"})
-    at(2026, 3, 30)
-    services.transition(m, "respondent_agrees", people["caseworker"], data={"received_on": "2026-03-25"})
-    assert m.reply_received_on == date(2026, 3, 25) and m.reply_is_late
-
-
 def test_a_session_scheduled_is_the_one_recorded_as_held(world, people, session, at):
     m = drive(request(world), [*OPENED, "schedule_session"], people)
     scheduled = m.sessions[0]
