@@ -42,7 +42,7 @@ class ClockName(LabelledEnum):
             cls.HANDLING: _l("Quick handling"),
             cls.FEEDBACK: _l("Quick feedback"),
             cls.REPLY: _l("Respondent's reply"),
-            cls.MEDIATION: _l("Mediation deadline"),
+            cls.MEDIATION: _l("Mediation"),
             cls.CONFIRMATION: _l("Judicial confirmation"),
             cls.PERFORMANCE: _l("Performance of the agreement"),
         }

@@ -4,7 +4,7 @@ out of the on-time rates.
 - due soon and overdue, a mediation's clock is warned and escalated like a case's: once each, in its
   case's chain naming the mediation, to whoever has the case, to the mediator who answers for it, and
   on a breach to the supervisors; a suspended (paused) deadline never is;
-- the board lists it with its label ("Mediation deadline") linking to the mediation's page, the
+- the board lists it with its label ("Mediation") linking to the mediation's page, the
   overdue first; "my work" lists a mediator's running deadlines;
 - the on-time rates are those of the three quick clocks of a case: a mediation's clocks add no column
   and count nowhere there.
@@ -200,7 +200,7 @@ def test_the_board_lists_mediation_deadlines_linked_to_the_mediation_the_overdue
     client = english(login(people["supervisor"]))
     html = client.get("/escalation").get_data(as_text=True)
     board_html = html[html.index('id="board-heading"') : html.index('id="rates-heading"')]
-    link = f'<a href="/mediations/{late.id}">Mediation deadline</a>'
+    link = f'<a href="/mediations/{late.id}">Mediation</a>'
     assert link in board_html and f'<a href="/mediations/{soon.id}">Respondent&#39;s reply</a>' in board_html
     assert "Fast mediation" in board_html
     assert board_html.index(link) < board_html.index(f"/mediations/{soon.id}")
@@ -257,7 +257,7 @@ def test_my_work_shows_a_mediator_the_deadlines_of_their_mediations(world, peopl
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     section = html[html.index('id="tracks-heading"') :]
-    assert f'<a href="/mediations/{first.id}">Mediation deadline</a>' in section
+    assert f'<a href="/mediations/{first.id}">Mediation</a>' in section
     assert f'<a href="/mediations/{second.id}">Respondent&#39;s reply</a>' in section
     assert first.case.number in section and second.case.number in section
     states = re.findall(r'<tr data-clock="(\w+)" data-state="(\w+)"(?: class="(table-\w+)")?>', section)
