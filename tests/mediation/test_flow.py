@@ -22,7 +22,12 @@ def accepted(world, make_case):
 
 
 def _request(world, case, **kw):
-    values = {"mediator": world.users["mediator"].email, "scope": "damages", "requests": "请求赔偿", "not_in_court": True}
+    values = {
+        "mediator": world.users["mediator"].email,
+        "scope": "damages",
+        "requests": "请求赔偿",
+        "not_in_court": True,
+    }
     values.update(kw)
     return services.request_mediation(case, world.users["caseworker"], **values)
 
@@ -100,9 +105,13 @@ def test_the_whole_way_to_an_agreement(world, accepted, session):
         data={"court": "某市中级人民法院", "confirmed_on": today.isoformat(), "ruling_number": "（2026）某01民特1号"},
     )
     assert m.state is S.PERFORMED and m.confirmed_on == today
-    events = session.execute(
-        select(CaseEvent).where(CaseEvent.case_id == accepted.id, CaseEvent.subject_type == "mediation")
-    ).scalars().all()
+    events = (
+        session.execute(
+            select(CaseEvent).where(CaseEvent.case_id == accepted.id, CaseEvent.subject_type == "mediation")
+        )
+        .scalars()
+        .all()
+    )
     assert [e.action for e in events][:3] == ["request_mediation", "serve_respondent", "respondent_agrees"]
 
 
@@ -111,7 +120,9 @@ def test_only_the_assigned_mediator_acts(world, accepted, make_user):
 
     other = make_user(Role.MEDIATOR, centre=world.city, email="other-mediator@city.cn")
     m = _request(world, accepted)
-    services.transition(m, "serve_respondent", world.users["caseworker"], data={"served_on": date.today().isoformat(), "method": "post"})
+    services.transition(
+        m, "serve_respondent", world.users["caseworker"], data={"served_on": date.today().isoformat(), "method": "post"}
+    )
     with pytest.raises(ActionRefused) as refused:
         services.transition(m, "respondent_agrees", other, data={})
     assert refused.value.forbidden
