@@ -156,7 +156,7 @@ def _comparison(value, problems) -> list | None:
             what=_l("%(where)s: the evidence", where=where),
         )
         verdict = row.get("verdict") or Verdict.UNDETERMINED.value
-        if verdict not in {v.value for v in Verdict}:
+        if not isinstance(verdict, str) or verdict not in {v.value for v in Verdict}:
             problems.add(f"{path}.verdict", _l("%(where)s: choose a verdict.", where=where))
             verdict = None
         if None in (feature, accused, evidence, verdict):
@@ -203,7 +203,7 @@ def _routes(value, problems) -> list | None:
             problems.add(f"{path}.{key}", _l("Unknown field."))
             bad = True
         route = item.get("route")
-        if route not in known:
+        if not isinstance(route, str) or route not in known:
             problems.add(f"{path}.route", _l("Route %(n)d: choose one of the routes.", n=n + 1))
             bad = True
             where = _l("Route %(n)d", n=n + 1)

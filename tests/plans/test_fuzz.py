@@ -160,3 +160,18 @@ def test_the_editor_never_fails_on_what_a_form_sends(login, accepted, people, ma
             assert after == before
 
     attempt()
+
+
+@pytest.mark.parametrize("bad", [["mediation"], {"a": 1}, 3.5])
+def test_a_route_or_verdict_of_the_wrong_type_is_refused_not_a_crash(accepted, people, bad):
+    """Found by the fuzz test above: a list as a route or verdict was looked up in a set (unhashable)."""
+    from app.plans.content import clean_content
+
+    _values, problems = clean_content(
+        accepted,
+        {
+            "routes": [{"route": bad, "cost_fen": 0, "duration": "", "note": ""}],
+            "comparison": [{"feature": "a", "accused": "b", "verdict": bad, "evidence": ""}],
+        },
+    )
+    assert "routes[0].route" in problems and "comparison[0].verdict" in problems
