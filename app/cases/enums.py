@@ -182,6 +182,8 @@ class DocumentKind(LabelledEnum):
     MEDIATION_AGREEMENT = "mediation_agreement"
     MEDIATION_TERMINATION = "mediation_termination"
     PROTECTION_PLAN = "protection_plan"
+    TRANSFER_LETTER = "transfer_letter"
+    CHASE_LETTER = "chase_letter"
 
     @classmethod
     def _labels(cls):
@@ -192,6 +194,8 @@ class DocumentKind(LabelledEnum):
             cls.MEDIATION_AGREEMENT: _l("Mediation agreement"),
             cls.MEDIATION_TERMINATION: _l("Notice of termination of mediation"),
             cls.PROTECTION_PLAN: _l("Rights-protection plan"),
+            cls.TRANSFER_LETTER: _l("Transfer letter"),
+            cls.CHASE_LETTER: _l("Letter chasing the agency"),
         }
 
 

@@ -34,6 +34,10 @@ class ClockName(LabelledEnum):
     MEDIATION = "mediation"
     CONFIRMATION = "confirmation"
     PERFORMANCE = "performance"
+    # A referral's clocks (``app.referrals``): the 5 working days from the decision to sending the
+    # transfer letter, and the 30 days after which a silent agency is chased (restarted by each chase).
+    SEND = "send"
+    CHASE = "chase"
 
     @classmethod
     def _labels(cls):
@@ -45,6 +49,8 @@ class ClockName(LabelledEnum):
             cls.MEDIATION: _l("Mediation"),
             cls.CONFIRMATION: _l("Judicial confirmation"),
             cls.PERFORMANCE: _l("Performance of the agreement"),
+            cls.SEND: _l("Sending the transfer letter"),
+            cls.CHASE: _l("Agency's answer"),
         }
 
     @property
