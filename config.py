@@ -69,6 +69,8 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
     # Requests to the public verification page per client address (every request counts, found or not).
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "20 per minute;200 per hour")
+    # The agencies' reply links (``/agency-replies/<token>``), per client address.
+    AGENCY_REPLY_RATE_LIMIT = os.environ.get("AGENCY_REPLY_RATE_LIMIT", "30 per minute;300 per hour")
     # Key that wraps the centres' signing keys kept under the storage root (app/core/signing.py);
     # falls back to SECRET_KEY. Changing it means giving the centres' certificates again.
     SIGNING_KEY_SECRET = os.environ.get("SIGNING_KEY_SECRET") or None

@@ -54,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     from app.admin.views import bp as admin_bp
+    from app.agencies.views import bp as agencies_bp
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.cases.views import bp as cases_bp
@@ -64,6 +65,9 @@ def register_blueprints(app: Flask) -> None:
     from app.mediation.views import bp as mediation_bp
     from app.notifications.views import bp as notifications_bp
     from app.plans.views import bp as plans_bp
+    from app.referrals.replies import bp as replies_bp
+    from app.referrals.views import bp as referrals_bp
+    from app.respondents.views import bp as respondents_bp
     from app.verify.views import bp as verify_bp
 
     for bp in (
@@ -79,6 +83,10 @@ def register_blueprints(app: Flask) -> None:
         verify_bp,
         mediation_bp,
         plans_bp,
+        agencies_bp,
+        referrals_bp,
+        replies_bp,
+        respondents_bp,
     ):
         app.register_blueprint(bp)
 
@@ -98,6 +106,8 @@ def register_subscribers(app: Flask) -> None:
     from app.mediation import services as _mediation_services  # noqa: F401
     from app.notifications import subscribers as notifications
     from app.plans import documents as _plan_documents  # noqa: F401  (the plan's document spec)
+    from app.referrals import documents as _referral_documents  # noqa: F401  (the letters)
+    from app.referrals import services as _referral_services  # noqa: F401  (clock spans, digest)
 
     for feature in (clocks, issued, notifications, feedback):
         feature.connect()

@@ -1,6 +1,7 @@
 """Imports every model and scope rule so metadata and scoping are complete."""
 
 from app.api.models import ApiToken  # noqa: F401,E402
+from app.agencies import scope as _agencies_scope  # noqa: F401,E402
 from app.agencies.models import Agency  # noqa: F401,E402
 from app.auth import scope as _auth_scope  # noqa: F401,E402
 from app.auth.models import Role, User  # noqa: F401
@@ -32,3 +33,6 @@ from app.plans import scope as _plans_scope  # noqa: F401,E402
 from app.plans.models import Plan  # noqa: F401,E402
 from app.referrals import scope as _referrals_scope  # noqa: F401,E402
 from app.referrals.models import Referral, ReferralReplyToken  # noqa: F401,E402
+from app.respondents.keys import register_listeners as _register_respondent_keys  # noqa: E402
+
+_register_respondent_keys()  # respondents' name keys kept on every ORM write

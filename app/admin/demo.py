@@ -281,6 +281,9 @@ def seed_demo() -> dict[str, int]:
         created["users"] += 1
     db.session.flush()
 
+    from app.admin.demo_agencies import seed_demo_agencies
+
+    created["agencies"] = seed_demo_agencies()
     from app.admin.demo_cases import seed_demo_cases
 
     created["cases"] = seed_demo_cases()

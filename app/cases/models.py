@@ -28,6 +28,7 @@ from app.centres.models import Centre
 from app.core.db import Base, UTCDateTime, utcnow
 from app.core.enums import enum_column_type
 from app.enterprises.models import Enterprise
+from app.respondents.keys import name_key_default
 
 
 class CaseSequence(Base):
@@ -219,7 +220,12 @@ class CaseRespondent(Base):
     """A party complained about (被投诉人/被请求人); position 0 is the main one."""
 
     __tablename__ = "case_respondents"
-    __table_args__ = (UniqueConstraint("case_id", "position", name="uq_case_respondents_case_position"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "position", name="uq_case_respondents_case_position"),
+        # A respondent's other cases (app.respondents): by credit code, else by normalised name.
+        Index("ix_case_respondents_credit_code_case_id", "credit_code", "case_id"),
+        Index("ix_case_respondents_name_key_case_id", "name_key", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
@@ -228,6 +234,8 @@ class CaseRespondent(Base):
     credit_code: Mapped[str | None] = mapped_column(String(18))
     address: Mapped[str | None] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(500))
+    # The name as repeat infringers are matched (``app.respondents.keys``): kept from ``name``.
+    name_key: Mapped[str] = mapped_column(String(200), default=name_key_default, server_default="")
 
     case: Mapped[Case] = relationship(back_populates="respondents")
 

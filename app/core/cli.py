@@ -10,6 +10,7 @@ from app.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from app.agencies.cli import register_agency_cli
     from app.api.cli import register_api_cli
     from app.cases.cli import register_case_cli
     from app.clocks.cli import register_clock_cli
@@ -19,6 +20,7 @@ def register_cli(app: Flask) -> None:
     register_api_cli(app)
     register_clock_cli(app)
     register_signing_cli(app)
+    register_agency_cli(app)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed when the database has no centre yet.")

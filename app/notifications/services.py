@@ -91,6 +91,19 @@ TEXTS = {
     "plan_returned": _l(
         "%(number)s: the rights-protection plan (revision %(revision)s) was returned for changes: %(comment)s"
     ),
+    # A referral of the case's lead to an enforcement agency (app.referrals), told to the applicant's side.
+    "referral_sent": _l(
+        "%(number)s: the centre referred the lead of your case to %(agency)s, the competent enforcement agency, "
+        "and will follow it up."
+    ),
+    "referral_received": _l("%(number)s: %(agency)s confirmed that it received the lead of your case."),
+    "referral_opened": _l("%(number)s: %(agency)s opened a case on the lead of your case."),
+    "referral_not_opened": _l("%(number)s: %(agency)s decided not to open a case on the lead of your case."),
+    "referral_outcome": _l("%(number)s: the enforcement agency reported its decision: %(summary)s"),
+    "referral_police": _l(
+        "%(number)s: %(agency)s transferred the matter to public security as a suspected crime."
+    ),
+    "referral_closed": _l("%(number)s: the centre closed its follow-up of the referral: %(comment)s"),
     # To staff.
     "applicant_message": _l("%(number)s: the applicant wrote: %(comment)s"),
     "registration_attempt": _l(
