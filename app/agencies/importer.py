@@ -90,6 +90,9 @@ RIGHT_ALIASES = {
     "所有": tuple(IPType),
     "all": tuple(IPType),
     "发明": (IPType.INVENTION_PATENT,),
+    "发明专利": (IPType.INVENTION_PATENT,),
+    "实用新型专利": (IPType.UTILITY_MODEL,),
+    "外观设计专利": (IPType.DESIGN,),
     "实用新型": (IPType.UTILITY_MODEL,),
     "外观设计": (IPType.DESIGN,),
     "外观": (IPType.DESIGN,),
@@ -281,7 +284,7 @@ def _column(name: str, message) -> object:
 def _parse_kind(text: str, kinds: dict):
     kind = kinds.get(_key(text))
     if kind is None and text.strip():
-        return None, _column("kind", _l("“%(text)s” is not a kind of agency.", text=text.strip()))
+        return None, _l("“%(text)s” is not a kind of agency.", text=text.strip())
     return kind, None
 
 
@@ -296,27 +299,25 @@ def _parse_rights(text: str, rights: dict):
         else:
             found.extend(t.value for t in types)
     if unknown:
-        return None, _column(
-            "rights", _l("Not a type of right: %(items)s.", items="、".join(f"“{u}”" for u in unknown[:5]))
-        )
+        return None, _l("Not a type of right: %(items)s.", items="、".join(f"“{u}”" for u in unknown[:5]))
     return found, None
 
 
 def _judge(columns_rows, centres: _Centres):
-    """``(ok rows [(line, centre, fields)], problems)``."""
+    """``(ok rows [(line, centre, fields)], problems)``; a row's reasons in the order of its columns."""
     kinds, rights = _kinds(), _rights()
     good, problems, seen = [], [], {}
     for line, cells in columns_rows:
-        reasons = []
+        found = []  # (column, message): column None for the row as a whole
         if cells["_extra"]:
-            reasons.append(_l("This row has more cells than the first line has columns."))
+            found.append((None, _l("This row has more cells than the first line has columns.")))
         centre, reason = centres.find(cells["centre"])
         if reason is not None:
-            reasons.append(_column("centre", reason))
+            found.append(("centre", reason))
         kind, kind_problem = _parse_kind(cells["kind"], kinds)
         values, rights_problem = _parse_rights(cells["rights"], rights)
-        own = {f for f, p in (("kind", kind_problem), ("rights", rights_problem)) if p is not None}
-        reasons.extend(p for p in (kind_problem, rights_problem) if p is not None)
+        found.extend((f, p) for f, p in (("kind", kind_problem), ("rights", rights_problem)) if p is not None)
+        own = {f for f, _p in found}
         fields, field_problems = services.clean(
             name=cells["name"],
             kind=kind,
@@ -326,7 +327,9 @@ def _judge(columns_rows, centres: _Centres):
             phone=cells["phone"],
             contact=cells["contact"],
         )
-        reasons.extend(_column(f, message) for f, message in field_problems if f not in own)
+        found.extend((f, message) for f, message in field_problems if f not in own)
+        found.sort(key=lambda pair: -1 if pair[0] is None else COLUMNS.index(pair[0]))
+        reasons = [message if column is None else _column(column, message) for column, message in found]
         if fields is not None and centre is not None:
             key = (centre.id, fields.name)
             if key in seen:

@@ -205,7 +205,8 @@ def import_csv():
             except importer.ImportRefused as exc:
                 db.session.rollback()
                 form.form_errors.append(str(exc.message))
-                problems = exc.problems
+                # Plain text: a lazy string is markup to Jinja (never escaped), and the reasons quote the file.
+                problems = [(p.line, [str(r) for r in p.reasons]) for p in exc.problems]
             except ServiceError as exc:
                 db.session.rollback()
                 field_error(form, exc)

@@ -53,8 +53,10 @@ def fresh_token(r: Referral) -> str | None:
 
 def reply_url(raw: str) -> str:
     from app.core.document_numbers import public_base_url
+    from app.core.documents import app_context
 
-    return f"{public_base_url()}/agency-replies/{raw}"
+    with app_context():
+        return f"{public_base_url()}/agency-replies/{raw}"
 
 
 def find(raw) -> ReferralReplyToken | None:
@@ -106,8 +108,11 @@ class AgencyActor:
 def email_letter(r: Referral, raw: str, document, *, chase: bool = False) -> None:
     """After the commit, e-mail the agency (when the directory has its address and mail is
     configured) the letter's number and the reply link; the PDF goes with it."""
+    from flask import has_request_context
+
     address = (r.agency.email or "").strip()
-    if not address or not current_app.config.get("MAIL_SERVER"):
+    # Outside a request (a script, the demo data) nothing is mailed: the letter is sent by hand.
+    if not address or not has_request_context() or not current_app.config.get("MAIL_SERVER"):
         return
     from app.core.requests import after_commit
 

@@ -38,6 +38,9 @@ FEATURES = (
     "verify",
     "mediation",
     "plans",
+    "agencies",
+    "referrals",
+    "respondents",
 )
 
 

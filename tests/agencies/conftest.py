@@ -71,3 +71,10 @@ def directory(regions, make_agency):
     d.sibling_market = make_agency(w.sibling, "丁市市场监督管理局")
     d.far_market = make_agency(w.other_province, "戊省市场监督管理局")
     return d
+
+
+# The API's token fixtures (``api``, ``token_for``), for this package's API tests.
+from tests.api import conftest as _api_fixtures  # noqa: E402
+
+api = _api_fixtures.api
+token_for = _api_fixtures.token_for

@@ -144,7 +144,11 @@ def test_editing_and_moving_an_agency(directory, regions, login, session):
     )
     assert response.status_code == 302
     session.refresh(agency)
-    assert (agency.centre_id, agency.name, agency.rights) == (regions.county.id, "丙县公安局", ["trademark", "copyright"])
+    assert (agency.centre_id, agency.name, agency.rights) == (
+        regions.county.id,
+        "丙县公安局",
+        ["trademark", "copyright"],
+    )
     # renaming onto another agency of the region is refused
     response = post_form(client, f"/admin/agencies/{agency.id}/edit", _form(regions.county, name="丙县市场监督管理局"))
     assert response.status_code == 422 and "already has an agency of this name" in response.get_data(as_text=True)
@@ -167,7 +171,9 @@ def test_deactivating_and_reactivating(directory, regions, login, session):
 
     assert agency not in competent_agencies(regions.city, "trademark")
     response = client.post(
-        f"/admin/agencies/{agency.id}/activate", data={"csrf_token": token}, headers={"Referer": "https://evil.example/"}
+        f"/admin/agencies/{agency.id}/activate",
+        data={"csrf_token": token},
+        headers={"Referer": "https://evil.example/"},
     )
     assert response.status_code == 303 and response.headers["Location"].endswith("/admin/agencies")
     session.refresh(agency)

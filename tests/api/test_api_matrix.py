@@ -41,6 +41,8 @@ MATRIX = [
     ("api.my_work_endpoint", "GET", lambda o: "/api/v1/my-work", {}, expect(200, applicant=403)),
     ("api.list_notifications", "GET", lambda o: "/api/v1/notifications", {}, expect(200)),
     ("api.list_notifications", "GET", lambda o: "/api/v1/notifications?cursor=x", {}, expect(422)),
+    ("api.list_agencies", "GET", lambda o: "/api/v1/agencies", {}, expect(200, applicant=403)),
+    ("api.list_agencies", "GET", lambda o: "/api/v1/agencies?cursor=x", {}, expect(422, applicant=403)),
     (
         "api.create_case_endpoint",
         "POST",

@@ -99,6 +99,8 @@ def test_every_route_is_described_and_nothing_else(app, client):
         "<int:mediation_id>": "{id}",
         "<mediation_action>": "{action}",
         "<int:plan_id>": "{id}",
+        "<int:referral_id>": "{id}",
+        "<referral_action>": "{action}",
     }
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):

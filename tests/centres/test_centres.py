@@ -223,7 +223,15 @@ def test_seed_demo_is_idempotent_and_has_every_role(app, session):
         session.commit()
     assert first["centres"] >= 6 and first["enterprises"] >= 4 and first["cases"] >= 8 and first["mediations"] == 3
     assert first["plans"] == 1
-    assert second == {"centres": 0, "users": 0, "enterprises": 0, "cases": 0, "plans": 0, "mediations": 0}
+    assert second == {
+        "centres": 0,
+        "users": 0,
+        "enterprises": 0,
+        "agencies": 0,
+        "cases": 0,
+        "plans": 0,
+        "mediations": 0,
+    }
     from app.cases.cli import verify_all_chains
 
     with app.app_context():

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from werkzeug.datastructures import FileStorage
 
 from app.agencies.models import Agency, AgencyKind
-
-
-@pytest.fixture
-def ctx(app):
-    """The services read the app's settings (mail, storage): the service tests run in its context."""
-    with app.app_context():
-        yield
 
 
 @pytest.fixture
@@ -23,20 +13,28 @@ def accepted(world, make_case):
 
 
 @pytest.fixture
-def evidence(accepted, world, session, ctx):
-    from app.cases.attachments import add_attachment
+def evidence(accepted, world, session):
+    """Two evidence files of the case (their rows: the letters list them by name and fingerprint)."""
+    import hashlib
 
-    png = (
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-        b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-    )
-    files = [
-        add_attachment(
-            accepted, world.users["caseworker"], FileStorage(io.BytesIO(png), filename=f"侵权产品照片{i}.png", content_type="image/png")
+    from app.cases.models import Attachment
+
+    files = []
+    for i in (1, 2):
+        data = f"photo {i}".encode()
+        files.append(
+            Attachment(
+                case_id=accepted.id,
+                uploaded_by_id=world.users["caseworker"].id,
+                filename=f"侵权产品照片{i}.png",
+                content_type="image/png",
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                storage_path=f"evidence/test-{accepted.id}-{i}.png",
+            )
         )
-        for i in (1, 2)
-    ]
-    session.flush()
+    session.add_all(files)
+    session.commit()
     return files
 
 

@@ -115,9 +115,7 @@ def test_the_other_cases_read_a_fixed_number_of_statements(world, against, count
 # ---- the transfer letter's earlier cases ------------------------------------------------------------------
 
 
-def test_the_letter_lists_the_earlier_cases_of_the_centres_subtree(world, against, session, make_user):
-    from app.auth.models import Role
-
+def test_the_letter_lists_the_earlier_cases_of_the_centres_subtree(world, against, session):
     code = valid_credit_code()
     first = against((ACME, code), who="county")
     withdrawn = against(ACME, state="withdrawn")
