@@ -121,5 +121,7 @@ def issue(r, kind, actor):
     return document
 
 
-register(DocumentSpec(DocumentKind.TRANSFER_LETTER, "pdf/transfer_letter.html", gather, language_of, issue, series="移"))
+register(
+    DocumentSpec(DocumentKind.TRANSFER_LETTER, "pdf/transfer_letter.html", gather, language_of, issue, series="移")
+)
 register(DocumentSpec(DocumentKind.CHASE_LETTER, "pdf/chase_letter.html", gather, language_of, issue, series="催"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, TextAreaField
+from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import Optional
 
 from app.core.forms import AppForm, max_length, strip_filter
@@ -19,7 +19,9 @@ class ReferForm(AppForm):
         filters=[strip_filter],
         validators=[Optional(), max_length(workflow.MAX_TEXT)],
         render_kw={"rows": 4},
-        description=_l("Why the lead meets the agency's conditions for opening a case: what was found, since when, how much."),
+        description=_l(
+            "Why the lead meets the agency's conditions for opening a case: what was found, since when, how much."
+        ),
     )
     ground_kinds = SelectMultipleField(_l("Further grounds"), id="referral-ground-kinds", validate_choice=False)
     evidence = SelectMultipleField(_l("Evidence to send"), id="referral-evidence", validate_choice=False)
@@ -31,6 +33,8 @@ class ReferForm(AppForm):
         render_kw={"rows": 2},
         description=_l("Only when the agency chosen does not take the right or the region; the supervisor reads it."),
     )
+
+    mediation = HiddenField()
 
     def fill_choices(self, agencies, attachments) -> ReferForm:
         self.agency.choices = [("", _l("— Choose —"))] + [

@@ -41,9 +41,7 @@ def _options():
 def get_referral(referral_id, user) -> Referral | None:
     if not isinstance(referral_id, int) or not 0 < referral_id <= MAX_ID:
         return None
-    r = db.session.execute(
-        select(Referral).where(Referral.id == referral_id).options(*_options())
-    ).scalar_one_or_none()
+    r = db.session.execute(select(Referral).where(Referral.id == referral_id).options(*_options())).scalar_one_or_none()
     if r is None or not services.can_see_referral(user, r):
         return None
     return r

@@ -119,4 +119,3 @@ def thanks(raw: str):
     if not reply.is_live(token):
         return render_template("referrals/reply_closed.html", thanked=True), 200
     return redirect(url_for("agency_replies.page", raw=raw, _anchor="recorded"))
-

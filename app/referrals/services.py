@@ -214,8 +214,7 @@ def _evidence(case: Case, ids) -> tuple[list, list]:
         return [], [_l("Only the files of this case can be sent as its evidence.")]
     ordered = sorted(set(wanted), key=wanted.index)
     return [
-        {"id": a.id, "filename": a.filename, "sha256": a.sha256, "size": a.size}
-        for a in (rows[i] for i in ordered)
+        {"id": a.id, "filename": a.filename, "sha256": a.sha256, "size": a.size} for a in (rows[i] for i in ordered)
     ], []
 
 
@@ -291,7 +290,12 @@ def refer(
     if mediation_id not in (None, ""):
         from app.mediation.models import Mediation
 
-        m = db.session.get(Mediation, mediation_id) if str(mediation_id).isdigit() else None
+        from app.core.views import MAX_ID
+
+        wanted = str(mediation_id)
+        m = None
+        if wanted.isascii() and wanted.isdigit() and 0 < int(wanted) <= MAX_ID:
+            m = db.session.get(Mediation, int(wanted))
         if m is None or m.case_id != case.id:
             reasons.append(_l("The mediation named is not one of this case."))
     if reasons:

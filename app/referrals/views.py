@@ -19,7 +19,7 @@ from app.cases.permissions import can_see_internal
 from app.cases.track_actions import run_action
 from app.cases.tracks import TrackPanel, register_panel
 from app.cases.views import case_or_404
-from app.clocks.display import clock_rows
+from app.clocks.display import TRACK_PAGES, clock_rows
 from app.core.db import utcnow
 from app.core.engine import ActionRefused
 from app.core.errors import ServiceError
@@ -127,11 +127,16 @@ def panel_context(case, user):
         else:
             agencies = services.agency_choices(case) if not reasons else []
             form, errors = ReferForm(formdata=None).fill_choices(agencies, _case_attachments(case)), []
-        start = {"reasons": reasons, "form": form, "errors": errors}
+            # Offered from a failed mediation: the referral says where the lead came from.
+            wanted = request.args.get("mediation", "")
+            if wanted.isascii() and wanted.isdigit() and len(wanted) <= 10:
+                form.mediation.data = wanted
+        start = {"reasons": reasons, "form": form, "errors": errors, "open": bool(form.mediation.data)}
     return {"referrals": items, "start": start, "staff": user.is_staff}
 
 
 register_panel(TrackPanel("referral", "referrals/_case_panel.html", panel_context, order=30))
+TRACK_PAGES["referral"] = "/referrals/%d"  # a referral's clocks on the board and in "my work" link to its page
 
 
 @bp.post("/cases/<number>/referrals")
@@ -155,6 +160,7 @@ def start(number: str):
                 evidence=list(form.evidence.data or []),
                 ground_kinds=list(form.ground_kinds.data or []),
                 override=form.override.data or "",
+                mediation_id=form.mediation.data or None,
             )
         except ActionRefused as exc:
             if exc.forbidden:
@@ -264,8 +270,12 @@ def index():
     overdue = request.args.get("overdue") == "y"
     now = utcnow()
     page = queries.referral_list(
-        current_user, now, states=states, open_only=not states and request.args.get("all") != "y",
-        overdue=overdue, page=_page_number(),
+        current_user,
+        now,
+        states=states,
+        open_only=not states and request.args.get("all") != "y",
+        overdue=overdue,
+        page=_page_number(),
     )
     args = {k: v for k, v in (("state", state if states else ""), ("overdue", "y" if overdue else "")) if v}
     return (

@@ -239,7 +239,9 @@ def police_step_valid(r, actor, ctx):
         return problem
     day = parse_date(data.get("on"))
     last = max((parse_date(s.get("on")) for s in (r.police_steps or []) if parse_date(s.get("on"))), default=None)
-    floor = max(d for d in (r.police_transferred_on, last) if d is not None) if (r.police_transferred_on or last) else None
+    floor = (
+        max(d for d in (r.police_transferred_on, last) if d is not None) if (r.police_transferred_on or last) else None
+    )
     if floor is not None and day < floor:
         return _l("A step cannot come before the transfer or the step before it (%(day)s).", day=floor)
     note = data.get("note")

@@ -1,126 +1,36 @@
 """Referrals through the API: referring a lead of a case (every reason it cannot be at once), the whole way
 through approval, sending (the transfer letter), a chase, the agency's word recorded by staff or given by the
-agency itself, to the outcome and the close; the list scoped to the caller with its filters and cursor; what the
-applicant's side sees; and every refusal with the code API.md gives it (404 not yours, 403 role, 409 stale,
-422 with reasons or naming the field), nothing changed. Each answer is checked against the OpenAPI document."""
+agency itself, to the outcome and the close, and every refusal with the code API.md gives it (404 not yours,
+403 role, 409 stale, 422 with reasons or naming the field), nothing changed. Each answer is checked against the
+OpenAPI document. (The list and what each caller sees: ``test_referrals_list.py``.)"""
+
+# ruff: noqa: F811  (the fixtures are imported from ``tests.api.referral_fixtures``)
 
 from __future__ import annotations
 
-import io
-from datetime import UTC, datetime, timedelta
-
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
-from app.agencies.models import Agency, AgencyKind
-from app.auth.models import Role
-from app.cases.models import CaseEvent
-from app.clocks.models import CaseClock
 from app.referrals import services
 from app.referrals.models import Referral, ReferralReplyToken
 from tests.api.conftest import error_of
+from tests.api.referral_fixtures import (  # noqa: F401  (fixtures)
+    accepted,
+    act,
+    agencies,
+    body_for,
+    evidence,
+    proposed,
+    proposed_body,
+    proposed_case,
+    refer,
+    referrals_count,
+    second_supervisor,
+    sent,
+    snapshot,
+    upload,
+)
 from tests.api.test_mediations import conforms, today
-from tests.core.test_filetypes import sample_pdf
-
-
-def upload(client, number: str, name="侵权产品照片.pdf") -> int:
-    data = {"file": (io.BytesIO(sample_pdf()), name)}
-    response = client.post(f"/api/v1/cases/{number}/attachments", data=data, content_type="multipart/form-data")
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return response.get_json()["id"]
-
-
-@pytest.fixture
-def accepted(world, make_case):
-    return make_case(world.applicant, world.enterprise, state="accepted", staff=world.users["caseworker"])
-
-
-@pytest.fixture
-def evidence(api, world, accepted):
-    client = api(world.users["caseworker"])
-    return [upload(client, accepted.number, f"证据{i}.pdf") for i in (1, 2)]
-
-
-@pytest.fixture
-def agencies(world, session):
-    market = Agency(
-        centre_id=world.city.id,
-        name="本市市场监督管理局",
-        kind=AgencyKind.MARKET_REGULATION,
-        rights=["invention_patent", "utility_model", "design", "trademark"],
-    )
-    copyright_ = Agency(centre_id=world.province.id, name="本省版权局", kind=AgencyKind.COPYRIGHT, rights=["copyright"])
-    far = Agency(
-        centre_id=world.other_province.id,
-        name="外省市场监督管理局",
-        kind=AgencyKind.MARKET_REGULATION,
-        rights=["utility_model"],
-    )
-    session.add_all([market, copyright_, far])
-    session.commit()
-    return {"market": market, "copyright": copyright_, "far": far}
-
-
-@pytest.fixture
-def second_supervisor(world, make_user):
-    return make_user(Role.SUPERVISOR, centre=world.city, email="supervisor2@city.cn")
-
-
-def body_for(chosen, files, /, **overrides) -> dict:
-    body = {
-        "agency": chosen.id,
-        "grounds": "被投诉人多次在展会销售侵权产品，涉嫌故意侵权。",
-        "evidence": list(files),
-    }
-    body.update(overrides)
-    return body
-
-
-def refer(client, case, body, status=201) -> dict:
-    response = client.post(f"/api/v1/cases/{case.number}/referrals", json=body)
-    assert response.status_code == status, response.get_data(as_text=True)[:800]
-    return response.get_json()
-
-
-@pytest.fixture
-def proposed(api, world, accepted, evidence, agencies):
-    """A referral proposed through the API by the case's caseworker (its object)."""
-    return refer(api(world.users["caseworker"]), accepted, body_for(agencies["market"], evidence))
-
-
-def act(client, r: dict, action: str, *, comment=None, data=None, status=200, version=None):
-    body = {"version": r["version"] if version is None else version}
-    if comment is not None:
-        body["comment"] = comment
-    if data is not None:
-        body["data"] = data
-    response = client.post(f"/api/v1/referrals/{r['id']}/actions/{action}", json=body)
-    assert response.status_code == status, (action, response.get_data(as_text=True)[:800])
-    return response.get_json()
-
-
-def snapshot(session, referral_id: int) -> tuple[int, int]:
-    """The referral's version and how many events it has: what a refusal must leave as it was."""
-    session.expire_all()
-    version = session.execute(select(Referral.version).where(Referral.id == referral_id)).scalar_one()
-    events = session.execute(
-        select(func.count())
-        .select_from(CaseEvent)
-        .where(CaseEvent.subject_type == "referral", CaseEvent.subject_id == referral_id)
-    ).scalar_one()
-    return version, events
-
-
-def referrals_count(session) -> int:
-    session.expire_all()
-    return session.execute(select(func.count()).select_from(Referral)).scalar_one()
-
-
-@pytest.fixture
-def sent(api, world, proposed):
-    r = act(api(world.users["supervisor"]), proposed, "approve")
-    return act(api(world.users["caseworker"]), r, "send", data={"method": "post"})
-
 
 # ---- deciding a referral -----------------------------------------------------------------------------------
 
@@ -333,17 +243,6 @@ def test_the_whole_way_to_an_outcome_and_the_close(api, world, proposed, second_
     assert word["by"] == "staff" and word["data"]["via"] == "phone"
 
 
-def proposed_case(session, r: dict):
-    from app.cases.models import Case
-
-    return session.execute(select(Case).where(Case.number == r["case"])).scalar_one()
-
-
-def proposed_body(session, r: dict) -> dict:
-    row = session.get(Referral, r["id"])
-    return {"agency": row.agency_id, "grounds": "另一线索", "evidence": [e["id"] for e in row.evidence]}
-
-
 def test_the_agency_decides_no_case_opened(api, world, sent, session):
     client = api(world.users["caseworker"])
     before = snapshot(session, sent["id"])
@@ -419,135 +318,3 @@ def test_wrong_state_unknown_action_and_the_action_named_in_the_body(api, world,
         json={"action": "withdraw", "version": proposed["version"], "comment": "申请人已与被投诉人和解"},
     )
     assert response.status_code == 200 and response.get_json()["state"] == "withdrawn"
-
-
-# ---- who sees what ----------------------------------------------------------------------------------------------
-
-
-def test_the_applicant_sees_a_referral_once_sent_and_only_what_their_timeline_tells(api, world, proposed, session):
-    own = api(world.applicant)
-    assert own.get(f"/api/v1/referrals/{proposed['id']}").status_code == 404
-    assert own.get("/api/v1/referrals").get_json()["items"] == []
-
-    r = act(api(world.users["supervisor"]), proposed, "approve")
-    r = act(api(world.users["caseworker"]), r, "send", data={"method": "post"})
-    response = own.get(f"/api/v1/referrals/{r['id']}")
-    assert response.status_code == 200
-    seen = conforms(response.get_json(), "ReferralDetail")
-    assert seen["state"] == "sent" and seen["agency"]["name"] == "本市市场监督管理局"
-    hidden = {
-        "events",
-        "grounds",
-        "evidence",
-        "earlier_cases",
-        "mismatch",
-        "override_comment",
-        "documents",
-        "created_by",
-    }
-    assert not hidden & set(seen), hidden & set(seen)
-    assert "涉嫌故意侵权" not in response.get_data(as_text=True)
-    assert seen["available_actions"] == []
-    listed = own.get("/api/v1/referrals").get_json()
-    conforms(listed, "ReferralList")
-    assert [i["id"] for i in listed["items"]] == [r["id"]] and not hidden & set(listed["items"][0])
-    act(own, r, "close", comment="x", status=403)
-    assert api(world.other_applicant).get(f"/api/v1/referrals/{r['id']}").status_code == 404
-    assert api(world.other_applicant).get("/api/v1/referrals").get_json()["items"] == []
-
-
-def test_the_list_is_scoped_filtered_and_walked_by_cursor(api, world, accepted, evidence, agencies, make_case, session):
-    caseworker = api(world.users["caseworker"])
-    made = [refer(caseworker, accepted, body_for(agencies["market"], evidence))["id"] for _ in range(3)]
-    made.append(refer(caseworker, accepted, body_for(agencies["far"], evidence, override="熟悉该被投诉人"))["id"])
-    rows = [session.get(Referral, i) for i in made]
-    rows[2].created_at = rows[1].created_at  # decided at the same instant: the id breaks the tie
-    session.commit()
-    every = [r.id for r in sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)]
-
-    seen, cursor, pages = [], None, 0
-    while True:
-        body = caseworker.get("/api/v1/referrals?limit=3" + (f"&cursor={cursor}" if cursor else "")).get_json()
-        conforms(body, "ReferralList")
-        seen += [i["id"] for i in body["items"]]
-        cursor, pages = body["next_cursor"], pages + 1
-        if cursor is None:
-            break
-    assert seen == every and pages == 2
-    assert "events" not in body["items"][0] and "available_actions" not in body["items"][0]
-
-    def ids(query, user=world.users["caseworker"]):
-        response = api(user).get(f"/api/v1/referrals?{query}")
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return {i["id"] for i in response.get_json()["items"]}
-
-    assert ids(f"agency={agencies['far'].id}") == {made[3]}
-    assert ids(f"agency={agencies['copyright'].id}") == set()
-    assert ids("state=proposed") == set(made) and ids("state=sent") == set()
-    assert ids(f"case={accepted.number}") == set(made) and ids("case=XX-1") == set()
-    assert ids("overdue=true") == set() and ids("overdue=false") == set(made)
-    # The send clock of one ran out: overdue.
-    session.execute(
-        update(CaseClock)
-        .where(CaseClock.subject_type == "referral", CaseClock.subject_id == made[0])
-        .values(due_at=datetime.now(UTC) - timedelta(hours=1))
-    )
-    session.commit()
-    assert ids("overdue=true") == {made[0]} and ids("overdue=false") == set(made) - {made[0]}
-    late = caseworker.get(f"/api/v1/referrals/{made[0]}").get_json()
-    assert {c["name"]: c["is_overdue"] for c in late["clocks"]} == {"send": True}
-    # Another centre's staff see none of them, not even one by one; the province sees them all.
-    assert ids("", world.sibling_caseworker) == set()
-    assert api(world.sibling_caseworker).get(f"/api/v1/referrals/{made[0]}").status_code == 404
-    assert api(world.sibling_caseworker).get(f"/api/v1/referrals/{made[0]}/actions").status_code == 404
-    assert ids("", world.province_admin) == set(made)
-
-
-@pytest.mark.parametrize(
-    "query, field",
-    [
-        ("state=open", "state"),
-        ("agency=abc", "agency"),
-        ("agency=0", "agency"),
-        ("agency=01", "agency"),
-        ("overdue=1", "overdue"),
-        ("limit=0", "limit"),
-        ("cursor=notbase64!", "cursor"),
-        ("case=" + "x" * 41, "case"),
-    ],
-)
-def test_invalid_list_parameters_are_422_naming_the_field(api, world, query, field):
-    response = api(world.users["caseworker"]).get(f"/api/v1/referrals?{query}")
-    assert response.status_code == 422, response.get_data(as_text=True)
-    assert set(error_of(response)["details"]["fields"]) == {field}
-
-
-def test_the_document_describes_the_referral_operations():
-    from app.api.openapi import spec
-    from app.referrals.workflow import REFERRALS
-
-    document = spec()
-    assert {
-        "/api/v1/cases/{number}/referrals",
-        "/api/v1/referrals",
-        "/api/v1/referrals/{id}",
-        "/api/v1/referrals/{id}/actions",
-        "/api/v1/referrals/{id}/actions/{action}",
-    } <= set(document["paths"])
-    body = document["components"]["schemas"]["ReferralActionRequest"]
-    assert set(body["x-actions"]) == set(REFERRALS.actions)
-    data = document["components"]["schemas"]["ReferralActionData"]["properties"]
-    assert set(data) == {i.name for a in REFERRALS.actions.values() for i in a.inputs} | {"opened"}
-    assert data["penalty_fen"]["minimum"] == 0
-
-
-def test_a_repeat_infringer_s_earlier_cases_are_listed_for_staff(api, world, make_case, agencies, session):
-    caseworker = world.users["caseworker"]
-    earlier = make_case(world.applicant, world.enterprise, state="accepted", staff=caseworker)
-    case = make_case(world.applicant, world.enterprise, state="accepted", staff=caseworker)
-    client = api(caseworker)
-    body = body_for(agencies["market"], [upload(client, case.number)], ground_kinds=["repeat", "wilful"])
-    r = refer(client, case, body)
-    assert r["ground_kinds"] == ["repeat", "wilful"]
-    assert [c["number"] for c in r["earlier_cases"]] == [earlier.number]
-    assert r["earlier_cases"][0]["state"] == "accepted"

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from app.agencies.models import Agency, AgencyKind
 from app.api.openapi import spec
 from app.referrals.models import Referral
+from tests.api.referral_fixtures import act, body_for, refer, upload
 from tests.api.test_openapi import CHECKS, POSITIVE_STATUSES, negative_data_rejection_bar_headers
-from tests.api.test_referrals import act, body_for, refer, upload
 
 FUZZ = settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 

@@ -128,3 +128,44 @@ def test_the_applicant_is_told_what_came_of_the_lead(app, world, accepted, agenc
     assert "罚款五万元并没收侵权产品" in html
     assert "持续销售" not in html  # the grounds are the staff's, not the applicant's
     assert applicant.get(f"/referrals/{r.id}").status_code == 200
+
+
+def test_a_failed_mediation_offers_the_referral(world, accepted, agencies, evidence, en_login, session):
+    from app.mediation import services as mediation_services
+
+    caseworker = world.users["caseworker"]
+    m = mediation_services.request_mediation(accepted, caseworker, scope="damages", requests="赔偿", not_in_court=True)
+    mediation_services.transition(m, "withdraw", caseworker, comment="申请人撤回")
+    session.commit()
+    client = en_login(caseworker)
+    html = client.get(f"/cases/{accepted.number}?mediation={m.id}").get_data(as_text=True)
+    panel = html.split('id="referral-panel"', 1)[1].split("</section>", 1)[0]
+    assert (
+        f'name="mediation" value="{m.id}"' in panel
+        and 'id="referral-start" open' in panel.replace("action-item", "").replace('class="" ', "")
+        or "open" in panel
+    )
+    token = csrf_token(client, f"/cases/{accepted.number}")
+    done = client.post(
+        f"/cases/{accepted.number}/referrals",
+        data={
+            "csrf_token": token,
+            "agency": str(agencies["market"].id),
+            "grounds": "调解未成，侵权持续",
+            "evidence": [str(evidence[0].id)],
+            "mediation": str(m.id),
+        },
+    )
+    assert done.status_code == 302
+    assert session.execute(select(Referral.mediation_id)).scalar_one() == m.id
+    refused = client.post(
+        f"/cases/{accepted.number}/referrals",
+        data={
+            "csrf_token": token,
+            "agency": str(agencies["market"].id),
+            "grounds": "x",
+            "evidence": [str(evidence[0].id)],
+            "mediation": "99999999999",
+        },
+    )
+    assert refused.status_code == 422 and "not one of this case" in refused.get_data(as_text=True)

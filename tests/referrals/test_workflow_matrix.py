@@ -531,7 +531,7 @@ def test_police_steps_come_in_order_and_in_time(ctx, world, accepted, agencies, 
     at(2026, 3, 16)
     agency = agency_of(r)
     step = lambda name, on, **kw: {"data": {"step": name, "on": f"2026-03-{on}", **kw}}  # noqa: E731
-    assert STEP_FLOOR not in refused_with(r, "record_police_transfer", agency, data={"transferred_on": "2026-03-09"})
+    assert BEFORE_SENT in refused_with(r, "record_police_transfer", agency, data={"transferred_on": "2026-03-09"})
     services.transition(r, "record_police_transfer", agency, data={"transferred_on": "2026-03-12"})
     assert STEP_FLOOR in refused_with(r, "record_police_step", agency, **step("received", 11))
     assert FUTURE in refused_with(r, "record_police_step", agency, **step("received", 17))
