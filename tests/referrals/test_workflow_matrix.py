@@ -570,3 +570,14 @@ def test_an_agency_that_does_not_fit_is_kept_only_with_the_approvers_comment(
     assert MISMATCH in refused_with(r, "approve", people["supervisor"], comment="  ")
     services.transition(r, "approve", people["supervisor"], comment="版权局已同意受理")
     assert r.state is ReferralState.APPROVED and r.override_comment == "版权局已同意受理"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="mismatch_overridden judges the comment but is not marked needs_input: the page lists approve as "
+    "blocked, with no form to give the comment in, though the door approves with one",
+)
+def test_the_page_offers_to_keep_an_agency_that_does_not_fit(ctx, world, accepted, agencies, evidence, people, at):
+    r = refer(world, accepted, agencies, evidence, agency="copyright")
+    offered = {c.action.name: c for c in services.available_actions(r, people["supervisor"])}
+    assert offered["approve"].allowed, [str(x) for x in offered["approve"].reasons]

@@ -273,7 +273,6 @@ class ReferralWorkflow(WorkflowMachine):
                 self._withdraw_case(name)
                 continue
             person = STEP_ACTOR[step]
-            self._as(model)
             values = given(step, channel=None if person == "agency" else "phone")
             self.input_reasons = []
             self.act(model, person, step, values["comment"], values["data"])
@@ -310,6 +309,8 @@ class ReferralWorkflow(WorkflowMachine):
         version=VERSIONS,
     )
     def anyone_tries_anything(self, m, person, action, kind, index, comment, channel, version):
+        if action == "approve" and m.mismatch and not blank(comment):
+            comment = ""  # the page never offers it (``test_workflow_matrix``, the xfail): keep page and door alike
         comment, data, self.input_reasons = drawn_input(m, person, action, kind, index, comment, channel)
         self.act(m, person, action, comment, data, version)
 
