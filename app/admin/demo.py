@@ -291,4 +291,7 @@ def seed_demo() -> dict[str, int]:
 
     created["plans"] = seed_demo_plans()
     created["mediations"] = seed_demo_mediations()
+    from app.admin.demo_referrals import seed_demo_referrals
+
+    created["referrals"] = seed_demo_referrals()
     return created

@@ -251,6 +251,77 @@ DEMO_CASES += [
 ]
 
 
+# Cases the demo referrals are handled under (``app.admin.demo_referrals``); the same respondent (by its
+# credit code) in two of them and in the mediation's case above: a repeat infringer.
+REPEAT_RESPONDENT = {
+    "name": "深圳市某某精密五金有限公司",
+    "credit_code": "91440300MA5DKX8U4C",
+    "address": "深圳市宝安区福永街道某工业园B栋",
+}
+DEMO_CASES += [
+    (
+        "applicant@demo.ipaid.cn",
+        "91440300MA5F8KQ21U",
+        {
+            "kind": "complaint",
+            "channel": "web",
+            "title": "车载手机支架实用新型专利再次被仿制",
+            "rights": [{"type": "utility_model", "number": patent(2023, "2", 4567890), "title": "一种车载手机支架"}],
+            "respondents": [REPEAT_RESPONDENT],
+            "facts": "被投诉人在调解后仍在电商平台大量销售仿制我司专利的车载支架，月销量逾两千件。",
+            "help_wanted": "请求移送执法部门查处。",
+            "claimed_amount_fen": 20_000_000,
+        },
+        [
+            ("applicant@demo.ipaid.cn", "submit", "", None),
+            ("caseworker@demo.ipaid.cn", "acknowledge", "", None),
+            ("caseworker@demo.ipaid.cn", "accept", "", {"conditions": CONDITIONS}),
+            ("caseworker@demo.ipaid.cn", "start_handling", "", None),
+        ],
+    ),
+    (
+        "applicant@demo.ipaid.cn",
+        "91440300MA5F8KQ21U",
+        {
+            "kind": "complaint",
+            "channel": "web",
+            "title": "磁吸充电线外观设计被仿冒",
+            "rights": [{"type": "design", "number": patent(2024, "3", 567890), "title": "磁吸充电线"}],
+            "respondents": [REPEAT_RESPONDENT],
+            "facts": "被投诉人在其工厂门市及网店销售与我司外观设计相同的磁吸充电线。",
+            "help_wanted": "请求移送市场监管部门查处。",
+            "claimed_amount_fen": 8_000_000,
+        },
+        [
+            ("applicant@demo.ipaid.cn", "submit", "", None),
+            ("caseworker@demo.ipaid.cn", "acknowledge", "", None),
+            ("caseworker@demo.ipaid.cn", "accept", "", {"conditions": CONDITIONS}),
+            ("caseworker@demo.ipaid.cn", "start_handling", "", None),
+        ],
+    ),
+    (
+        "applicant@demo.ipaid.cn",
+        "91440300MA5F8KQ21U",
+        {
+            "kind": "complaint",
+            "channel": "web",
+            "title": "“云图”注册商标被用于仿冒耳机",
+            "rights": [{"type": "trademark", "number": "45678902", "title": "云图"}],
+            "respondents": [{"name": "深圳市某某通讯器材店", "address": "深圳市福田区华强北某电子市场2楼"}],
+            "facts": "被投诉人在柜台销售标有“云图”商标的仿冒耳机，现场查见库存约三百件。",
+            "help_wanted": "请求移送市场监管部门查处。",
+            "claimed_amount_fen": 5_000_000,
+        },
+        [
+            ("applicant@demo.ipaid.cn", "submit", "", None),
+            ("caseworker@demo.ipaid.cn", "acknowledge", "", None),
+            ("caseworker@demo.ipaid.cn", "accept", "", {"conditions": CONDITIONS}),
+            ("caseworker@demo.ipaid.cn", "start_handling", "", None),
+        ],
+    ),
+]
+
+
 def seed_demo_cases() -> int:
     """File the demo cases once (nothing happens when any case exists)."""
     if db.session.scalar(select(func.count(Case.id))):

@@ -218,6 +218,16 @@ def _evidence(case: Case, ids) -> tuple[list, list]:
     ], []
 
 
+def _earlier(case: Case, respondent) -> list[dict]:
+    """The respondent's earlier cases the letter lists (repeated infringement), as the referral keeps them."""
+    from app.respondents.queries import earlier_cases_for_letter
+
+    return [
+        {"number": c["number"], "state": c["state"], "filed_on": china_day(c["created_at"]).isoformat()}
+        for c in earlier_cases_for_letter(case, [respondent])
+    ]
+
+
 def _ground_kinds(values) -> tuple[list, list]:
     if values in (None, ""):
         return [], []
@@ -300,8 +310,6 @@ def refer(
             reasons.append(_l("The mediation named is not one of this case."))
     if reasons:
         raise ActionRefused(reasons)
-    from app.respondents.queries import earlier_cases_for_letter
-
     respondent = next(x for x in case.respondents if (x.name or "").strip())
     now = utcnow()
     r = Referral(
@@ -323,7 +331,7 @@ def refer(
         ground_kinds=kinds,
         legal_basis=LEGAL_BASIS.get(chosen.kind.value, LEGAL_BASIS["other"]),
         evidence=files,
-        earlier_cases=earlier_cases_for_letter(case) if Ground.REPEAT.value in kinds else [],
+        earlier_cases=_earlier(case, respondent) if Ground.REPEAT.value in kinds else [],
         mismatch=mismatch,
         override_comment=override.strip() if mismatch else "",
         created_by_id=actor.id,

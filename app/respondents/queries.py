@@ -101,10 +101,6 @@ class OtherCase:
     referral_state: object = None
     penalty_fen: int | None = None
 
-    @property
-    def state_label(self) -> str:
-        return str(self.state.label)
-
 
 def other_cases(case, user, limit: int = 20, respondents=None) -> list[OtherCase]:
     """The cases ``user`` may see, other than ``case``, against any of its respondents (or of

@@ -190,3 +190,51 @@ def test_closing_revokes_every_link(world, accepted, agencies, evidence, second_
     )
     assert tokens and all(t.revoked_at is not None for t in tokens)
     assert r.closed_at is not None and r.closed_at - r.sent_at < timedelta(minutes=5)
+
+
+def test_repeated_infringement_lists_the_earlier_cases_in_the_letter(
+    world, agencies, make_case, session, app, second_supervisor
+):
+    from app.cases.models import Attachment
+
+    respondent = [{"name": "深圳市某某五金有限公司", "credit_code": "91440300MA5DKX8U4C"}]
+    earlier = make_case(
+        world.applicant, world.enterprise, state="accepted", staff=world.users["caseworker"], respondents=respondent
+    )
+    later = make_case(
+        world.applicant,
+        world.enterprise,
+        state="accepted",
+        staff=world.users["caseworker"],
+        respondents=[{"name": "深圳市某某五金有限公司（分店）", "credit_code": "91440300MA5DKX8U4C"}],
+    )
+    f = Attachment(
+        case_id=later.id,
+        filename="a.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        storage_path="e/x.pdf",
+    )
+    session.add(f)
+    session.flush()
+    r = services.refer(
+        later,
+        world.users["caseworker"],
+        agency=agencies["market"].id,
+        grounds="再次侵权",
+        evidence=[f.id],
+        ground_kinds=["repeat"],
+    )
+    assert [c["number"] for c in r.earlier_cases] == [earlier.number]
+    services.transition(r, "approve", world.users["supervisor"])
+    services.transition(r, "send", world.users["caseworker"], data={"method": "hand"})
+    letter = session.execute(
+        select(Document).where(Document.subject_type == "referral", Document.kind == DocumentKind.TRANSFER_LETTER)
+    ).scalar_one()
+    with app.app_context():
+        path = storage.absolute(letter.storage_path)
+    text = "".join(
+        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
+    assert earlier.number in text and "重复侵权" in text
