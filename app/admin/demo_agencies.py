@@ -201,7 +201,7 @@ AGENCIES = [
 def seed_demo_agencies() -> int:
     """Add the demo's agencies that are missing (of the regions present); returns how many were added."""
     centres = {c.code: c for c in db.session.execute(select(Centre)).scalars()}
-    existing = set(db.session.execute(select(Agency.centre_id, Agency.name)).tuples())
+    existing = {(row.centre_id, row.name) for row in db.session.execute(select(Agency.centre_id, Agency.name))}
     created = 0
     now = utcnow()
     for code, name, kind, rights, address, email, phone, contact in AGENCIES:
