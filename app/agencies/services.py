@@ -162,8 +162,6 @@ def create_agency(actor, centre: Centre, **raw) -> Agency:
     """Add an agency to ``centre``'s region; ``raw``: name, kind, rights, address, email, phone, contact."""
     _check(actor, centre)
     fields = _checked(**raw)
-    if name_taken(centre.id, fields.name):
-        raise ServiceError(NAME_TAKEN, field="name")
     agency = Agency(centre=centre, is_active=True, created_at=utcnow(), updated_at=utcnow())
     _apply(agency, fields)
     db.session.add(agency)

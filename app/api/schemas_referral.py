@@ -307,7 +307,8 @@ class EvidenceItem(Out):
 
 class EarlierCase(Out):
     number: str
-    state: CaseState | None
+    state: CaseState | None = Field(description="Its state when the referral was decided.")
+    filed_on: date | None
 
 
 class PoliceStepItem(Out):

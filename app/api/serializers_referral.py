@@ -33,7 +33,11 @@ def referral_event(e: CaseEvent) -> dict:
 
 
 def _earlier(entry: dict) -> dict:
-    return {"number": str(entry.get("number") or ""), "state": entry.get("state") or None}
+    return {
+        "number": str(entry.get("number") or ""),
+        "state": entry.get("state") or None,
+        "filed_on": entry.get("filed_on") or None,
+    }
 
 
 def _staff_fields(r: Referral, documents: list[Document]) -> dict:

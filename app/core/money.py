@@ -31,3 +31,22 @@ def yuan_in_capitals(fen: int) -> str:
     if fen > MAX_CAPITALS_FEN:
         raise ValueError("the amount is too large to be written in capitals")
     return cn2an.an2cn(str(Decimal(fen) / 100), "rmb")
+
+
+def fen_from_text(raw) -> int | str | None:
+    """Yuan as a person types them (``15000``, ``15,000.50``, ``１５０００``) → fen; ``None`` when empty;
+    what is not a sum with at most two decimals is returned as typed, for a guard to refuse."""
+    from decimal import InvalidOperation
+
+    text = (raw or "").strip().replace(",", "").replace("，", "") if isinstance(raw, str) else raw
+    if text in (None, ""):
+        return None
+    if not isinstance(text, str):
+        return text
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return text
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        return text
+    return int(value * 100)

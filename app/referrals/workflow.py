@@ -24,7 +24,8 @@ from app.cases.enums import DocumentKind
 from app.cases.feedback import to_applicant
 from app.core.workdays import china_day
 from app.core.workflow import STOP_ALL, Action, Input, Workflow, guard, meet, start
-from app.mediation.workflow import _amount_from_form, parse_date
+from app.core.money import fen_from_text
+from app.mediation.workflow import parse_date
 from app.referrals.enums import PoliceStep, ReferralState, ReplyChannel, SendMethod
 
 S = ReferralState
@@ -407,7 +408,7 @@ PENALTY = Input(
     _l("Fine (yuan)"),
     {"type": ["integer", "null"], "minimum": 0, "description": "The fine imposed, in fen."},
     "money",
-    _amount_from_form,
+    lambda form: fen_from_text((form.get("penalty_fen") or "")[:30]),
     required=False,
 )
 GOODS = _text_input("goods_seized", _l("Goods seized"), widget="textarea", limit=2000, required=False)

@@ -98,7 +98,9 @@ class PeriodForm(AppForm):
     class Meta:
         csrf = False
 
-    period = SelectField(_l("Period"), default="all", validate_choice=False)
+    # The last 12 months unless asked otherwise: what is going on now, and a national supervisor's
+    # page then reads a year of respondents, not every one of the country (bench/respondents.py).
+    period = SelectField(_l("Period"), default="12m", validate_choice=False)
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 

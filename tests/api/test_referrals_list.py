@@ -144,11 +144,6 @@ def test_the_document_describes_the_referral_operations():
     assert data["penalty_fen"]["minimum"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.refer stores earlier_cases_for_letter()'s rows, whose created_at is a datetime, in a JSON "
-    "column (TypeError on flush, a 500): reported to the lead; remove this mark once fixed",
-)
 def test_a_repeat_infringer_s_earlier_cases_are_listed_for_staff(api, world, make_case, agencies, session):
     caseworker = world.users["caseworker"]
     earlier = make_case(world.applicant, world.enterprise, state="accepted", staff=caseworker)
@@ -158,4 +153,5 @@ def test_a_repeat_infringer_s_earlier_cases_are_listed_for_staff(api, world, mak
     r = refer(client, case, body)
     assert r["ground_kinds"] == ["repeat", "wilful"]
     assert [c["number"] for c in r["earlier_cases"]] == [earlier.number]
-    assert r["earlier_cases"][0]["state"] == "accepted"
+    assert r["earlier_cases"][0]["state"] == "accepted" and r["earlier_cases"][0]["filed_on"]
+    conforms(r, "ReferralDetail")

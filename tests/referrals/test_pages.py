@@ -166,3 +166,25 @@ def test_a_failed_mediation_offers_the_referral(world, accepted, agencies, evide
         },
     )
     assert refused.status_code == 422 and "not one of this case" in refused.get_data(as_text=True)
+
+
+def test_a_fine_typed_on_the_page_is_read_in_yuan_and_a_negative_one_refused(
+    app, world, accepted, agencies, evidence, en_login, session
+):
+    r = _sent(app, world, accepted, agencies, evidence, session)
+    client = en_login(world.users["caseworker"])
+    services.transition(r, "record_decision", world.users["caseworker"], data={"channel": "phone"})
+    session.commit()
+    token = csrf_token(client, f"/referrals/{r.id}")
+    base = {"csrf_token": token, "summary": "罚款", "channel": "letter"}
+    refused = client.post(
+        f"/referrals/{r.id}/actions/record_outcome", data={**base, "version": str(r.version), "penalty_fen": "-5"}
+    )
+    assert refused.status_code == 422 and "cannot be negative" in refused.get_data(as_text=True)
+    done = client.post(
+        f"/referrals/{r.id}/actions/record_outcome",
+        data={**base, "version": str(r.version), "penalty_fen": "50,000.50"},
+    )
+    assert done.status_code == 302
+    session.refresh(r)
+    assert r.penalty_fen == 5_000_050

@@ -317,8 +317,8 @@ class ReferralWorkflow(WorkflowMachine):
 
     @rule(m=referrals, picks=st.lists(st.integers(0, 10_000), min_size=1, max_size=6))
     def people_take_offered_actions(self, m, picks):
-        """A few steps, each by someone the page offers an action to, with valid input: mostly the one
-        furthest along, sometimes another that does not end the referral, seldom an ending."""
+        """A few steps, each by someone the page offers an action to, with valid input: mostly one on the
+        way (often the furthest), sometimes another that does not end the referral, seldom an ending."""
         for pick in picks:
             self._as(m)
             subject = self.subject(m)
@@ -336,6 +336,8 @@ class ReferralWorkflow(WorkflowMachine):
                 person, action = offers[pick // 25 % len(offers)]
             elif pick % 3 == 0 or not onward:
                 person, action = going_on[pick // 3 % len(going_on)]
+            elif pick % 3 == 1:
+                person, action = onward[pick // 3 % len(onward)]
             else:
                 person, action = max(onward, key=lambda o: (ALONG.index(o[1]), o[0]))
             values = given(action, channel=None if person == "agency" else ("phone", "letter", "email")[pick % 3])
