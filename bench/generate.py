@@ -2,6 +2,7 @@
 
     python -m bench.generate --url sqlite:///bench/out/bench.sqlite3 --enterprises 100000 --cases
     python -m bench.generate --url sqlite:///bench/out/bench.sqlite3 --cases-only      # add cases to enterprises
+    python -m bench.generate --url sqlite:///bench/out/bench.sqlite3 --referrals       # add 10k referrals to cases
 
 Builds a national centre, every province, cities below them and county centres,
 sub-centres and workstations below the cities, staff of every role at every
@@ -16,6 +17,10 @@ on a database that already has centres and enterprises only the cases are added
 as configured by the environment (``AUDIT_HMAC_KEY``, else ``SECRET_KEY``, else
 ``instance/secret_key``), so ``DATABASE_URL=... flask --app wsgi audit-verify`` run in the
 same environment accepts them.
+
+``--referrals [N]`` (10,000 when given without a number) adds the enforcement agencies of every
+province and city and referrals of the cases being handled, with their clocks and their events in
+the cases' chains (see ``bench.refgen``); given alone, it adds them to a database that has cases.
 """
 
 from __future__ import annotations
@@ -125,7 +130,14 @@ def figures(rng: random.Random, industry: Industry):
     return staff, revenue, assets
 
 
-def generate(url: str, enterprises: int, cases: int | None = None, cases_only: bool = False, seed: int = 7) -> dict:
+def generate(
+    url: str,
+    enterprises: int,
+    cases: int | None = None,
+    cases_only: bool = False,
+    seed: int = 7,
+    referrals: int | None = None,
+) -> dict:
     from app.centres.models import Centre
 
     url = normalise_database_url(url)
@@ -134,7 +146,7 @@ def generate(url: str, enterprises: int, cases: int | None = None, cases_only: b
     engine = create_engine(url)
     with engine.connect() as conn:
         has_base = conn.execute(select(Centre.id).limit(1)).first() is not None
-    if has_base and not cases:
+    if has_base and not cases and not referrals:
         raise SystemExit("the database already has data; give an empty one (or add cases with --cases-only)")
     if cases_only and not has_base:
         raise SystemExit("--cases-only needs a database with centres and enterprises; leave it out to make them")
@@ -145,6 +157,10 @@ def generate(url: str, enterprises: int, cases: int | None = None, cases_only: b
         from bench.casegen import generate_cases
 
         result.update(generate_cases(engine, cases))
+    if referrals:
+        from bench.refgen import generate_referrals
+
+        result.update(generate_referrals(engine, referrals))
     # Fresh statistics and visibility maps, as autovacuum gives a database that has been running a while.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
@@ -299,9 +315,18 @@ def main() -> None:
         "--cases", type=int, nargs="?", const=100_000, default=None, help="add cases (100000 when no number is given)"
     )
     parser.add_argument("--cases-only", action="store_true", help="only add cases to a database that has enterprises")
+    parser.add_argument(
+        "--referrals",
+        type=int,
+        nargs="?",
+        const=10_000,
+        default=None,
+        help="add agencies and referrals of the cases being handled (10000 when no number is given); "
+        "alone, adds them to a database that has cases",
+    )
     args = parser.parse_args()
     cases = args.cases if args.cases is not None else (100_000 if args.cases_only else None)
-    result = generate(args.url, args.enterprises, cases=cases, cases_only=args.cases_only)
+    result = generate(args.url, args.enterprises, cases=cases, cases_only=args.cases_only, referrals=args.referrals)
     print(json.dumps(result, ensure_ascii=False))
 
 

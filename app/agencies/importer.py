@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.agencies import services
 from app.agencies.models import Agency, AgencyKind
+from app.agencies.words import HEADER_ALIASES, KIND_ALIASES, RIGHT_ALIASES
 from app.cases.enums import IPType
 from app.centres.models import Centre, CentreLevel
 from app.core.db import utcnow
@@ -34,76 +35,7 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 COLUMNS = ("centre", "name", "kind", "rights", "address", "email", "phone", "contact")
 REQUIRED_COLUMNS = ("name", "kind", "rights")
-HEADER_ALIASES = {
-    "中心": "centre",
-    "中心代码": "centre",
-    "地区": "centre",
-    "区域": "centre",
-    "名称": "name",
-    "机构名称": "name",
-    "机关名称": "name",
-    "类别": "kind",
-    "类型": "kind",
-    "机构类别": "kind",
-    "权利类型": "rights",
-    "受理权利": "rights",
-    "地址": "address",
-    "电子邮箱": "email",
-    "邮箱": "email",
-    "电话": "phone",
-    "联系电话": "phone",
-    "联系人": "contact",
-}
 RIGHT_SEPARATORS = re.compile(r"[;；、，,/|]")
-KIND_ALIASES = {
-    "市场监督管理局": AgencyKind.MARKET_REGULATION,
-    "市场监督管理": AgencyKind.MARKET_REGULATION,
-    "市场监管": AgencyKind.MARKET_REGULATION,
-    "market regulation": AgencyKind.MARKET_REGULATION,
-    "知识产权局": AgencyKind.PATENT_ADMINISTRATION,
-    "专利行政": AgencyKind.PATENT_ADMINISTRATION,
-    "专利管理": AgencyKind.PATENT_ADMINISTRATION,
-    "patent administration": AgencyKind.PATENT_ADMINISTRATION,
-    "版权局": AgencyKind.COPYRIGHT,
-    "版权": AgencyKind.COPYRIGHT,
-    "著作权": AgencyKind.COPYRIGHT,
-    "海关": AgencyKind.CUSTOMS,
-    "农业农村局": AgencyKind.AGRICULTURE_FORESTRY,
-    "农业农村": AgencyKind.AGRICULTURE_FORESTRY,
-    "农业": AgencyKind.AGRICULTURE_FORESTRY,
-    "林业": AgencyKind.AGRICULTURE_FORESTRY,
-    "林业局": AgencyKind.AGRICULTURE_FORESTRY,
-    "agriculture": AgencyKind.AGRICULTURE_FORESTRY,
-    "forestry": AgencyKind.AGRICULTURE_FORESTRY,
-    "公安": AgencyKind.PUBLIC_SECURITY,
-    "公安局": AgencyKind.PUBLIC_SECURITY,
-    "police": AgencyKind.PUBLIC_SECURITY,
-    "其他": AgencyKind.OTHER,
-    "其它": AgencyKind.OTHER,
-}
-PATENTS = (IPType.INVENTION_PATENT, IPType.UTILITY_MODEL, IPType.DESIGN)
-RIGHT_ALIASES = {
-    "专利": PATENTS,
-    "patent": PATENTS,
-    "patents": PATENTS,
-    "全部": tuple(IPType),
-    "所有": tuple(IPType),
-    "all": tuple(IPType),
-    "发明": (IPType.INVENTION_PATENT,),
-    "发明专利": (IPType.INVENTION_PATENT,),
-    "实用新型专利": (IPType.UTILITY_MODEL,),
-    "外观设计专利": (IPType.DESIGN,),
-    "实用新型": (IPType.UTILITY_MODEL,),
-    "外观设计": (IPType.DESIGN,),
-    "外观": (IPType.DESIGN,),
-    "商标": (IPType.TRADEMARK,),
-    "版权": (IPType.COPYRIGHT,),
-    "著作权": (IPType.COPYRIGHT,),
-    "地理标志": (IPType.GEOGRAPHICAL_INDICATION,),
-    "商业秘密": (IPType.TRADE_SECRET,),
-    "植物新品种": (IPType.PLANT_VARIETY,),
-    "集成电路布图设计": (IPType.IC_LAYOUT,),
-}
 
 
 class ImportRefused(ServiceError):
@@ -355,6 +287,12 @@ def _same(agency: Agency, fields: services.AgencyFields) -> bool:
     )
 
 
+def existing_agencies(centre_ids) -> dict[tuple[int, str], Agency]:
+    """The agencies of the regions ``centre_ids`` by (region, name): the rows an import updates."""
+    found = db.session.execute(select(Agency).where(Agency.centre_id.in_(centre_ids))).scalars()
+    return {(a.centre_id, a.name): a for a in found}
+
+
 def import_agencies(actor, data: bytes, default_centre: Centre | None = None) -> ImportResult:
     """Import the CSV ``data`` for ``actor`` (an administrator; None: the command line) into the regions of
     ``default_centre``'s subtree (None: any the actor manages). All rows or none: ``ImportRefused`` names
@@ -372,38 +310,33 @@ def import_agencies(actor, data: bytes, default_centre: Centre | None = None) ->
             _l("Nothing was imported: %(n)d of %(total)d rows have problems.", n=len(problems), total=len(rows)),
             problems,
         )
-    existing = {
-        (a.centre_id, a.name): a
-        for a in db.session.execute(
-            select(Agency).where(Agency.centre_id.in_({centre.id for _line, centre, _f in good}))
-        ).scalars()
-    }
-    created = updated = unchanged = 0
+    existing = existing_agencies({centre.id for _line, centre, _f in good})
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
     now = utcnow()
-    for _line, centre, fields in good:
-        agency = existing.get((centre.id, fields.name))
-        if agency is None:
-            agency = Agency(centre=centre, is_active=True, created_at=now, name=fields.name)
-            db.session.add(agency)
-            created += 1
-        elif _same(agency, fields):
-            unchanged += 1
-            continue
-        else:
-            updated += 1
-        agency.kind, agency.rights = fields.kind, list(fields.rights)
-        agency.address, agency.email, agency.phone, agency.contact = (
-            fields.address,
-            fields.email,
-            fields.phone,
-            fields.contact,
-        )
-        agency.updated_at = now
+
+    def write():
+        for _line, centre, fields in good:
+            agency = existing.get((centre.id, fields.name))
+            if agency is None:
+                agency = Agency(centre=centre, is_active=True, created_at=now, name=fields.name)
+                db.session.add(agency)
+                counts["created"] += 1
+            elif _same(agency, fields):
+                counts["unchanged"] += 1
+                continue
+            else:
+                counts["updated"] += 1
+            agency.kind, agency.rights = fields.kind, list(fields.rights)
+            agency.address, agency.email = fields.address, fields.email
+            agency.phone, agency.contact = fields.phone, fields.contact
+            agency.updated_at = now
+        db.session.flush()
+
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        with db.session.begin_nested():  # begun before the writes: a refusal leaves the transaction usable
+            write()
     except IntegrityError:
         raise ImportRefused(
             _l("Someone changed the directory meanwhile; nothing was imported. Please try again.")
         ) from None
-    return ImportResult(created, updated, unchanged)
+    return ImportResult(**counts)

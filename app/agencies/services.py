@@ -144,10 +144,13 @@ def _apply(agency: Agency, fields: AgencyFields) -> None:
     agency.contact = fields.contact
 
 
-def _flush_unique() -> None:
-    """Flush; a name taken by someone else meanwhile is the friendly refusal, not a database error."""
+def _saved(change) -> None:
+    """Make ``change`` and flush it in a savepoint begun before it (``begin_nested`` flushes what is pending
+    first): a name taken by someone else meanwhile is the friendly refusal, not a database error, and the
+    request's transaction stays usable."""
     try:
         with db.session.begin_nested():
+            change()
             db.session.flush()
     except IntegrityError:
         raise ServiceError(NAME_TAKEN, field="name") from None
@@ -162,10 +165,11 @@ def create_agency(actor, centre: Centre, **raw) -> Agency:
     """Add an agency to ``centre``'s region; ``raw``: name, kind, rights, address, email, phone, contact."""
     _check(actor, centre)
     fields = _checked(**raw)
+    if name_taken(centre.id, fields.name):
+        raise ServiceError(NAME_TAKEN, field="name")
     agency = Agency(centre=centre, is_active=True, created_at=utcnow(), updated_at=utcnow())
     _apply(agency, fields)
-    db.session.add(agency)
-    _flush_unique()
+    _saved(lambda: db.session.add(agency))
     _log(actor, "created", agency)
     return agency
 
@@ -177,10 +181,13 @@ def update_agency(actor, agency: Agency, centre: Centre, **raw) -> Agency:
     fields = _checked(**raw)
     if name_taken(centre.id, fields.name, except_id=agency.id):
         raise ServiceError(NAME_TAKEN, field="name")
-    agency.centre = centre
-    _apply(agency, fields)
-    agency.updated_at = utcnow()
-    _flush_unique()
+
+    def change():
+        agency.centre = centre
+        _apply(agency, fields)
+        agency.updated_at = utcnow()
+
+    _saved(change)
     _log(actor, "updated", agency)
     return agency
 

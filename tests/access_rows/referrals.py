@@ -23,7 +23,6 @@ def _refer_form(w):
 
 ROWS = [
     ("GET", lambda w: "/referrals", expect(403, anon=302, caseworker=200, supervisor=200)),
-    ("GET", lambda w: "/referrals?state=nonsense", expect(403, anon=302, caseworker=422, supervisor=422)),
     ("POST", lambda w: f"/cases/{w.referable.number}/referrals", expect(403, anon=302, **STARTERS), _refer_form),
     # no grounds: refused with the reasons to those who may refer
     (

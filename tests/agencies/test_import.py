@@ -284,3 +284,14 @@ def test_the_command_line(directory, regions, app, session, tmp_path):
     bad.write_text(f"{HEADER}\nCA,乙市新局,copyright,著作权,,bad-address,,\n", encoding="utf-8")
     result = runner.invoke(args=["agencies", "import", str(bad)])
     assert result.exit_code == 1 and "请输入有效的电子邮箱地址" in result.output
+
+
+def test_an_agency_added_meanwhile_refuses_the_whole_import(directory, regions, session, monkeypatch):
+    """Another administrator added one of the file's agencies between the check and the write: the unique
+    key refuses it, nothing of the file is written and the transaction stays usable."""
+    monkeypatch.setattr(importer, "existing_agencies", lambda ids: {})
+    text = f"{HEADER}\nCA,乙市全新局,copyright,著作权,,,,\nCA,乙市公安局,public_security,全部,,,,\n"
+    before = _count(session)
+    message, problems = _english(lambda: import_agencies(regions.users["admin"], text.encode(), None))
+    assert message == "Someone changed the directory meanwhile; nothing was imported. Please try again."
+    assert problems == [] and _count(session) == before

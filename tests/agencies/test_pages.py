@@ -188,3 +188,20 @@ def test_the_pages_read_in_english_too(directory, regions, login, session):
     assert "Enforcement agencies" in page and "Design patent" in page
     response = post_form(client, "/admin/agencies/new", _form(regions.city, email="nope"))
     assert "Enter a valid e-mail address." in response.get_data(as_text=True)
+
+
+def test_a_name_taken_meanwhile_is_refused_kindly(directory, regions, login, session, monkeypatch):
+    """Another administrator saved the same name between the check and the write: the database's unique
+    key refuses it, and the page says so (nothing saved, no error page)."""
+    from app.agencies import services
+
+    monkeypatch.setattr(services, "name_taken", lambda *a, **k: False)
+    client = login(_in_english(regions.users["admin"], session))
+    before = _count(session)
+    response = post_form(client, "/admin/agencies/new", _form(regions.city, name="乙市公安局"))
+    assert response.status_code == 422 and "already has an agency of this name" in response.get_data(as_text=True)
+    agency = directory.city_police
+    response = post_form(client, f"/admin/agencies/{agency.id}/edit", _form(regions.city, name="乙市知识产权局"))
+    assert response.status_code == 422 and "already has an agency of this name" in response.get_data(as_text=True)
+    session.expire_all()
+    assert _count(session) == before and session.get(Agency, agency.id).name == "乙市公安局"

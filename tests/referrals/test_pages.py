@@ -188,3 +188,8 @@ def test_a_fine_typed_on_the_page_is_read_in_yuan_and_a_negative_one_refused(
     assert done.status_code == 302
     session.refresh(r)
     assert r.penalty_fen == 5_000_050
+
+
+def test_an_unknown_state_filter_is_refused_with_a_message(world, en_login):
+    response = en_login(world.users["supervisor"]).get("/referrals?state=nonsense")
+    assert response.status_code == 422 and "Choose one of the states listed." in response.get_data(as_text=True)
