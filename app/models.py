@@ -1,8 +1,8 @@
 """Imports every model and scope rule so metadata and scoping are complete."""
 
-from app.api.models import ApiToken  # noqa: F401,E402
 from app.agencies import scope as _agencies_scope  # noqa: F401,E402
 from app.agencies.models import Agency  # noqa: F401,E402
+from app.api.models import ApiToken  # noqa: F401,E402
 from app.auth import scope as _auth_scope  # noqa: F401,E402
 from app.auth.models import Role, User  # noqa: F401
 from app.cases import scope as _cases_scope  # noqa: F401,E402

@@ -100,9 +100,7 @@ TEXTS = {
     "referral_opened": _l("%(number)s: %(agency)s opened a case on the lead of your case."),
     "referral_not_opened": _l("%(number)s: %(agency)s decided not to open a case on the lead of your case."),
     "referral_outcome": _l("%(number)s: the enforcement agency reported its decision: %(summary)s"),
-    "referral_police": _l(
-        "%(number)s: %(agency)s transferred the matter to public security as a suspected crime."
-    ),
+    "referral_police": _l("%(number)s: %(agency)s transferred the matter to public security as a suspected crime."),
     "referral_closed": _l("%(number)s: the centre closed its follow-up of the referral: %(comment)s"),
     # To staff.
     "applicant_message": _l("%(number)s: the applicant wrote: %(comment)s"),

@@ -298,9 +298,8 @@ def refer(
                 )
             )
     if mediation_id not in (None, ""):
-        from app.mediation.models import Mediation
-
         from app.core.views import MAX_ID
+        from app.mediation.models import Mediation
 
         wanted = str(mediation_id)
         m = None

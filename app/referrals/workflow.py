@@ -22,9 +22,9 @@ from flask_babel import lazy_gettext as _l
 from app.auth.models import Role
 from app.cases.enums import DocumentKind
 from app.cases.feedback import to_applicant
+from app.core.money import fen_from_text
 from app.core.workdays import china_day
 from app.core.workflow import STOP_ALL, Action, Input, Workflow, guard, meet, start
-from app.core.money import fen_from_text
 from app.mediation.workflow import parse_date
 from app.referrals.enums import PoliceStep, ReferralState, ReplyChannel, SendMethod
 
