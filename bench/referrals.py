@@ -54,12 +54,14 @@ def list_pages(app) -> dict[str, str]:
 
     with app.test_request_context():
         user = db.session.execute(select(User).where(User.email == NATIONAL_SUPERVISOR)).scalar_one()
-        if hasattr(queries, "Cursor"):  # keyset pages: the cursor of the row there
-            deep = {"cursor": queries.cursor_at(user, utcnow(), 0.9).encode()}
-        else:  # numbered pages (OFFSET)
-            total = db.session.execute(
-                select(func.count(Referral.id)).where(Referral.state.in_(OPEN_STATE_VALUES))
-            ).scalar()
+        total = db.session.execute(
+            select(func.count(Referral.id)).where(Referral.state.in_(OPEN_STATE_VALUES))
+        ).scalar()
+        if hasattr(queries, "Cursor"):  # keyset pages: the next page starts after the row there
+            stmt, _keys = queries.list_keys(user, utcnow(), open_only=True)
+            row = db.session.execute(stmt.offset(int(total * 0.9)).limit(1)).one()
+            deep = {"cursor": queries.Cursor.of(row).encode()}
+        else:  # numbered pages (OFFSET), as the list had before issue 11
             deep = {"page": int(total * 0.9) // queries.PAGE_SIZE + 1}
     return {
         "referral_list_first_page": "/referrals",

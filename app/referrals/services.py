@@ -223,9 +223,15 @@ def _earlier(case: Case, respondent) -> list[dict]:
     from app.respondents.queries import earlier_cases_for_letter
 
     return [
-        {"number": c["number"], "state": c["state"], "filed_on": china_day(c["created_at"]).isoformat()}
+        {"number": c["number"], "state": c["state"], "filed_on": _day_text(c.get("created_at"))}
         for c in earlier_cases_for_letter(case, [respondent])
     ]
+
+
+def _day_text(value) -> str:
+    if isinstance(value, str):
+        return value[:10]
+    return china_day(value).isoformat() if value is not None else ""
 
 
 def _ground_kinds(values) -> tuple[list, list]:

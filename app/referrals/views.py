@@ -198,7 +198,7 @@ def _inputs(r, allowed) -> dict:
 
 
 def render_referral(r, status: int = 200, *, typed=None, conflict: bool = False):
-    from app.respondents.queries import other_cases
+    from app.respondents.queries import Party, other_cases
 
     now = utcnow()
     checks = services.available_actions(r, current_user)
@@ -223,7 +223,11 @@ def render_referral(r, status: int = 200, *, typed=None, conflict: bool = False)
         "silent": queries.silent_days(r, now),
         "documents": queries.referral_documents(r),
         "events": queries.referral_events(r, current_user),
-        "others": other_cases(r.case, current_user) if staff else [],
+        "others": other_cases(
+            r.case, current_user, respondents=[Party(r.respondent_name, r.respondent_credit_code or None)]
+        )
+        if staff
+        else [],
     }
     return render_template("referrals/show.html", **context), status
 
@@ -254,11 +258,6 @@ def act(referral_id: int, action: str):
 # ---- the list --------------------------------------------------------------------------------------------
 
 
-def _page_number() -> int:
-    value = request.args.get("page", "")
-    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) <= 5 and int(value) > 0 else 1
-
-
 @bp.get("/referrals")
 @roles_required(Role.CASEWORKER, Role.SUPERVISOR)
 def index():
@@ -268,16 +267,18 @@ def index():
     states = [ReferralState(state)] if state in {s.value for s in ReferralState} else None
     invalid = bool(state) and states is None
     overdue = request.args.get("overdue") == "y"
+    every = not states and request.args.get("all") == "y"  # closed ones too: kept from page to page
     now = utcnow()
     page = queries.referral_list(
         current_user,
         now,
         states=states,
-        open_only=not states and request.args.get("all") != "y",
+        open_only=not states and not every,
         overdue=overdue,
-        page=_page_number(),
+        cursor=request.args.get("cursor"),
     )
     args = {k: v for k, v in (("state", state if states else ""), ("overdue", "y" if overdue else "")) if v}
+    args.update({"all": "y"} if every else {})
     return (
         render_template(
             "referrals/index.html",

@@ -199,7 +199,10 @@ def earlier_cases_for_letter(case, respondents=None) -> list[dict]:
     or of ``respondents``, e.g. the one the referral names), filed before ``case``: what a transfer
     letter lists as repeated infringement, oldest first. Not scoped to a viewer: the letter is the
     centre's. Drafts and withdrawn complaints are left out. ``[{"number", "state", "created_at"}]``,
-    ``state`` its value (the letter words it)."""
+    ready for a JSON column: ``state`` its value (the letter words it), ``created_at`` the day it was
+    filed in China (``YYYY-MM-DD``)."""
+    from app.core.i18n import DISPLAY_TZ
+
     condition = match_condition(case.respondents if respondents is None else respondents)
     subtree = select(Centre.id).where(Centre.path.startswith(case.centre.path, autoescape=True))
     rows = db.session.execute(
@@ -214,7 +217,9 @@ def earlier_cases_for_letter(case, respondents=None) -> list[dict]:
         )
         .order_by(Case.created_at, Case.id)
     ).all()
-    return [{"number": n, "state": s.value, "created_at": at} for n, s, at in rows]
+    return [
+        {"number": n, "state": s.value, "created_at": at.astimezone(DISPLAY_TZ).date().isoformat()} for n, s, at in rows
+    ]
 
 
 # ---- the ranking ------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ whose scope, and in a fixed number of statements."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -132,6 +133,7 @@ def test_the_letter_lists_the_earlier_cases_of_the_centres_subtree(world, agains
     listed = earlier_cases_for_letter(case)
     assert [c["number"] for c in listed] == [first.number, second.number]
     assert listed[0]["state"] == "acknowledged" and listed[0]["created_at"] < listed[1]["created_at"]
+    assert json.loads(json.dumps(listed)) == listed  # what the referral keeps in its JSON column
     # the letter names one respondent by its code only: the coded case, and the uncoded one of its name
     assert [c["number"] for c in earlier_cases_for_letter(case, [Party("别名有限公司", code)])] == [first.number]
     assert earlier_cases_for_letter(first) == []
