@@ -58,9 +58,8 @@ def list_pages(app) -> dict[str, str]:
             select(func.count(Referral.id)).where(Referral.state.in_(OPEN_STATE_VALUES))
         ).scalar()
         if hasattr(queries, "Cursor"):  # keyset pages: the next page starts after the row there
-            stmt, _keys = queries.list_keys(user, utcnow(), open_only=True)
-            row = db.session.execute(stmt.offset(int(total * 0.9)).limit(1)).one()
-            deep = {"cursor": queries.Cursor.of(row).encode()}
+            keys = queries.page_keys(user, utcnow(), open_only=True, limit=int(total * 0.9))
+            deep = {"cursor": keys[-1].encode()}
         else:  # numbered pages (OFFSET), as the list had before issue 11
             deep = {"page": int(total * 0.9) // queries.PAGE_SIZE + 1}
     return {

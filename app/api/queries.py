@@ -130,17 +130,21 @@ def case_events(user, case: Case) -> list[CaseEvent]:
     return list(db.session.execute(stmt.order_by(CaseEvent.seq)).scalars())
 
 
-def case_documents(case: Case) -> list[Document]:
+def case_documents(case: Case, user) -> list[Document]:
+    from app.cases.documents import readable
+
     stmt = select(Document).where(Document.case_id == case.id).order_by(Document.created_at, Document.id)
-    return list(db.session.execute(stmt).scalars())
+    return list(db.session.execute(readable(stmt, user)).scalars())
 
 
 def get_document(document_id: int, user) -> Document | None:
     """The document if it belongs to a case ``user`` may see, else None (404)."""
     if not 0 < document_id <= MAX_ID:
         return None
+    from app.cases.documents import readable
+
     stmt = select(Document).join(Case, Case.id == Document.case_id).where(Document.id == document_id)
-    return db.session.execute(visible(stmt, user, Case)).scalar_one_or_none()
+    return db.session.execute(readable(visible(stmt, user, Case), user)).scalar_one_or_none()
 
 
 def my_work(user):

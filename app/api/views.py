@@ -292,7 +292,7 @@ def upload_attachment(number: str):
 def list_documents(number: str):
     """Documents issued for the case"""
     case = _case_or_404(number)
-    return jsonify([serializers.document(d) for d in case_documents(case)])
+    return jsonify([serializers.document(d) for d in case_documents(case, g.api_user)])
 
 
 @bp.get("/documents/<int:document_id>")

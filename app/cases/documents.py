@@ -120,6 +120,7 @@ def issue_document(case: Case, kind: DocumentKind, actor: User | None, *, subjec
             case,
             actor,
             "issue_document",
+            internal=spec.staff_only,
             from_state=subject.state,
             to_state=subject.state,
             subject_type=subject_type if track else None,
@@ -180,6 +181,17 @@ def case_documents(case: Case) -> list[Document]:
             select(Document).where(Document.case_id == case.id).order_by(Document.created_at, Document.id)
         ).scalars()
     )
+
+
+def readable(stmt, user):
+    """``stmt`` (selecting documents) narrowed to those ``user`` may list and download: staff every
+    one; the applicant's side none of the staff-only kinds (``DocumentSpec.staff_only``)."""
+    from app.core.documents import staff_only_kinds
+
+    if user is not None and getattr(user, "is_staff", False):
+        return stmt
+    kinds = staff_only_kinds()
+    return stmt.where(Document.kind.not_in(kinds)) if kinds else stmt
 
 
 def download_name(case: Case, document: Document) -> str:

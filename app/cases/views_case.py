@@ -60,11 +60,10 @@ def _related(case: Case) -> list[Case]:
 
 
 def _documents(case: Case) -> list[Document]:
-    return list(
-        db.session.execute(
-            select(Document).where(Document.case_id == case.id).order_by(Document.created_at, Document.id)
-        ).scalars()
-    )
+    from app.cases.documents import readable
+
+    stmt = select(Document).where(Document.case_id == case.id).order_by(Document.created_at, Document.id)
+    return list(db.session.execute(readable(stmt, current_user)).scalars())
 
 
 def _evidence_context(case: Case) -> dict:

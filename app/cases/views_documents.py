@@ -47,7 +47,9 @@ def _pdf_response(data: bytes, filename: str, as_attachment: bool):
 def download_document(number: str, document_id: int):
     case = case_or_404(number)
     document = db.session.execute(
-        select(Document).where(Document.id == document_id, Document.case_id == case.id)
+        documents.readable(
+            select(Document).where(Document.id == document_id, Document.case_id == case.id), current_user
+        )
     ).scalar_one_or_none()
     if document is None:
         abort(404)

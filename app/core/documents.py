@@ -35,6 +35,9 @@ class DocumentSpec:
     language_of: Callable
     issue: Callable
     series: str | None = None
+    # A document for staff and its addressee only (a referral's letters carry the agency's reply link):
+    # never listed or served to the applicant's side, and its issuing is an internal event.
+    staff_only: bool = False
 
 
 REGISTRY: dict[Any, DocumentSpec] = {}
@@ -47,6 +50,11 @@ def register(spec: DocumentSpec) -> DocumentSpec:
 
 def spec_of(kind) -> DocumentSpec:
     return REGISTRY[kind]
+
+
+def staff_only_kinds() -> list:
+    """The kinds only staff may list and download."""
+    return [spec.kind for spec in REGISTRY.values() if spec.staff_only]
 
 
 # ---- numbering, verification and signing: the same for every kind ------------------------------------

@@ -121,7 +121,20 @@ def issue(r, kind, actor):
     return document
 
 
+# The letters print the agency's reply link: staff and the agency read them, the applicant's side never.
 register(
-    DocumentSpec(DocumentKind.TRANSFER_LETTER, "pdf/transfer_letter.html", gather, language_of, issue, series="移")
+    DocumentSpec(
+        DocumentKind.TRANSFER_LETTER,
+        "pdf/transfer_letter.html",
+        gather,
+        language_of,
+        issue,
+        series="移",
+        staff_only=True,
+    )
 )
-register(DocumentSpec(DocumentKind.CHASE_LETTER, "pdf/chase_letter.html", gather, language_of, issue, series="催"))
+register(
+    DocumentSpec(
+        DocumentKind.CHASE_LETTER, "pdf/chase_letter.html", gather, language_of, issue, series="催", staff_only=True
+    )
+)

@@ -8,11 +8,13 @@ the list goes through the scope rule and loads what it shows in a fixed number o
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.agencies.models import Agency
@@ -133,18 +135,25 @@ def referral_events(r: Referral, user) -> list[CaseEvent]:
 
 # ---- the supervisors' list --------------------------------------------------------------------------------
 #
-# Ordered by a key computed in SQL: overdue first, then the agency silent the longest (those not yet
-# sent last), then the newest. Pages are keyset pages: the cursor is the key of the last row shown, so
-# a page 90 % of the way down costs what the first does. The page's keys are found first (a narrow
-# statement: no text columns sorted), then its rows are loaded by id with what they show.
+# The overdue first, then the agency silent the longest, those not sent yet after them (newest first).
+# It is read in four segments, each in the order of an index, so that a page reads about as many rows
+# as it shows however many referrals there are and however deep the page:
+#   (late, heard)     a running clock is past its due time; last heard of (or sent) longest ago first
+#   (late, unheard)   past its due time before the letter went out (the send clock); newest first
+#   (on time, heard)  the others sent: silent the longest first
+#   (on time, unheard) the others not sent yet: newest first
+# A page's keys are found first (narrow statements, no text sorted), then its rows are loaded by id
+# with what they show. Pages are keyset pages: the cursor is the segment and key of the last row shown.
 
+SEGMENTS = ((1, 0), (1, 1), (0, 0), (0, 1))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CURSOR_RE = re.compile(r"^(?P<late>[01])(?P<unheard>[01])\.(?P<micros>\d{1,17}|-)\.(?P<id>\d{1,10})$")
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where the next page starts: the sort key of the last row of this one."""
+    """A row's place in the list: its segment (``late``, ``unheard``), when the agency was last heard
+    of (None when not sent) and its id. As a page's cursor: the next page starts after it."""
 
     late: int
     unheard: int
@@ -154,10 +163,6 @@ class Cursor:
     def encode(self) -> str:
         micros = "-" if self.heard is None else str((self.heard - _EPOCH) // timedelta(microseconds=1))
         return f"{self.late}{self.unheard}.{micros}.{self.id}"
-
-    @classmethod
-    def of(cls, row) -> Cursor:
-        return cls(int(row.late), int(row.unheard), row.heard, row.id)
 
     @classmethod
     def decode(cls, text: str | None) -> Cursor | None:
@@ -194,48 +199,61 @@ class Page:
         return self.next_cursor is not None
 
 
-def _due_subquery(now: datetime):
-    """Per referral with a running clock: its earliest due time and whether a clock is overdue now.
-    Only running clocks are read (a referral has a few at most; the met and stopped are history)."""
-    counting = and_(CaseClock.paused_at.is_(None), CaseClock.due_at.is_not(None))
-    return (
-        select(
-            CaseClock.subject_id.label("referral_id"),
-            func.min(case((counting, CaseClock.due_at))).label("due_at"),
-            func.max(case((and_(counting, CaseClock.due_at < now), 1), else_=0)).label("overdue"),
-        )
-        .where(CaseClock.subject_type == "referral", CaseClock.met_at.is_(None), CaseClock.stopped_at.is_(None))
-        .group_by(CaseClock.subject_id)
-        .subquery()
+def _overdue_ids(now: datetime):
+    """SQL: the referrals with a running clock past its due time (a paused one does not count)."""
+    return select(CaseClock.subject_id).where(
+        CaseClock.subject_type == "referral",
+        CaseClock.met_at.is_(None),
+        CaseClock.stopped_at.is_(None),
+        CaseClock.paused_at.is_(None),
+        CaseClock.due_at < now,
+        CaseClock.subject_id.is_not(None),
     )
 
 
-def list_keys(user, now: datetime, *, states=None, open_only: bool = False, overdue: bool = False):
-    """The list's rows as their sort keys (``id``, ``late``, ``unheard``, ``heard``), in list order."""
-    due = _due_subquery(now)
-    late = func.coalesce(due.c.overdue, 0)
+def _segment(user, now: datetime, late: int, unheard: int, states, after: Cursor | None):
+    """The keys (``id``, ``heard``) of one segment's rows the user may see, in list order."""
     heard = func.coalesce(Referral.last_word_at, Referral.sent_at)
-    unheard = case((heard.is_(None), 1), else_=0)
-    stmt = visible(
-        select(Referral.id, late.label("late"), unheard.label("unheard"), heard.label("heard")), user, Referral
-    ).outerjoin(due, due.c.referral_id == Referral.id)
-    if states:
+    overdue = Referral.id.in_(_overdue_ids(now))
+    stmt = visible(select(Referral.id, heard.label("heard")), user, Referral).where(overdue if late else ~overdue)
+    if states is not None:
         stmt = stmt.where(Referral.state.in_(states))
-    elif open_only:
-        stmt = stmt.where(Referral.state.in_(list(OPEN_STATES)))
-    if overdue:
-        stmt = stmt.where(late == 1)
-    return stmt.order_by(late.desc(), unheard, heard, Referral.id.desc()), (late, unheard, heard)
+    if unheard:
+        stmt = stmt.where(heard.is_(None))
+        if after is not None:
+            stmt = stmt.where(Referral.id < after.id)
+        return stmt.order_by(Referral.id.desc())
+    stmt = stmt.where(heard.is_not(None))
+    if after is not None:
+        stmt = stmt.where(or_(heard > after.heard, and_(heard == after.heard, Referral.id > after.id)))
+    return stmt.order_by(heard, Referral.id)
 
 
-def _after(cursor: Cursor, late, unheard, heard):
-    """SQL: the rows after ``cursor`` in list order (late desc, unheard, heard, id desc)."""
-    same_group = and_(late == cursor.late, unheard == cursor.unheard)
-    if cursor.heard is None:
-        within = and_(same_group, Referral.id < cursor.id)
-    else:
-        within = and_(same_group, or_(heard > cursor.heard, and_(heard == cursor.heard, Referral.id <= cursor.id)))
-    return or_(late < cursor.late, and_(late == cursor.late, unheard > cursor.unheard), within)
+def page_keys(
+    user,
+    now: datetime,
+    *,
+    states=None,
+    open_only: bool = False,
+    overdue: bool = False,
+    cursor: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+) -> list[Cursor]:
+    """The places of the (at most ``limit``) rows after ``cursor`` (from the top when None)."""
+    if not states and open_only:
+        states = list(OPEN_STATES)
+    segments = [s for s in SEGMENTS if s[0] or not overdue]
+    if cursor is not None:
+        here = (cursor.late, cursor.unheard)
+        segments = segments[segments.index(here) :] if here in segments else []
+    found: list[Cursor] = []
+    for late, unheard in segments:
+        after = cursor if cursor is not None and (late, unheard) == (cursor.late, cursor.unheard) else None
+        stmt = _segment(user, now, late, unheard, states or None, after).limit(limit - len(found))
+        found += [Cursor(late, unheard, row.heard, row.id) for row in db.session.execute(stmt)]
+        if len(found) >= limit:
+            break
+    return found
 
 
 def referral_list(
@@ -250,20 +268,13 @@ def referral_list(
     """The referrals ``user`` may see: the overdue first, then the longest silent, ``PAGE_SIZE`` a page
     from ``cursor`` (an encoded ``Cursor``; the top of the list when missing or malformed)."""
     start = Cursor.decode(cursor)
-    stmt, keys = list_keys(user, now, states=states, open_only=open_only, overdue=overdue)
-    if start is not None:
-        stmt = stmt.where(_after(start, *keys))
-    found = db.session.execute(stmt.limit(PAGE_SIZE + 1)).all()
-    next_cursor = Cursor.of(found[PAGE_SIZE - 1]) if len(found) > PAGE_SIZE else None
-    ids = [row.id for row in found[:PAGE_SIZE]]
+    keys = page_keys(user, now, states=states, open_only=open_only, overdue=overdue, cursor=start, limit=PAGE_SIZE + 1)
+    next_cursor = keys[PAGE_SIZE - 1] if len(keys) > PAGE_SIZE else None
+    ids = [key.id for key in keys[:PAGE_SIZE]]
     loaded = {}
     if ids:
-        loaded = {
-            r.id: r
-            for r in db.session.execute(select(Referral).where(Referral.id.in_(ids)).options(*_options()))
-            .unique()
-            .scalars()
-        }
+        stmt = select(Referral).where(Referral.id.in_(ids)).options(*_options())
+        loaded = {r.id: r for r in db.session.execute(stmt).unique().scalars()}
     clocks = _running_clocks(ids)
     rows = [Row(r, deadline(clocks.get(r.id, []), now), silent_days(r, now)) for r in (loaded[i] for i in ids)]
     return Page(rows, start, next_cursor)
@@ -286,8 +297,29 @@ def _running_clocks(ids) -> dict[int, list[CaseClock]]:
     return found
 
 
+#: How long a user's counts may lag behind a change of what they see that touches no referral (a case
+#: transferred or handed over); a referral's own change shows at once. How many users' counts are kept.
+COUNTS_SECONDS = 60
+COUNTS_KEPT = 1000
+
+
 def state_counts(user) -> dict[ReferralState, int]:
+    """How many referrals of each state ``user`` may see. Counting reads every referral of the scope
+    (all of the country's for its supervisors), so a user's counts are kept in the process until a
+    referral is decided or changes (the newest ``updated_at``, read from its index) or
+    ``COUNTS_SECONDS`` pass."""
+    changed = db.session.execute(select(func.max(Referral.updated_at))).scalar()
+    kept = current_app.extensions.setdefault("referral_counts", {})
+    key = (user.id, user.centre_id, getattr(user.role, "value", user.role))
+    now = time.monotonic()
+    hit = kept.get(key)
+    if hit is not None and hit[0] == changed and now - hit[1] < COUNTS_SECONDS:
+        return dict(hit[2])
     rows = db.session.execute(
         visible(select(Referral.state, func.count()), user, Referral).group_by(Referral.state)
     ).all()
-    return {ReferralState(s): n for s, n in rows}
+    counts = {ReferralState(s): n for s, n in rows}
+    if len(kept) >= COUNTS_KEPT:
+        kept.clear()
+    kept[key] = (changed, now, counts)
+    return dict(counts)

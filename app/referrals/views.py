@@ -114,7 +114,7 @@ def panel_context(case, user):
             "r": r,
             "deadline": queries.deadline(clocks.get(r.id, []), now) if user.is_staff else None,
             "silent": queries.silent_days(r, now),
-            "documents": documents.get(r.id, []),
+            "documents": documents.get(r.id, []) if user.is_staff else [],
         }
         for r in referrals
     ]
@@ -221,7 +221,7 @@ def render_referral(r, status: int = 200, *, typed=None, conflict: bool = False)
         "clocks": clock_rows(clocks, now) if staff else [],
         "deadline": queries.deadline(clocks, now),
         "silent": queries.silent_days(r, now),
-        "documents": queries.referral_documents(r),
+        "documents": queries.referral_documents(r) if staff else [],
         "events": queries.referral_events(r, current_user),
         "others": other_cases(
             r.case, current_user, respondents=[Party(r.respondent_name, r.respondent_credit_code or None)]

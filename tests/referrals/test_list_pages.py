@@ -1,5 +1,5 @@
 """The supervisors' referral list page by page: the overdue first, then the agency silent the longest,
-those not yet sent last (newest first); keyset pages that neither repeat nor skip a row, a filter kept
+those not sent yet last (newest first); keyset pages that neither repeat nor skip a row, a filter kept
 from page to page, and a malformed cursor answered with the top of the list."""
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def listed(world, accepted, agencies, session):
     add("late_short", S.RECEIVED, sent=35, word=5, due=-1)
     add("silent_20_first", S.SENT, sent=20, due=10)
     add("heard_3", S.RECEIVED, sent=10, word=3, due=27)
-    add("silent_20_second", S.SENT, sent=20, due=10)  # same silence as the first: the newer comes before
+    add("silent_20_second", S.SENT, sent=20, due=10)  # as silent as the first: the older comes first
     add("proposed_first", S.PROPOSED)
     add("proposed_second", S.PROPOSED)
     add("closed", S.CLOSED, sent=60, word=30)
@@ -71,7 +71,7 @@ def listed(world, accepted, agencies, session):
     return made
 
 
-ORDER = ["late_long", "late_short", "silent_20_second", "silent_20_first", "heard_3"]
+ORDER = ["late_long", "late_short", "silent_20_first", "silent_20_second", "heard_3"]
 ORDER += ["proposed_second", "proposed_first"]
 
 
@@ -101,7 +101,7 @@ def test_the_pages_follow_the_list_order_without_repeating_or_skipping(world, li
 def test_a_filter_is_kept_from_page_to_page(world, listed, login, monkeypatch):
     monkeypatch.setattr(queries, "PAGE_SIZE", 2)
     client = login(world.users["supervisor"])
-    assert _walk(client, "/referrals?state=sent")[0] == ["late_long", "silent_20_second", "silent_20_first"]
+    assert _walk(client, "/referrals?state=sent")[0] == ["late_long", "silent_20_first", "silent_20_second"]
     assert _walk(client, "/referrals?overdue=y")[0] == ["late_long", "late_short"]
     every = _walk(client, "/referrals?all=y")[0]
     assert sorted(every) == sorted([*ORDER, "closed"]) and len(every) == len(set(every))
@@ -119,3 +119,28 @@ def test_the_cursor_reads_back_what_it_wrote():
     now = utcnow()
     for cursor in (queries.Cursor(1, 0, now, 7), queries.Cursor(0, 1, None, 12)):
         assert queries.Cursor.decode(cursor.encode()) == cursor
+
+
+def test_the_counts_are_kept_until_a_referral_changes(app, world, listed, accepted, session, monkeypatch):
+    from sqlalchemy import event
+
+    from app.extensions import db
+    from app.referrals import services
+
+    supervisor = world.users["supervisor"]
+    with app.app_context():  # the counts are kept on the app
+        expected = {S.SENT: 3, S.RECEIVED: 2, S.PROPOSED: 2, S.CLOSED: 1}
+        assert queries.state_counts(supervisor) == expected
+        statements = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        assert queries.state_counts(supervisor) == expected
+        assert len(statements) == 1  # only the newest change of a referral, to know the counts still hold
+        services.transition(listed["proposed_first"], "approve", supervisor)
+        session.commit()
+        assert queries.state_counts(supervisor) == {**expected, S.PROPOSED: 1, S.APPROVED: 1}
+
+        accepted.centre_id = world.other_province.id  # moved out of the supervisor's sight, no referral touched
+        session.commit()
+        assert queries.state_counts(supervisor)[S.SENT] == 3  # for COUNTS_SECONDS at most
+        monkeypatch.setattr(queries, "COUNTS_SECONDS", 0)
+        assert queries.state_counts(supervisor) == {}

@@ -139,3 +139,35 @@ def test_requests_are_throttled(two, app, client, monkeypatch):
         limiter.reset()
         limiter.enabled = was
     assert codes[:3] == [200, 200, 200] and codes[-1] == 429
+
+
+def test_the_applicant_never_gets_the_letters_that_carry_the_link(two, login, world, session):
+    """The transfer and chase letters print the agency's reply link: the applicant's side lists and
+    downloads neither (pages and API), and their timeline does not show them issued."""
+    from app.api.models import ApiToken  # noqa: F401  (the API's token table exists)
+    from app.cases.models import Document
+
+    (r, raw), _ = two
+    services.transition(r, "chase", world.users["caseworker"])
+    session.commit()
+    letters = (
+        session.execute(select(Document).where(Document.subject_type == "referral", Document.subject_id == r.id))
+        .scalars()
+        .all()
+    )
+    assert {d.kind.value for d in letters} == {"transfer_letter", "chase_letter"}
+    applicant = login(world.applicant)
+    page = applicant.get(f"/cases/{r.case.number}").get_data(as_text=True)
+    assert raw not in page
+    for d in letters:
+        assert f"/documents/{d.id}" not in page
+        assert applicant.get(f"/cases/{r.case.number}/documents/{d.id}").status_code == 404
+    staff = login(world.users["caseworker"])
+    for d in letters:
+        assert staff.get(f"/cases/{r.case.number}/documents/{d.id}").status_code == 200
+    issued = (
+        session.execute(select(CaseEvent).where(CaseEvent.case_id == r.case_id, CaseEvent.action == "issue_document"))
+        .scalars()
+        .all()
+    )
+    assert issued and all(e.visibility == "internal" for e in issued if e.subject_type == "referral")
