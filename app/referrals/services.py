@@ -189,6 +189,19 @@ def agency_choices(case: Case) -> list[tuple[Agency, list]]:
     return [(a, []) for a in competent] + [(a, mismatch_reasons(a, case.centre, right.type)) for a in others]
 
 
+def _open_referral_to(case: Case, agency: Agency) -> bool:
+    from app.referrals.enums import OPEN_STATES
+
+    return (
+        db.session.execute(
+            select(Referral.id).where(
+                Referral.case_id == case.id, Referral.agency_id == agency.id, Referral.state.in_(list(OPEN_STATES))
+            )
+        ).first()
+        is not None
+    )
+
+
 def _evidence(case: Case, ids) -> tuple[list, list]:
     """The case's attachments named by ``ids`` as the letter lists them, and what is wrong."""
     if not isinstance(ids, list | tuple) or not ids:
@@ -279,6 +292,8 @@ def refer(
             chosen = None
     if chosen is None or not chosen.is_active:
         reasons.append(_l("Choose an agency of the directory."))
+    if chosen is not None and _open_referral_to(case, chosen):
+        reasons.append(_l("A referral of this case to this agency is already under way."))
     if not isinstance(grounds, str) or not grounds.strip():
         reasons.append(_l("State the grounds for referring the lead."))
     elif len(grounds) > workflow.MAX_TEXT:

@@ -238,3 +238,12 @@ def test_repeated_infringement_lists_the_earlier_cases_in_the_letter(
         subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split()
     )
     assert earlier.number in text and "重复侵权" in text
+
+
+def test_one_open_referral_per_case_and_agency(world, accepted, agencies, evidence, session):
+    _refer(world, accepted, agencies["market"], evidence)
+    with pytest.raises(ActionRefused) as refused:
+        _refer(world, accepted, agencies["market"], evidence)
+    assert "already under way" in " ".join(str(x) for x in refused.value.reasons)
+    other = _refer(world, accepted, agencies["copyright"], evidence, override="同时涉及包装图案著作权")
+    assert other.state is S.PROPOSED
