@@ -49,9 +49,20 @@ def agencies(world, session):
         kind=AgencyKind.MARKET_REGULATION,
         rights=["utility_model"],
     )
-    session.add_all([market, copyright_, far])
+    # Two more competent agencies of the city: a case may be referred to each at once (one open referral per
+    # case and agency).
+    patent = Agency(
+        centre_id=world.city.id,
+        name="本市知识产权局",
+        kind=AgencyKind.PATENT_ADMINISTRATION,
+        rights=["invention_patent", "utility_model", "design"],
+    )
+    customs = Agency(
+        centre_id=world.city.id, name="本市海关", kind=AgencyKind.CUSTOMS, rights=["utility_model", "trademark"]
+    )
+    session.add_all([market, copyright_, far, patent, customs])
     session.commit()
-    return {"market": market, "copyright": copyright_, "far": far}
+    return {"market": market, "copyright": copyright_, "far": far, "patent": patent, "customs": customs}
 
 
 @pytest.fixture
@@ -120,5 +131,15 @@ def proposed_case(session, r: dict):
 
 
 def proposed_body(session, r: dict) -> dict:
+    """A referral of the same case and evidence to another competent agency of the city."""
     row = session.get(Referral, r["id"])
-    return {"agency": row.agency_id, "grounds": "另一线索", "evidence": [e["id"] for e in row.evidence]}
+    other = (
+        session.execute(
+            select(Agency)
+            .where(Agency.centre_id == row.agency.centre_id, Agency.id != row.agency_id)
+            .order_by(Agency.id)
+        )
+        .scalars()
+        .first()
+    )
+    return {"agency": other.id, "grounds": "另一线索", "evidence": [e["id"] for e in row.evidence]}

@@ -61,7 +61,7 @@ def test_the_applicant_sees_a_referral_once_sent_and_only_what_their_timeline_te
 
 def test_the_list_is_scoped_filtered_and_walked_by_cursor(api, world, accepted, evidence, agencies, make_case, session):
     caseworker = api(world.users["caseworker"])
-    made = [refer(caseworker, accepted, body_for(agencies["market"], evidence))["id"] for _ in range(3)]
+    made = [refer(caseworker, accepted, body_for(agencies[k], evidence))["id"] for k in ("market", "patent", "customs")]
     made.append(refer(caseworker, accepted, body_for(agencies["far"], evidence, override="熟悉该被投诉人"))["id"])
     rows = [session.get(Referral, i) for i in made]
     rows[2].created_at = rows[1].created_at  # decided at the same instant: the id breaks the tie
