@@ -6,8 +6,9 @@
 Every client logs in as the national centre's supervisor (``supervisor3.cn@bench.cn``: the widest
 scope, every referral of the country) and requests ``GET /referrals`` in turn: the first page, the
 referrals sent and awaiting receipt (``?state=sent``), the overdue only (``?overdue=y``), a page
-90 % of the way down the open referrals (its cursor computed from the row there with the list's own
-``Cursor``) and the first page of every referral, closed ones included (``?all=y``). The server is
+90 % of the way down the open referrals (its cursor is the place of the row there, from the list's own
+``page_keys``; ``?page=N`` on the numbered pages the list had before issue 11) and the first page of
+every referral, closed ones included (``?all=y``). The server is
 gunicorn with ``--workers`` workers, the clients ``--clients`` threads in closed loops, as in
 ``bench.pages`` (whose client, percentile and quiet-wait this reuses); the figures are wall-clock
 milliseconds per request measured by the clients. Beforehand each page is requested in-process

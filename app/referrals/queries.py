@@ -13,13 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
 
 from app.agencies.models import Agency
 from app.cases.models import Case, CaseEvent, Document
 from app.cases.permissions import can_see_internal
+from app.centres.models import Centre
 from app.clocks.display import clock_state
 from app.clocks.models import CaseClock
 from app.core.scope import visible
@@ -199,22 +199,31 @@ class Page:
         return self.next_cursor is not None
 
 
-def _overdue_ids(now: datetime):
-    """SQL: the referrals with a running clock past its due time (a paused one does not count)."""
-    return select(CaseClock.subject_id).where(
-        CaseClock.subject_type == "referral",
-        CaseClock.met_at.is_(None),
-        CaseClock.stopped_at.is_(None),
-        CaseClock.paused_at.is_(None),
-        CaseClock.due_at < now,
-        CaseClock.subject_id.is_not(None),
+def _overdue_ids(now: datetime) -> list[int]:
+    """The referrals with a running clock past its due time (a paused one does not count): a few
+    hundred in the whole country, read from the index of running clocks. Given to the segments as
+    values, so that PostgreSQL plans the late ones from them (as a subquery, it would hash every
+    case of the scope to check a few dozen referrals)."""
+    return list(
+        db.session.execute(
+            select(CaseClock.subject_id)
+            .where(
+                CaseClock.subject_type == "referral",
+                CaseClock.met_at.is_(None),
+                CaseClock.stopped_at.is_(None),
+                CaseClock.paused_at.is_(None),
+                CaseClock.due_at < now,
+                CaseClock.subject_id.is_not(None),
+            )
+            .distinct()
+        ).scalars()
     )
 
 
-def _segment(user, now: datetime, late: int, unheard: int, states, after: Cursor | None):
+def _segment(user, late: int, unheard: int, overdue_ids: list[int], states, after: Cursor | None):
     """The keys (``id``, ``heard``) of one segment's rows the user may see, in list order."""
     heard = func.coalesce(Referral.last_word_at, Referral.sent_at)
-    overdue = Referral.id.in_(_overdue_ids(now))
+    overdue = Referral.id.in_(overdue_ids)
     stmt = visible(select(Referral.id, heard.label("heard")), user, Referral).where(overdue if late else ~overdue)
     if states is not None:
         stmt = stmt.where(Referral.state.in_(states))
@@ -227,6 +236,25 @@ def _segment(user, now: datetime, late: int, unheard: int, states, after: Cursor
     if after is not None:
         stmt = stmt.where(or_(heard > after.heard, and_(heard == after.heard, Referral.id > after.id)))
     return stmt.order_by(heard, Referral.id)
+
+
+def _list_options():
+    """What a row of the list shows, and nothing else (no text of the letter, no lazy loads)."""
+    return (
+        load_only(
+            Referral.case_id,
+            Referral.centre_id,
+            Referral.agency_id,
+            Referral.state,
+            Referral.respondent_name,
+            Referral.sent_at,
+            Referral.last_word_at,
+        ),
+        joinedload(Referral.case).load_only(Case.number),
+        joinedload(Referral.agency).load_only(Agency.name),
+        joinedload(Referral.centre).load_only(Centre.name_zh, Centre.name_en),
+        raiseload("*"),
+    )
 
 
 def page_keys(
@@ -247,9 +275,12 @@ def page_keys(
         here = (cursor.late, cursor.unheard)
         segments = segments[segments.index(here) :] if here in segments else []
     found: list[Cursor] = []
+    overdue_ids = _overdue_ids(now) if segments else []
     for late, unheard in segments:
+        if late and not overdue_ids:
+            continue
         after = cursor if cursor is not None and (late, unheard) == (cursor.late, cursor.unheard) else None
-        stmt = _segment(user, now, late, unheard, states or None, after).limit(limit - len(found))
+        stmt = _segment(user, late, unheard, overdue_ids, states or None, after).limit(limit - len(found))
         found += [Cursor(late, unheard, row.heard, row.id) for row in db.session.execute(stmt)]
         if len(found) >= limit:
             break
@@ -273,7 +304,7 @@ def referral_list(
     ids = [key.id for key in keys[:PAGE_SIZE]]
     loaded = {}
     if ids:
-        stmt = select(Referral).where(Referral.id.in_(ids)).options(*_options())
+        stmt = select(Referral).where(Referral.id.in_(ids)).options(*_list_options())
         loaded = {r.id: r for r in db.session.execute(stmt).unique().scalars()}
     clocks = _running_clocks(ids)
     rows = [Row(r, deadline(clocks.get(r.id, []), now), silent_days(r, now)) for r in (loaded[i] for i in ids)]
@@ -301,6 +332,7 @@ def _running_clocks(ids) -> dict[int, list[CaseClock]]:
 #: transferred or handed over); a referral's own change shows at once. How many users' counts are kept.
 COUNTS_SECONDS = 60
 COUNTS_KEPT = 1000
+_COUNTS: dict = {}  # (user id, centre id, role) -> (newest change, when counted, counts)
 
 
 def state_counts(user) -> dict[ReferralState, int]:
@@ -309,17 +341,16 @@ def state_counts(user) -> dict[ReferralState, int]:
     referral is decided or changes (the newest ``updated_at``, read from its index) or
     ``COUNTS_SECONDS`` pass."""
     changed = db.session.execute(select(func.max(Referral.updated_at))).scalar()
-    kept = current_app.extensions.setdefault("referral_counts", {})
     key = (user.id, user.centre_id, getattr(user.role, "value", user.role))
     now = time.monotonic()
-    hit = kept.get(key)
+    hit = _COUNTS.get(key)
     if hit is not None and hit[0] == changed and now - hit[1] < COUNTS_SECONDS:
         return dict(hit[2])
     rows = db.session.execute(
         visible(select(Referral.state, func.count()), user, Referral).group_by(Referral.state)
     ).all()
     counts = {ReferralState(s): n for s, n in rows}
-    if len(kept) >= COUNTS_KEPT:
-        kept.clear()
-    kept[key] = (changed, now, counts)
+    if len(_COUNTS) >= COUNTS_KEPT:
+        _COUNTS.clear()
+    _COUNTS[key] = (changed, now, counts)
     return dict(counts)

@@ -100,7 +100,9 @@ def not_proposer(r, actor, ctx):
     return None
 
 
-@guard(_l("an agency that does not fit the right or the region is kept only with a comment saying why"))
+@guard(
+    _l("an agency that does not fit the right or the region is kept only with a comment saying why"), needs_input=True
+)
 def mismatch_overridden(r, actor, ctx):
     mismatch = ctx.facts.mismatch if ctx.facts is not None else (r.mismatch or [])
     if mismatch and not (ctx.comment or "").strip():

@@ -121,26 +121,40 @@ def test_the_cursor_reads_back_what_it_wrote():
         assert queries.Cursor.decode(cursor.encode()) == cursor
 
 
-def test_the_counts_are_kept_until_a_referral_changes(app, world, listed, accepted, session, monkeypatch):
+def test_the_counts_are_kept_until_a_referral_changes(world, listed, accepted, session, monkeypatch):
     from sqlalchemy import event
 
-    from app.extensions import db
     from app.referrals import services
 
     supervisor = world.users["supervisor"]
-    with app.app_context():  # the counts are kept on the app
-        expected = {S.SENT: 3, S.RECEIVED: 2, S.PROPOSED: 2, S.CLOSED: 1}
-        assert queries.state_counts(supervisor) == expected
-        statements = []
-        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-        assert queries.state_counts(supervisor) == expected
-        assert len(statements) == 1  # only the newest change of a referral, to know the counts still hold
-        services.transition(listed["proposed_first"], "approve", supervisor)
-        session.commit()
-        assert queries.state_counts(supervisor) == {**expected, S.PROPOSED: 1, S.APPROVED: 1}
+    expected = {S.SENT: 3, S.RECEIVED: 2, S.PROPOSED: 2, S.CLOSED: 1}
+    assert queries.state_counts(supervisor) == expected
+    statements = []
 
-        accepted.centre_id = world.other_province.id  # moved out of the supervisor's sight, no referral touched
-        session.commit()
-        assert queries.state_counts(supervisor)[S.SENT] == 3  # for COUNTS_SECONDS at most
-        monkeypatch.setattr(queries, "COUNTS_SECONDS", 0)
-        assert queries.state_counts(supervisor) == {}
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(session.get_bind(), "before_cursor_execute", count)
+    try:
+        assert queries.state_counts(supervisor) == expected
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", count)
+    assert len(statements) == 1  # only the newest change of a referral, to know the counts still hold
+    services.transition(listed["proposed_first"], "approve", supervisor)
+    session.commit()
+    assert queries.state_counts(supervisor) == {**expected, S.PROPOSED: 1, S.APPROVED: 1}
+
+    accepted.centre_id = world.other_province.id  # moved out of the supervisor's sight, no referral touched
+    session.commit()
+    assert queries.state_counts(supervisor)[S.SENT] == 3  # for COUNTS_SECONDS at most
+    monkeypatch.setattr(queries, "COUNTS_SECONDS", 0)
+    assert queries.state_counts(supervisor) == {}
+
+
+def test_with_nothing_overdue_the_list_starts_with_the_longest_silent(world, listed):
+    long_ago = utcnow() - timedelta(days=400)  # before any clock was due: none is late
+    keys = queries.page_keys(world.users["supervisor"], long_ago, open_only=True, limit=50)
+    names = ["late_long", "silent_20_first", "silent_20_second", "late_short", "heard_3", *ORDER[5:]]
+    assert [k.id for k in keys] == [listed[name].id for name in names]
+    assert {(k.late, k.unheard) for k in keys} == {(0, 0), (0, 1)}
+    assert queries.page_keys(world.users["supervisor"], long_ago, overdue=True) == []

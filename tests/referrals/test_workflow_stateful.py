@@ -34,54 +34,18 @@ from sqlalchemy import func, select
 
 from app.cases import services as case_services
 from app.cases.models import Attachment, Case, CaseAuditHead, CaseEvent
-from app.clocks.models import CaseClock, ClockName
+from app.clocks.models import CaseClock
 from app.core.audit import verify_chain
 from app.core.errors import ServiceError
 from app.referrals import reply, services
 from app.referrals.models import Referral, ReferralReplyToken
-from tests.referrals.test_workflow_matrix import (  # noqa: F401  (``at``, ``ctx``, ``people``: fixtures)
-    ACTS_AS,
-    AGENCY_ACTIONS,
-    BEFORE_SENT,
-    CASE_CLOSED,
-    CASE_WITHDRAWN,
-    CHANNEL,
-    CHANNELS,
-    CHOOSE_STEP,
-    COMMENT_MISSING,
-    COMMENT_REQUIRED,
-    DATE_BAD,
-    EARLIER_STEP,
-    FUTURE,
-    INPUTS,
-    MISMATCH,
-    MOVES,
-    NEED_OPEN_CASE,
-    NOT_PROPOSER,
-    NOT_SENT,
-    NOTE_LONG,
-    OVER,
-    POLICE_DECIDED,
-    ROLE_REASON,
-    SITUATIONS,
-    STATE_REASON,
-    STEP_ACTOR,
-    STEP_DONE,
-    TODAY,
-    WHO,
-    WITH_AGENCY,
-    agency_of,
-    at,
-    ctx,
-    given,
-    people,
-    sees,
-)
+from tests.referrals import test_workflow_matrix as table
+from tests.referrals.test_workflow_matrix import at, ctx, people  # noqa: F401  (fixtures)
 from tests.workflows.stateful import VERSIONS, WorkflowMachine
 
 SETTINGS = settings(
     max_examples=15,
-    stateful_step_count=15,
+    stateful_step_count=20,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
@@ -91,11 +55,17 @@ CASES = ("first", "second")
 STAFF_PEOPLE = ["caseworker", "supervisor", "second_supervisor"]
 ACTING = [*STAFF_PEOPLE, "agency"]
 PEOPLE = [*ACTING, "applicant", "mediator", "admin", "sibling_caseworker", "other_applicant", "other_agency"]
+ENDED = {"closed", "refused", "withdrawn"}
 ISSUING = {"send", "chase"}  # each issues a letter (its own event follows the action's)
 # The way on, in order (the walks' offered steps mostly take the furthest): the police before the outcome.
 ALONG = ["approve", "send", "chase", "record_receipt", "record_decision", "record_outcome", "record_police_transfer"]
 ALONG += ["record_police_step"]
 ENDINGS = {"refuse", "withdraw", "record_no_case", "close"}
+# Where a walk starts: the matrix's situations, and one further on with the police.
+SITUATIONS = {
+    **table.SITUATIONS,
+    "with_police/received by the police": [*table.SITUATIONS["with_police"], "record_police_step"],
+}
 # The regulation's order of the police's steps: each after one of these.
 POLICE_ORDER = {
     "received": set(),
@@ -134,24 +104,24 @@ def police_reasons(done: list, data: dict) -> list:
     every step is reported on ``TODAY``, the day the letter went."""
     step, on, note = data.get("step"), data.get("on"), data.get("note")
     if not isinstance(step, str) or step not in POLICE_ORDER:
-        return [CHOOSE_STEP]
+        return [table.CHOOSE_STEP]
     if step in done:
-        return [STEP_DONE]
+        return [table.STEP_DONE]
     if step in ("opened", "not_opened") and {"opened", "not_opened"} & set(done):
-        return [POLICE_DECIDED]
+        return [table.POLICE_DECIDED]
     if POLICE_ORDER[step] and not POLICE_ORDER[step] & set(done):
-        return [EARLIER_STEP]
+        return [table.EARLIER_STEP]
     if not isinstance(on, str) or len(on) != 10 or on[4] != "-":
-        return [DATE_BAD]
-    if on != TODAY.isoformat():
-        return [FUTURE if on > TODAY.isoformat() else BEFORE_SENT]
+        return [table.DATE_BAD]
+    if on != table.TODAY.isoformat():
+        return [table.FUTURE if on > table.TODAY.isoformat() else table.BEFORE_SENT]
     if isinstance(note, str) and len(note) > 2000:
-        return [NOTE_LONG]
+        return [table.NOTE_LONG]
     return []
 
 
 def next_steps(done: list) -> list:
-    return [s for s in POLICE_ORDER if not police_reasons(done, {"step": s, "on": TODAY.isoformat()})]
+    return [s for s in POLICE_ORDER if not police_reasons(done, {"step": s, "on": table.TODAY.isoformat()})]
 
 
 KEEP = object()  # the comment the catalogue gives with its input
@@ -162,35 +132,35 @@ COMMENTS = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12),
 )
 # A list as an action never reaches the services (pages and the API name actions in their paths).
-ACTIONS = st.sampled_from([*sorted(WHO), "delete", "", "APPROVE", None])
+ACTIONS = st.sampled_from([*sorted(table.WHO), "delete", "", "APPROVE", None])
 DATA_KINDS = st.sampled_from(["catalogue", "catalogue", "catalogue", "none", "empty", "not an object", "a list"])
-CHANNEL_DRAWS = st.sampled_from([NO_CHANNEL, *CHANNELS])
-NO_INPUT = {action: next(r for c, d, r in rows if d in ({}, None)) for action, rows in INPUTS.items()}
+CHANNEL_DRAWS = st.sampled_from([NO_CHANNEL, *table.CHANNELS])
+NO_INPUT = {action: next(r for c, d, r in rows if d in ({}, None)) for action, rows in table.INPUTS.items()}
 
 
 def drawn_input(model, person, action, kind, index, comment, channel):
     """The comment and data of an attempt, and the reasons the input alone must be refused with."""
-    known = isinstance(action, str) and action in INPUTS
+    known = isinstance(action, str) and action in table.INPUTS
     if kind == "catalogue" and known:
-        given_comment, data, reasons = INPUTS[action][index % len(INPUTS[action])]
+        given_comment, data, reasons = table.INPUTS[action][index % len(table.INPUTS[action])]
     else:
         given_comment, data = None, {"none": None, "empty": {}, "not an object": "sent", "a list": ["post"]}.get(kind)
         reasons = NO_INPUT[action] if known else []
     comment = given_comment if comment is KEEP else comment
-    reasons = [r for r in reasons if r != COMMENT_MISSING]
+    reasons = [r for r in reasons if r != table.COMMENT_MISSING]
     if not known:
         return comment, data, reasons
-    if action in COMMENT_REQUIRED and blank(comment):
-        reasons.append(COMMENT_MISSING)
-    if action in AGENCY_ACTIONS:
+    if action in table.COMMENT_REQUIRED and blank(comment):
+        reasons.append(table.COMMENT_MISSING)
+    if action in table.AGENCY_ACTIONS:
         if isinstance(data, dict) and channel is not NO_CHANNEL:
             data = {**data, "channel": channel}
-        said = isinstance(data, dict) and CHANNELS.get(data.get("channel"), False)
-        if ACTS_AS.get(person) in ("caseworker", "supervisor") and not said:
-            reasons.append(CHANNEL)
+        said = isinstance(data, dict) and table.CHANNELS.get(data.get("channel"), False)
+        if table.ACTS_AS.get(person) in ("caseworker", "supervisor") and not said:
+            reasons.append(table.CHANNEL)
     if action == "record_police_step":
         police = police_reasons(model.steps, data if isinstance(data, dict) else {})
-        reasons = [r for r in reasons if r == CHANNEL] + police
+        reasons = [r for r in reasons if r == table.CHANNEL] + police
     return comment, data, reasons
 
 
@@ -198,8 +168,8 @@ class ReferralWorkflow(WorkflowMachine):
     """Set up by ``test_random_walks_through_the_referral_workflow`` (``staff``, ``cases``, ``agencies``)."""
 
     door = services.DOOR
-    moves = MOVES
-    forbidden_texts = ((ROLE_REASON,),)
+    moves = table.MOVES
+    forbidden_texts = ((table.ROLE_REASON,),)
     transition = staticmethod(services.transition)
     available_actions = staticmethod(services.available_actions)
     staff: dict = {}
@@ -221,7 +191,7 @@ class ReferralWorkflow(WorkflowMachine):
     def _as(self, model: Model) -> None:
         """The agency of ``model``'s referral (its newest link) and the agency of another referral."""
         others = [m.id for m in self.models.values() if m.id != model.id]
-        self.people["agency"] = agency_of(self.subject(model))
+        self.people["agency"] = table.agency_of(self.subject(model))
         self.people["other_agency"] = reply.AgencyActor(others[0] if others else -1, "外省市场监督管理局", 0)
 
     def act(self, model, person, action, comment, data, version="current"):
@@ -232,6 +202,10 @@ class ReferralWorkflow(WorkflowMachine):
 
     def _refer(self, name, by, fits=True):
         case = self.session.get(Case, self.cases[name][0])
+        # One open referral of a case to an agency at a time (until it is closed, refused or withdrawn).
+        under_way = any(
+            m.case == name and m.mismatch is not fits and m.state not in ENDED for m in self.models.values()
+        )
         before = self.snapshot()
         try:
             r = services.refer(
@@ -247,11 +221,11 @@ class ReferralWorkflow(WorkflowMachine):
             if by == "mediator":
                 assert exc.forbidden, texts
             else:
-                assert not self.case_open[name] and not exc.forbidden and texts, texts
+                assert (not self.case_open[name] or under_way) and not exc.forbidden and texts, texts
             self.session.flush()
             assert self.snapshot() == before
             return None
-        assert by != "mediator" and self.case_open[name]
+        assert by != "mediator" and self.case_open[name] and not under_way
         assert (r.state.value, r.version, r.sent_at) == ("proposed", 1, None)
         self.chain[name] += 1
         model = Model(r.id, name, by, not fits)
@@ -270,16 +244,16 @@ class ReferralWorkflow(WorkflowMachine):
         by = "supervisor" if situation == "proposed/by supervisor" else "caseworker"
         model = self._refer(name, by, fits=situation != "proposed/agency does not fit")
         for step in SITUATIONS[situation]:
-            if step == CASE_WITHDRAWN:
+            if step == table.CASE_WITHDRAWN:
                 self._withdraw_case(name)
                 continue
-            person = STEP_ACTOR[step]
-            values = given(step, channel=None if person == "agency" else "phone")
+            person = table.STEP_ACTOR[step]
+            values = table.given(step, channel=None if person == "agency" else "phone")
             self.input_reasons = []
             self.act(model, person, step, values["comment"], values["data"])
         return model
 
-    @precondition(lambda self: len(self.models) < 4)
+    @precondition(lambda self: len(self.models) < 3)
     @rule(
         target=referrals,
         name=st.sampled_from(CASES),
@@ -315,10 +289,36 @@ class ReferralWorkflow(WorkflowMachine):
         comment, data, self.input_reasons = drawn_input(m, person, action, kind, index, comment, channel)
         self.act(m, person, action, comment, data, version)
 
-    @rule(m=referrals, picks=st.lists(st.integers(0, 10_000), min_size=1, max_size=6))
+    @precondition(lambda self: any(m.state in table.WITH_AGENCY for m in self.models.values()))
+    @rule(
+        which=st.integers(0, 10),
+        person=st.sampled_from([*ACTING, "mediator", "applicant"]),
+        pick=st.integers(0, 100),
+        row=st.integers(0, 100),
+        channel=CHANNEL_DRAWS,
+    )
+    def the_agencys_word_comes(self, which, person, pick, row, channel):
+        """The agency answers, or staff record its word, on a referral with the agency: one of the answers
+        open now, with any input of the catalogue and any way of saying how it came."""
+        chosen = [m for m in self.models.values() if m.state in table.WITH_AGENCY]
+        m = chosen[which % len(chosen)]
+        answers = [a for a in table.MOVES[m.state] if a in table.AGENCY_ACTIONS]
+        action = answers[pick % len(answers)]
+        if m.state == "with_police" and pick % 4:  # the police's steps, mostly, before the outcome
+            action = "record_police_step"
+        comment, data, self.input_reasons = drawn_input(m, person, action, "catalogue", row, KEEP, channel)
+        steps = next_steps(m.steps)
+        if action == "record_police_step" and row % 2 and steps:  # a step the police may take next
+            data = {**data, "step": steps[row // 2 % len(steps)], "on": table.TODAY.isoformat()}
+            data.pop("note", None)
+            self.input_reasons = [r for r in self.input_reasons if r == table.CHANNEL]
+        self.act(m, person, action, comment, data)
+
+    @rule(m=referrals, picks=st.lists(st.integers(0, 10_000), min_size=1, max_size=8))
     def people_take_offered_actions(self, m, picks):
-        """A few steps, each by someone the page offers an action to, with valid input: mostly one on the
-        way (often the furthest), sometimes another that does not end the referral, seldom an ending."""
+        """A few steps, each by someone the page offers an action to, with valid input: mostly the one
+        furthest on the way, sometimes another on it or another that does not end the referral, seldom an
+        ending."""
         for pick in picks:
             self._as(m)
             subject = self.subject(m)
@@ -334,13 +334,13 @@ class ReferralWorkflow(WorkflowMachine):
             going_on = [o for o in offers if o[1] not in ENDINGS]
             if pick % 25 == 0 or not going_on:
                 person, action = offers[pick // 25 % len(offers)]
-            elif pick % 3 == 0 or not onward:
-                person, action = going_on[pick // 3 % len(going_on)]
-            elif pick % 3 == 1:
-                person, action = onward[pick // 3 % len(onward)]
+            elif pick % 4 == 0 or not onward:
+                person, action = going_on[pick // 4 % len(going_on)]
+            elif pick % 4 == 1:
+                person, action = onward[pick // 4 % len(onward)]
             else:
                 person, action = max(onward, key=lambda o: (ALONG.index(o[1]), o[0]))
-            values = given(action, channel=None if person == "agency" else ("phone", "letter", "email")[pick % 3])
+            values = table.given(action, channel=None if person == "agency" else ("phone", "letter", "email")[pick % 3])
             comment, data = values["comment"], values["data"]
             if action == "record_police_step":
                 steps = next_steps(m.steps)
@@ -376,22 +376,24 @@ class ReferralWorkflow(WorkflowMachine):
             for r in rows
         ], [tuple(c) for c in cases]
 
-    def _situation(self, model, action, person, comment="") -> list:
+    def _situation(self, model, action, person, comment="", *, for_page=False) -> list:
+        """Why ``action`` is blocked beside its state; ``for_page``: as the page shows it, without the
+        guards that judge the input (the comment that keeps an agency that does not fit)."""
         reasons = []
-        if action in NEED_OPEN_CASE and not self.case_open[model.case]:
-            reasons.append(CASE_CLOSED)
+        if action in table.NEED_OPEN_CASE and not self.case_open[model.case]:
+            reasons.append(table.CASE_CLOSED)
         if action == "approve" and person == model.proposer:
-            reasons.append(NOT_PROPOSER)
-        if action == "approve" and model.mismatch and blank(comment):
-            reasons.append(MISMATCH)
+            reasons.append(table.NOT_PROPOSER)
+        if action == "approve" and model.mismatch and blank(comment) and not for_page:
+            reasons.append(table.MISMATCH)
         return reasons
 
     def predict(self, model, person, action, comment, data, version_is_stale):
         categories: set = set()
-        known = isinstance(action, str) and action in WHO
+        known = isinstance(action, str) and action in table.WHO
         if not known:
             categories.add("unknown")
-        if not sees(person, model.sent):
+        if not table.sees(person, model.sent):
             categories.add("not_found")
         if version_is_stale:
             categories.add("conflict")
@@ -403,11 +405,11 @@ class ReferralWorkflow(WorkflowMachine):
             categories.add("invalid")
         reasons: list = []
         if known:
-            role = ACTS_AS.get(person)
-            if role is None or role not in WHO[action]:
+            role = table.ACTS_AS.get(person)
+            if role is None or role not in table.WHO[action]:
                 categories.add("forbidden")
-            if action not in MOVES[model.state]:
-                reasons = [STATE_REASON]
+            if action not in table.MOVES[model.state]:
+                reasons = [table.STATE_REASON]
             else:
                 reasons = self._situation(model, action, person, comment) + self.input_reasons
         if reasons:
@@ -415,13 +417,13 @@ class ReferralWorkflow(WorkflowMachine):
         return categories, reasons
 
     def check_offered(self, model, person, action, offered):
-        role = ACTS_AS.get(person)
-        if not sees(person, model.sent) or role is None:
+        role = table.ACTS_AS.get(person)
+        if not table.sees(person, model.sent) or role is None:
             assert offered == {}, f"{person} is offered {sorted(offered)}"
             return
-        assert set(offered) == {a for a, roles in WHO.items() if role in roles}
+        assert set(offered) == {a for a, roles in table.WHO.items() if role in roles}
         for name, check in offered.items():
-            open_now = name in MOVES[model.state] and not self._situation(model, name, person)
+            open_now = name in table.MOVES[model.state] and not self._situation(model, name, person, for_page=True)
             assert check.allowed is open_now, (name, model, person, [str(r) for r in check.reasons])
             assert check.allowed or check.reasons
 
@@ -448,7 +450,7 @@ class ReferralWorkflow(WorkflowMachine):
         assert [tuple(e) for e in new] == expected, (action, new)
         self.chain[name] += len(expected)
         model.version += 1
-        if action in AGENCY_ACTIONS:  # whose word it is, and how it came
+        if action in table.AGENCY_ACTIONS:  # whose word it is, and how it came
             said = ("agency", "link") if person == "agency" else ("staff", data["channel"])
             assert (event.data["by"], event.data["via"]) == said, event.data
             self.done["by the agency" if person == "agency" else "by staff for the agency"] += 1
@@ -463,18 +465,13 @@ class ReferralWorkflow(WorkflowMachine):
     # -- after every step --
 
     @invariant()
-    def every_referral_is_where_the_model_says(self):
+    def every_referral_is_where_the_model_says_with_its_clocks_and_links(self):
         for model in self.models.values():
             r = self.session.execute(select(Referral).where(Referral.id == model.id)).scalar_one()
             assert (r.state.value, r.version, r.penalty_fen) == (model.state, model.version, model.penalty), model
-            assert r.penalty_fen is None or r.penalty_fen >= 0
-            # The letter is out exactly from its sending on (a referral withdrawn or refused before it, never).
             assert (r.sent_at is not None) is model.sent, model
-            if model.state in NOT_SENT:
-                assert not model.sent
-            elif model.state != "withdrawn":
-                assert model.sent
             assert [s["step"] for s in r.police_steps or []] == model.steps
+            assert table.track_problems(self.session, r, model.letters) == [], model
 
     @invariant()
     def each_chain_grows_by_what_went_through_and_verifies(self):
@@ -491,22 +488,6 @@ class ReferralWorkflow(WorkflowMachine):
             assert (head.seq, head.hash) == (events[-1].seq, events[-1].hash)
 
     @invariant()
-    def the_clocks_run_while_someone_is_to_act(self):
-        clocks = list(self.session.execute(select(CaseClock).where(CaseClock.subject_type == "referral")).scalars())
-        for model in self.models.values():
-            own = [c for c in clocks if c.subject_id == model.id]
-            running = Counter(c.name for c in own if c.is_running)
-            expected = Counter()
-            if model.state in ("proposed", "approved"):
-                expected[ClockName.SEND] = 1
-            if model.state in WITH_AGENCY:
-                expected[ClockName.CHASE] = 1
-            assert running == expected, (model, running)
-            assert not (model.state in OVER and running)
-            assert sum(c.name == ClockName.SEND for c in own) == 1, model
-            assert {c.case_id for c in own} == {self.cases[model.case][0]}
-
-    @invariant()
     def each_case_is_next_due_at_its_earliest_running_clock(self):
         for case_id, _ in self.cases.values():
             dues = self.session.execute(
@@ -520,16 +501,6 @@ class ReferralWorkflow(WorkflowMachine):
             ).scalars()
             next_due = self.session.execute(select(Case.next_due_at).where(Case.id == case_id)).scalar_one()
             assert next_due == min(dues, default=None)
-
-    @invariant()
-    def a_reply_link_is_live_exactly_while_the_referral_is_with_the_agency(self):
-        tokens = list(self.session.execute(select(ReferralReplyToken).order_by(ReferralReplyToken.id)).scalars())
-        for model in self.models.values():
-            own = [t for t in tokens if t.referral_id == model.id]
-            assert len(own) == model.letters, model  # one per letter, none before the first
-            with_agency = model.state in WITH_AGENCY
-            assert all(reply.is_live(t) is with_agency for t in own), model
-            assert all((t.revoked_at is None) is with_agency for t in own), model
 
 
 def evidence_of(session, case, uploader) -> list[int]:
