@@ -35,6 +35,15 @@ def _hypothesis_profile() -> None:
 _hypothesis_profile()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under xdist (``make test`` runs ``--dist loadgroup``) the tests of one module run on one
+    worker, so a module's own database is migrated once; the browser journeys of every module
+    share one live server, so they all run on one worker."""
+    for item in items:
+        group = "e2e" if f"{os.sep}e2e{os.sep}" in str(item.path) else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "e2e: browser test against a live server with its own database")
     config.addinivalue_line("markers", "makes_requests: keeps its requests out of any app context the test opens")
@@ -62,7 +71,10 @@ def fresh_database_url(tmp_path_factory, name: str) -> str:
     base = os.environ.get("TEST_DATABASE_URL")
     if base:
         url = make_url(normalise_database_url(base))
-        url = url.set(database=f"{url.database}_{name}" if name != "main" else url.database)
+        database = url.database if name == "main" else f"{url.database}_{name}"
+        # Each xdist worker (``make test`` runs two or more) has databases of its own.
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        url = url.set(database=f"{database}_{worker}" if worker else database)
         rendered = url.render_as_string(hide_password=False)
         _prepare_postgres(rendered)
     else:

@@ -120,6 +120,16 @@ class CaseClock(Base):
         Index("ix_case_clocks_case_id_started_at", "case_id", "started_at"),
         Index("ix_case_clocks_due_at_met_at", "due_at", "met_at"),
         Index("ix_case_clocks_subject", "subject_type", "subject_id"),
+        # The running clocks of one kind of subject by due time (the overdue referrals of a list).
+        Index(
+            "ix_case_clocks_running_subject_due",
+            "subject_type",
+            "due_at",
+            "subject_id",
+            "paused_at",
+            sqlite_where=text("met_at IS NULL AND stopped_at IS NULL"),
+            postgresql_where=text("met_at IS NULL AND stopped_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agencies.models import Agency
@@ -29,6 +29,9 @@ class Referral(Base):
         Index("ix_referrals_centre_id_state", "centre_id", "state"),
         Index("ix_referrals_agency_id_state", "agency_id", "state"),
         Index("ix_referrals_state_last_word_at", "state", "last_word_at"),
+        # The list's order (``queries._segment``: last heard of, then id) and the newest change.
+        Index("ix_referrals_heard", text("coalesce(last_word_at, sent_at)"), "id", "state"),
+        Index("ix_referrals_updated_at", "updated_at"),
         CheckConstraint("penalty_fen IS NULL OR penalty_fen >= 0", name="penalty_not_negative"),
         CheckConstraint("chase_count >= 0", name="chase_count_not_negative"),
         CheckConstraint(

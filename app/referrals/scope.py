@@ -14,9 +14,12 @@ def _referrals(stmt, user):
     if user.is_staff:
         from app.cases.assignments import sql_clause
 
-        seen = visible(select(Case.id), user, Case)
-        beyond = select(Case.id).where(sql_clause(user))
-        return stmt.where(or_(Referral.case_id.in_(seen), Referral.case_id.in_(beyond)))
+        # One correlated EXISTS on the referral's own case (its primary key): a list reads a page's
+        # worth of referrals in the order of its index and checks each, instead of gathering every
+        # case of a national scope (100k ids) to hash against.
+        seen = visible(select(Case.id), user, Case).whereclause
+        reach = sql_clause(user) if seen is None else or_(seen, sql_clause(user))
+        return stmt.where(select(Case.id).where(Case.id == Referral.case_id, reach).exists())
     return stmt.where(
         Referral.sent_at.is_not(None),
         Referral.case_id.in_(select(Case.id).where(Case.enterprise_id.in_(active_enterprise_ids(user)))),
