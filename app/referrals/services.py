@@ -132,7 +132,7 @@ def _is_false(value) -> bool:
 def transition(r: Referral, action: str, actor, *, comment=None, data=None, expected_version=None) -> Referral:
     """Apply one action of the referral's rule table through the one door; a referral that is over
     no longer answers to its reply links."""
-    alias = ALIASES.get(action)
+    alias = ALIASES.get(action) if isinstance(action, str) else None
     if alias is not None and isinstance(data, dict):
         action = alias(data) or action
         data = {k: v for k, v in data.items() if k != "opened"}

@@ -247,3 +247,13 @@ def test_one_open_referral_per_case_and_agency(world, accepted, agencies, eviden
     assert "already under way" in " ".join(str(x) for x in refused.value.reasons)
     other = _refer(world, accepted, agencies["copyright"], evidence, override="同时涉及包装图案著作权")
     assert other.state is S.PROPOSED
+
+
+@pytest.mark.parametrize("action", [["approve"], {"a": 1}, None, 7])
+def test_an_action_that_is_not_a_name_is_unknown(world, accepted, agencies, evidence, action):
+    from app.core.engine import UnknownAction
+
+    r = _refer(world, accepted, agencies["market"], evidence)
+    with pytest.raises(UnknownAction):
+        services.transition(r, action, world.users["supervisor"])
+    assert r.state == S.PROPOSED
