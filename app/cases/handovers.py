@@ -42,10 +42,14 @@ def _centre_by_code(value) -> Centre | None:
 def facts(case: Case, data: dict | None = None):
     """The facts the case's guards read beside it: the open offer, whether a decision waits to be
     told, and the colleague or centre the action's input names."""
+    from app.cases.enums import CaseState
+    from app.cases.tracks import open_items
     from app.cases.workflow import CaseFacts
     from app.clocks.services import decision_feedback_open
 
     facts = CaseFacts(open_offer=open_offer(case), decision_feedback_open=decision_feedback_open(case))
+    if case.state is CaseState.RESOLVED:
+        facts.open_tracks = tuple(open_items(case))
     data = data or {}
     if data.get("to_user") not in (None, ""):
         facts.to_user = _user_by_email(data["to_user"])

@@ -23,6 +23,20 @@ class TrackPanel:
 
 PANELS: dict[str, TrackPanel] = {}
 
+#: Per track: ``(case) -> [label, ...]``, what of that track is still open under the case (a case
+#: is not closed while one is: its clocks would run on under a closed case, its actions be blocked).
+OPEN_ITEMS: dict[str, Callable] = {}
+
+
+def register_open_items(name: str, function: Callable) -> Callable:
+    OPEN_ITEMS[name] = function
+    return function
+
+
+def open_items(case) -> list:
+    """What is still open under ``case``, every track's, in the tracks' order."""
+    return [item for name in sorted(OPEN_ITEMS) for item in OPEN_ITEMS[name](case)]
+
 
 def register_panel(panel: TrackPanel) -> TrackPanel:
     PANELS[panel.name] = panel

@@ -56,6 +56,9 @@ class CaseFacts:
     decision_feedback_open: bool = False
     to_user: Any = NOT_GIVEN
     to_centre: Any = NOT_GIVEN
+    # What of the case's tracks is still open (a mediation, a plan, a referral), as labels; read
+    # only for a resolved case (the only one that can be closed).
+    open_tracks: tuple = ()
 
 
 # ---- guards: (case, actor, ctx) -> reason | None; never any side effect ----------------------------
@@ -151,6 +154,14 @@ def not_rated_yet(case, actor, ctx):
 def outcome_informed(case, actor, ctx):
     if case.outcome_informed_at is None:
         return _l("Tell the applicant the outcome first (record it with “Outcome told to applicant”).")
+    return None
+
+
+@guard(_l("no mediation, plan or referral of the case is still open"))
+def no_open_tracks(case, actor, ctx):
+    items = ctx.facts.open_tracks if ctx.facts is not None else ()
+    if items:
+        return _l("End what is still open under this case first: %(items)s.", items="; ".join(str(i) for i in items))
     return None
 
 
@@ -645,7 +656,7 @@ CASES = Workflow(
             S.CLOSED,
             HANDLERS,
             _l("Close the case"),
-            guards=(outcome_informed,),
+            guards=(outcome_informed, no_open_tracks),
             effects=_closed,
             clocks=(STOP_ALL,),
             notifies=(to_applicant("case_closed"),),

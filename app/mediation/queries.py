@@ -13,11 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.cases.models import Case, CaseEvent, Document
 from app.cases.permissions import can_see_internal
+from app.cases.tracks import register_open_items
 from app.clocks.display import clock_state
 from app.clocks.models import CaseClock
 from app.core.scope import visible
@@ -231,3 +233,14 @@ def mediation_list(
     clocks = clocks_by_mediation(m.id for m in found)
     rows = [Row(m, deadline(m, clocks.get(m.id, []), now), next_session(m)) for m in found]
     return Page(rows, page, has_next)
+
+
+def open_mediations(of_case: Case) -> list:
+    """The case's mediation still under way, as the label the case's close guard shows."""
+    states = db.session.execute(
+        select(Mediation.state).where(Mediation.case_id == of_case.id, Mediation.state.in_(list(OPEN_STATES)))
+    ).scalars()
+    return [_l("the mediation (%(state)s)", state=state.label) for state in states]
+
+
+register_open_items("mediation", open_mediations)

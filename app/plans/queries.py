@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.cases.enums import DocumentKind
 from app.cases.models import Case, CaseEvent, Document
 from app.cases.permissions import can_see_case, can_see_internal
+from app.cases.tracks import register_open_items
 from app.extensions import db
-from app.plans.enums import PlanState
+from app.plans.enums import OPEN_STATES, PlanState
 from app.plans.models import Plan
 from app.plans.services import can_see_plan
 
@@ -73,3 +75,14 @@ def events_of(plan: Plan, user) -> list[CaseEvent]:
     if not can_see_internal(user):
         stmt = stmt.where(CaseEvent.visibility == "applicant")
     return list(db.session.execute(stmt).scalars())
+
+
+def open_plans(case: Case) -> list:
+    """The case's plan still being drafted or reviewed, as the label the case's close guard shows."""
+    states = db.session.execute(
+        select(Plan.state).where(Plan.case_id == case.id, Plan.state.in_(list(OPEN_STATES)))
+    ).scalars()
+    return [_l("the rights-protection plan (%(state)s)", state=state.label) for state in states]
+
+
+register_open_items("plan", open_plans)

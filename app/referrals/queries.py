@@ -13,12 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
 
 from app.agencies.models import Agency
 from app.cases.models import Case, CaseEvent, Document
 from app.cases.permissions import can_see_internal
+from app.cases.tracks import register_open_items
 from app.centres.models import Centre
 from app.clocks.display import clock_state
 from app.clocks.models import CaseClock
@@ -354,3 +356,17 @@ def state_counts(user) -> dict[ReferralState, int]:
         _COUNTS.clear()
     _COUNTS[key] = (changed, now, counts)
     return dict(counts)
+
+
+def open_referrals(case: Case) -> list:
+    """The case's referrals not over yet, as the labels the case's close guard shows."""
+    rows = db.session.execute(
+        select(Agency.name, Referral.state)
+        .join(Agency, Agency.id == Referral.agency_id)
+        .where(Referral.case_id == case.id, Referral.state.in_(list(OPEN_STATES)))
+        .order_by(Referral.id)
+    ).all()
+    return [_l("the referral to %(agency)s (%(state)s)", agency=name, state=state.label) for name, state in rows]
+
+
+register_open_items("referral", open_referrals)

@@ -143,3 +143,23 @@ def test_a_mediation_changed_behind_the_door_is_caught(app, world, accepted, ses
     session.commit()
     result = app.test_cli_runner().invoke(args=["audit-verify", "--no-files"])
     assert result.exit_code != 0 and "mediation" in result.output and "changed after this event" in result.output
+
+
+def test_a_case_is_not_closed_while_its_mediation_is_open(world, accepted, session):
+    from app.cases import services as case_services
+    from app.cases.enums import CaseState
+    from tests.conftest import ACTION_INPUT
+
+    caseworker = world.users["caseworker"]
+    m = _request(world, accepted)
+    for action in ("start_handling", "resolve", "inform_outcome"):
+        case_services.transition(accepted, action, caseworker, **ACTION_INPUT.get(action, {}))
+    with pytest.raises(ActionRefused) as refused:
+        case_services.transition(accepted, "close", caseworker, **ACTION_INPUT["close"])
+    assert "the mediation (Requested)" in " ".join(str(r) for r in refused.value.reasons)
+    assert accepted.state is CaseState.RESOLVED
+    close = next(c for c in case_services.available_actions(accepted, caseworker) if c.action.name == "close")
+    assert not close.allowed  # the page shows the button blocked, with the reason
+    services.transition(m, "withdraw", caseworker, comment="申请人撤回调解请求")
+    case_services.transition(accepted, "close", caseworker, **ACTION_INPUT["close"])
+    assert accepted.state is CaseState.CLOSED
