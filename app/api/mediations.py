@@ -13,27 +13,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g, jsonify, request, url_for
-from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
-from pydantic import ValidationError
 from sqlalchemy import exists, or_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.api import schemas_mediation as schemas
-from app.api.errors import ApiError, error_json, invalid
+from app.api.errors import ApiError
 from app.api.openapi import PATH_PARAMETERS, operation
 from app.api.queries import MAX_ID, decode_cursor, encode_cursor
-from app.api.schemas import problems_of
-from app.api.serializers import action_check
 from app.api.serializers_mediation import mediation_object
+from app.api.tracks import TrackActions, by_subject, refusal, register_track_actions
 from app.api.validation import json_body
-from app.api.views import _case_or_404, bp, parse, service_error_response
+from app.api.views import _case_or_404, bp, parse
 from app.cases.enums import IPType
 from app.cases.models import Case, CaseEvent, Document
 from app.cases.permissions import can_see_internal
 from app.clocks.models import CaseClock, counting_clock
 from app.core.db import utcnow
-from app.core.engine import NotFound
 from app.core.errors import ServiceError
 from app.core.scope import visible
 from app.extensions import db
@@ -50,8 +46,9 @@ PATH_PARAMETERS["mediation_action"] = {
     "schema": {"type": "string", "enum": list(MEDIATIONS.actions)},
 }
 
-NOT_TAKEN = _l("This action does not take this field.")
-INPUT_NAMES = frozenset(i.name for a in MEDIATIONS.actions.values() for i in a.inputs)
+SUBJECT = "mediation"
+CLOCK_ORDER = (CaseClock.started_at, CaseClock.id)
+DOCUMENT_ORDER = (Document.created_at, Document.id)
 
 
 # ---- reads -------------------------------------------------------------------------------------------------
@@ -79,32 +76,6 @@ def _mediation_or_404(mediation_id: int) -> Mediation:
     return m
 
 
-def _clocks_of(ids) -> dict[int, list[CaseClock]]:
-    found: dict[int, list[CaseClock]] = {i: [] for i in ids}
-    if found:
-        rows = db.session.execute(
-            select(CaseClock)
-            .where(CaseClock.subject_type == "mediation", CaseClock.subject_id.in_(sorted(found)))
-            .order_by(CaseClock.started_at, CaseClock.id)
-        ).scalars()
-        for c in rows:
-            found[c.subject_id].append(c)
-    return found
-
-
-def _documents_of(ids) -> dict[int, list[Document]]:
-    found: dict[int, list[Document]] = {i: [] for i in ids}
-    if found:
-        rows = db.session.execute(
-            select(Document)
-            .where(Document.subject_type == "mediation", Document.subject_id.in_(sorted(found)))
-            .order_by(Document.created_at, Document.id)
-        ).scalars()
-        for d in rows:
-            found[d.subject_id].append(d)
-    return found
-
-
 def _events_of(m: Mediation) -> list[CaseEvent]:
     """Its entries of the case's chain as the caller may read them (applicants: what their timeline shows)."""
     stmt = (
@@ -122,8 +93,8 @@ def _detail(m: Mediation) -> dict:
     user = g.api_user
     return mediation_object(
         m,
-        clocks=_clocks_of([m.id])[m.id],
-        documents=_documents_of([m.id])[m.id],
+        clocks=by_subject(CaseClock, SUBJECT, [m.id], CLOCK_ORDER)[m.id],
+        documents=by_subject(Document, SUBJECT, [m.id], DOCUMENT_ORDER)[m.id],
         now=utcnow(),
         staff=user.is_staff,
         events=_events_of(m),
@@ -181,13 +152,6 @@ def list_mediations(user, filters: MediationFilters, limit: int, cursor: str | N
 # ---- answers -----------------------------------------------------------------------------------------------
 
 
-def _refusal(exc: ServiceError):
-    """A service's refusal as API.md gives it: not found (or not yours) 404, the rest as for cases."""
-    if isinstance(exc, NotFound):
-        return error_json(404)
-    return service_error_response(exc)
-
-
 # ---- routes ------------------------------------------------------------------------------------------------
 
 
@@ -221,7 +185,7 @@ def create_mediation(number: str):
             not_in_court=body.not_in_court,
         )
     except ServiceError as exc:
-        return _refusal(exc)
+        return refusal(exc)
     response = jsonify(_detail(m))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_mediation", mediation_id=m.id)
@@ -239,7 +203,8 @@ def list_mediations_endpoint():
     now = utcnow()
     found, next_cursor = list_mediations(g.api_user, filters, query.limit, query.cursor, now)
     ids = [m.id for m in found]
-    clocks, documents = _clocks_of(ids), _documents_of(ids)
+    clocks = by_subject(CaseClock, SUBJECT, ids, CLOCK_ORDER)
+    documents = by_subject(Document, SUBJECT, ids, DOCUMENT_ORDER)
     staff = g.api_user.is_staff
     items = [mediation_object(m, clocks=clocks[m.id], documents=documents[m.id], now=now, staff=staff) for m in found]
     return jsonify({"items": items, "next_cursor": next_cursor})
@@ -252,81 +217,19 @@ def get_mediation(mediation_id: int):
     return jsonify(_detail(_mediation_or_404(mediation_id)))
 
 
-def _parse_action(model, raw: dict, action: str | None):
-    """``raw`` read by ``model``, or 422 naming every bad field at once: those the schema refuses and those of
-    ``data`` that the action does not take (an input of another action)."""
-    problems = {}
-    data = raw.get("data")
-    if action in MEDIATIONS and isinstance(data, dict):
-        taken = set(MEDIATIONS.actions[action].data_fields)
-        problems = {f"data.{name}": NOT_TAKEN for name in data if name in INPUT_NAMES and name not in taken}
-    try:
-        body = model.model_validate(raw)
-    except ValidationError as exc:
-        raise invalid({**problems, **problems_of(exc, model)}) from None
-    if problems:
-        raise invalid(problems)
-    return body
-
-
-def _apply(m: Mediation, action: str, body):
-    """Apply ``action`` with ``body`` (version, comment, data) through the mediation's one door."""
-    data = body.data.model_dump(exclude_unset=True) if body.data is not None else None
-    try:
-        m = services.transition(m, action, g.api_user, comment=body.comment, data=data, expected_version=body.version)
-    except ServiceError as exc:
-        return _refusal(exc)
-    return jsonify(_detail(m))
-
-
-@bp.post("/mediations/<int:mediation_id>/actions/<mediation_action>")
-@operation(
-    "mediations",
-    (200, schemas.MediationDetail, "The mediation after the action."),
-    403,
-    404,
-    409,
-    413,
-    415,
-    422,
-    json=schemas.MediationActionRequest,
+register_track_actions(
+    bp,
+    TrackActions(
+        noun=SUBJECT,
+        workflow=MEDIATIONS,
+        load=_mediation_or_404,
+        transition=services.transition,
+        available_actions=services.available_actions,
+        detail=_detail,
+        detail_model=schemas.MediationDetail,
+        request_model=schemas.MediationActionRequest,
+        post_model=schemas.MediationActionPost,
+        checks_model=schemas.MediationActionCheckList,
+        input_names=frozenset(i.name for a in MEDIATIONS.actions.values() for i in a.inputs),
+    ),
 )
-def take_mediation_action(mediation_id: int, mediation_action: str):
-    """Apply one action of the mediation's workflow"""
-    m = _mediation_or_404(mediation_id)
-    if mediation_action not in MEDIATIONS:
-        raise ApiError(404, _l("There is no such action."))
-    return _apply(m, mediation_action, _parse_action(schemas.MediationActionRequest, json_body(), mediation_action))
-
-
-class MediationActions(MethodView):
-    """``/mediations/{id}/actions``: one rule for both methods, so an id that cannot be one answers 404 to either
-    (two rules of one path answer 405 to the method matched second)."""
-
-    @operation("mediations", (200, schemas.MediationActionCheckList, "The actions."), 404)
-    def get(self, mediation_id: int):
-        """What the caller may do on the mediation now, and why the rest is blocked"""
-        m = _mediation_or_404(mediation_id)
-        return jsonify([action_check(c) for c in services.available_actions(m, g.api_user)])
-
-    @operation(
-        "mediations",
-        (200, schemas.MediationDetail, "The mediation after the action."),
-        403,
-        404,
-        409,
-        413,
-        415,
-        422,
-        json=schemas.MediationActionPost,
-    )
-    def post(self, mediation_id: int):
-        """Apply one action of the mediation's workflow, named in the body"""
-        m = _mediation_or_404(mediation_id)
-        raw = json_body()
-        action = raw.get("action")
-        body = _parse_action(schemas.MediationActionPost, raw, action if isinstance(action, str) else None)
-        return _apply(m, body.action, body)
-
-
-bp.add_url_rule("/mediations/<int:mediation_id>/actions", view_func=MediationActions.as_view("mediation_actions"))

@@ -15,25 +15,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g, jsonify, request, url_for
-from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
-from pydantic import ValidationError
 from sqlalchemy import exists, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from app.api import schemas_referral as schemas
-from app.api.errors import ApiError, error_json, invalid
+from app.api.errors import ApiError
 from app.api.openapi import PATH_PARAMETERS, operation
 from app.api.queries import MAX_ID, decode_cursor, encode_cursor
-from app.api.schemas import problems_of
-from app.api.serializers import action_check
 from app.api.serializers_referral import referral_object
+from app.api.tracks import TrackActions, by_subject, refusal, register_track_actions
 from app.api.validation import json_body
-from app.api.views import _case_or_404, bp, parse, service_error_response
+from app.api.views import _case_or_404, bp, parse
 from app.cases.models import Case, CaseEvent, Document
 from app.clocks.models import CaseClock, ClockName, counting_clock
 from app.core.db import utcnow
-from app.core.engine import NotFound
 from app.core.errors import ServiceError
 from app.core.scope import visible
 from app.extensions import db
@@ -50,8 +46,9 @@ PATH_PARAMETERS["referral_action"] = {
     "schema": {"type": "string", "enum": list(REFERRALS.actions)},
 }
 
-NOT_TAKEN = _l("This action does not take this field.")
 SUBJECT = "referral"
+CLOCK_ORDER = (CaseClock.started_at, CaseClock.id)
+DOCUMENT_ORDER = (Document.created_at, Document.id)
 
 
 # ---- reads -------------------------------------------------------------------------------------------------
@@ -78,25 +75,6 @@ def _referral_or_404(referral_id: int) -> Referral:
     return r
 
 
-def _by_subject(model, ids, order) -> dict[int, list]:
-    found: dict[int, list] = {i: [] for i in ids}
-    if found:
-        rows = db.session.execute(
-            select(model).where(model.subject_type == SUBJECT, model.subject_id.in_(sorted(found))).order_by(*order)
-        ).scalars()
-        for row in rows:
-            found[row.subject_id].append(row)
-    return found
-
-
-def _clocks_of(ids) -> dict[int, list[CaseClock]]:
-    return _by_subject(CaseClock, ids, (CaseClock.started_at, CaseClock.id))
-
-
-def _documents_of(ids) -> dict[int, list[Document]]:
-    return _by_subject(Document, ids, (Document.created_at, Document.id))
-
-
 def _events_of(r: Referral) -> list[CaseEvent]:
     """Its entries of the case's chain (staff only read them)."""
     return list(
@@ -115,7 +93,7 @@ def _detail(r: Referral) -> dict:
     return referral_object(
         r,
         clocks=services.referral_clocks(r),
-        documents=_documents_of([r.id])[r.id] if staff else [],
+        documents=by_subject(Document, SUBJECT, [r.id], DOCUMENT_ORDER)[r.id] if staff else [],
         now=utcnow(),
         staff=staff,
         events=_events_of(r) if staff else None,
@@ -169,13 +147,6 @@ def list_referrals(user, filters: ReferralFilters, limit: int, cursor: str | Non
 # ---- answers -----------------------------------------------------------------------------------------------
 
 
-def _refusal(exc: ServiceError):
-    """A service's refusal as API.md gives it: not found (or not yours) 404, the rest as for cases."""
-    if isinstance(exc, NotFound):
-        return error_json(404)
-    return service_error_response(exc)
-
-
 # ---- routes ------------------------------------------------------------------------------------------------
 
 
@@ -211,7 +182,7 @@ def create_referral(number: str):
             mediation_id=body.mediation,
         )
     except ServiceError as exc:
-        return _refusal(exc)
+        return refusal(exc)
     response = jsonify(_detail(r))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_referral", referral_id=r.id)
@@ -228,8 +199,8 @@ def list_referrals_endpoint():
     found, next_cursor = list_referrals(g.api_user, filters, query.limit, query.cursor, now)
     staff = g.api_user.is_staff
     ids = [r.id for r in found]
-    clocks = _clocks_of(ids)
-    documents = _documents_of(ids) if staff else {i: [] for i in ids}
+    clocks = by_subject(CaseClock, SUBJECT, ids, CLOCK_ORDER)
+    documents = by_subject(Document, SUBJECT, ids, DOCUMENT_ORDER) if staff else {i: [] for i in ids}
     items = [referral_object(r, clocks=clocks[r.id], documents=documents[r.id], now=now, staff=staff) for r in found]
     return jsonify({"items": items, "next_cursor": next_cursor})
 
@@ -250,81 +221,20 @@ def _fields_taken(action: str, data: dict) -> set[str]:
     return set(REFERRALS.actions[action].data_fields)
 
 
-def _parse_action(model, raw: dict, action: str | None):
-    """``raw`` read by ``model``, or 422 naming every bad field at once: those the schema refuses and those of
-    ``data`` that the action does not take (an input of another action)."""
-    problems = {}
-    data = raw.get("data")
-    if action in REFERRALS and isinstance(data, dict):
-        taken = _fields_taken(action, data)
-        problems = {f"data.{name}": NOT_TAKEN for name in data if name in schemas.INPUT_NAMES and name not in taken}
-    try:
-        body = model.model_validate(raw)
-    except ValidationError as exc:
-        raise invalid({**problems, **problems_of(exc, model)}) from None
-    if problems:
-        raise invalid(problems)
-    return body
-
-
-def _apply(r: Referral, action: str, body):
-    """Apply ``action`` with ``body`` (version, comment, data) through the referral's one door."""
-    data = body.data.model_dump(exclude_unset=True) if body.data is not None else None
-    try:
-        r = services.transition(r, action, g.api_user, comment=body.comment, data=data, expected_version=body.version)
-    except ServiceError as exc:
-        return _refusal(exc)
-    return jsonify(_detail(r))
-
-
-@bp.post("/referrals/<int:referral_id>/actions/<referral_action>")
-@operation(
-    "referrals",
-    (200, schemas.ReferralDetail, "The referral after the action."),
-    403,
-    404,
-    409,
-    413,
-    415,
-    422,
-    json=schemas.ReferralActionRequest,
+register_track_actions(
+    bp,
+    TrackActions(
+        noun=SUBJECT,
+        workflow=REFERRALS,
+        load=_referral_or_404,
+        transition=services.transition,
+        available_actions=services.available_actions,
+        detail=_detail,
+        detail_model=schemas.ReferralDetail,
+        request_model=schemas.ReferralActionRequest,
+        post_model=schemas.ReferralActionPost,
+        checks_model=schemas.ReferralActionCheckList,
+        input_names=schemas.INPUT_NAMES,
+        fields_taken=_fields_taken,
+    ),
 )
-def take_referral_action(referral_id: int, referral_action: str):
-    """Apply one action of the referral's workflow"""
-    r = _referral_or_404(referral_id)
-    if referral_action not in REFERRALS:
-        raise ApiError(404, _l("There is no such action."))
-    return _apply(r, referral_action, _parse_action(schemas.ReferralActionRequest, json_body(), referral_action))
-
-
-class ReferralActions(MethodView):
-    """``/referrals/{id}/actions``: one rule for both methods, so an id that cannot be one answers 404 to either
-    (two rules of one path answer 405 to the method matched second)."""
-
-    @operation("referrals", (200, schemas.ReferralActionCheckList, "The actions."), 404)
-    def get(self, referral_id: int):
-        """What the caller may do on the referral now, and why the rest is blocked"""
-        r = _referral_or_404(referral_id)
-        return jsonify([action_check(c) for c in services.available_actions(r, g.api_user)])
-
-    @operation(
-        "referrals",
-        (200, schemas.ReferralDetail, "The referral after the action."),
-        403,
-        404,
-        409,
-        413,
-        415,
-        422,
-        json=schemas.ReferralActionPost,
-    )
-    def post(self, referral_id: int):
-        """Apply one action of the referral's workflow, named in the body"""
-        r = _referral_or_404(referral_id)
-        raw = json_body()
-        action = raw.get("action")
-        body = _parse_action(schemas.ReferralActionPost, raw, action if isinstance(action, str) else None)
-        return _apply(r, body.action, body)
-
-
-bp.add_url_rule("/referrals/<int:referral_id>/actions", view_func=ReferralActions.as_view("referral_actions"))
