@@ -1,5 +1,4 @@
-"""One action endpoint for the tracks handled under a case (a referral now; the mediation and the plan
-views keep their own copies until they move here).
+"""One action endpoint for the tracks handled under a case (the plan, the mediation, the referral).
 
 ``run_action`` reads the action's form (CSRF, version, comment and the action's inputs), applies
 the action through the feature's service (which goes through the one door), and answers as every
@@ -22,6 +21,20 @@ from app.core.forms import version_of
 from app.extensions import db
 
 
+def action_inputs(subject, allowed, user) -> dict:
+    """The choices and help texts of the inputs of the actions ``user`` may take on ``subject`` now,
+    keyed ``(action, input)``: what the action panel's forms show (``templates/workflow/_actions.html``)."""
+    choices, helps = {}, {}
+    for check in allowed:
+        for inp in check.action.inputs:
+            key = (check.action.name, inp.name)
+            if inp.choices is not None:
+                choices[key] = inp.choices(subject, user)
+            if inp.help is not None:
+                helps[key] = inp.help(subject, user, choices.get(key, []))
+    return {"choices": choices, "helps": helps}
+
+
 def run_action(
     subject,
     action: str,
@@ -33,10 +46,14 @@ def run_action(
     reload: Callable,
     done_url: str,
     actor,
+    hidden=frozenset(),
+    done: Callable | None = None,
 ):
     """Apply ``action`` to ``subject`` from a submitted form. ``render(subject, status, typed=…,
-    conflict=…)`` draws the page; ``reload()`` finds the subject again after a rollback."""
-    if action not in workflow:
+    conflict=…)`` draws the page; ``reload()`` finds the subject again after a rollback. ``hidden``:
+    actions of the table that no form takes (404); ``done(result)``: the answer when the action was
+    applied, if not "Done" and back to ``done_url``."""
+    if action not in workflow or action in hidden:
         abort(404)
     spec = workflow[action]
     if not may_act:
@@ -48,7 +65,7 @@ def run_action(
         typed["errors"] = [str(e) for errors in form.errors.values() for e in errors]
         return render(subject, 422, typed=typed)
     try:
-        transition(
+        result = transition(
             subject,
             action,
             actor,
@@ -71,5 +88,9 @@ def run_action(
         db.session.rollback()
         typed["errors"] = [str(exc.message)]
         return render(reload(), 422, typed=typed)
+    if done is not None:
+        answer = done(result)
+        if answer is not None:
+            return answer
     flash(_("Done: %(action)s.", action=spec.label), "success")
     return redirect(done_url)

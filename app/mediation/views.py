@@ -20,15 +20,15 @@ from wtforms import BooleanField, SelectField, ValidationError
 
 from app.auth.models import Role
 from app.cases.enums import DocumentKind
-from app.cases.forms import ActionForm
 from app.cases.permissions import can_see_internal
+from app.cases.track_actions import action_inputs, run_action
 from app.cases.tracks import TrackPanel, register_panel
 from app.cases.views import case_or_404
 from app.clocks.display import clock_rows
 from app.core.db import utcnow
-from app.core.engine import ActionRefused, NotFound, UnknownAction
-from app.core.errors import ConflictError, ServiceError
-from app.core.forms import AppForm, version_of
+from app.core.engine import ActionRefused
+from app.core.errors import ServiceError
+from app.core.forms import AppForm
 from app.core.i18n import DISPLAY_TZ
 from app.core.money import yuan, yuan_in_capitals
 from app.core.permissions import roles_required
@@ -232,18 +232,6 @@ def _mediation_or_404(mediation_id: int):
     return m
 
 
-def _inputs(m, allowed) -> dict:
-    choices, helps = {}, {}
-    for check in allowed:
-        for inp in check.action.inputs:
-            key = (check.action.name, inp.name)
-            if inp.choices is not None:
-                choices[key] = inp.choices(m, current_user)
-            if inp.help is not None:
-                helps[key] = inp.help(m, current_user, choices.get(key, []))
-    return {"choices": choices, "helps": helps}
-
-
 def render_mediation(m, status: int = 200, *, typed=None, conflict: bool = False):
     now = utcnow()
     checks = services.available_actions(m, current_user)
@@ -260,7 +248,7 @@ def render_mediation(m, status: int = 200, *, typed=None, conflict: bool = False
         "internal": can_see_internal(current_user),
         "allowed": allowed,
         "blocked": blocked,
-        **_inputs(m, allowed),
+        **action_inputs(m, allowed, current_user),
         "typed": typed,
         "conflict": conflict,
         "clocks": clock_rows(clocks, now),
@@ -285,43 +273,17 @@ def show(mediation_id: int):
 def act(mediation_id: int, action: str):
     """Apply one action of the mediation's rule table through the one door."""
     m = _mediation_or_404(mediation_id)
-    if action not in workflow.MEDIATIONS:
-        abort(404)
-    spec = workflow.MEDIATIONS[action]
-    if not services.can_act_on_mediation(current_user, m):
-        abort(403)
-    form = ActionForm()
-    typed = {"action": action, "comment": request.form.get("comment") or "", "data": spec.read_form(request.form)}
-    typed["errors"] = []
-    if not form.validate_on_submit():
-        typed["errors"] = [str(e) for errors in form.errors.values() for e in errors]
-        return render_mediation(m, 422, typed=typed)
-    try:
-        services.transition(
-            m,
-            action,
-            current_user,
-            comment=form.comment.data or "",
-            data=typed["data"],
-            expected_version=version_of(form.version.data),
-        )
-    except (NotFound, UnknownAction):
-        abort(404)
-    except ConflictError:
-        db.session.rollback()
-        return render_mediation(_mediation_or_404(mediation_id), 409, typed=typed, conflict=True)
-    except ActionRefused as exc:
-        if exc.forbidden:
-            abort(403)
-        db.session.rollback()
-        typed["errors"] = [str(r) for r in exc.reasons]
-        return render_mediation(_mediation_or_404(mediation_id), 422, typed=typed)
-    except ServiceError as exc:
-        db.session.rollback()
-        typed["errors"] = [str(exc.message)]
-        return render_mediation(_mediation_or_404(mediation_id), 422, typed=typed)
-    flash(_("Done: %(action)s.", action=spec.label), "success")
-    return redirect(url_for("mediation.show", mediation_id=mediation_id))
+    return run_action(
+        m,
+        action,
+        workflow=workflow.MEDIATIONS,
+        transition=services.transition,
+        may_act=services.can_act_on_mediation(current_user, m),
+        render=render_mediation,
+        reload=lambda: _mediation_or_404(mediation_id),
+        done_url=url_for("mediation.show", mediation_id=mediation_id),
+        actor=current_user,
+    )
 
 
 @bp.get("/mediations/<int:mediation_id>/sessions/<int:session_id>.ics")

@@ -16,11 +16,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.cases.enums import DocumentKind
-from app.cases.forms import ActionForm
 from app.cases.permissions import can_see_internal
+from app.cases.track_actions import run_action
 from app.cases.tracks import TrackPanel, register_panel
 from app.cases.views import case_or_404
-from app.core.engine import ActionRefused, NotFound, UnknownAction
+from app.core.engine import ActionRefused, NotFound
 from app.core.errors import ConflictError, ServiceError
 from app.core.forms import version_of
 from app.extensions import db
@@ -214,36 +214,10 @@ def show(plan_id: int):
 def act(plan_id: int, action: str):
     """Apply one action of the plan's rule table through the one door."""
     plan = _plan_or_404(plan_id)
-    if action not in workflow.PLANS or action in workflow.INTERNAL_ACTIONS:
-        abort(404)
-    spec = workflow.PLANS[action]
-    if not services.can_act_on_plan(current_user, plan):
-        abort(403)
-    form = ActionForm()
-    typed = {"action": action, "comment": request.form.get("comment") or "", "data": {}, "errors": []}
-    if not form.validate_on_submit():
-        typed["errors"] = [str(e) for errors in form.errors.values() for e in errors]
-        return render_plan(plan, 422, typed=typed)
-    try:
-        result = services.transition(
-            plan, action, current_user, comment=form.comment.data or "", expected_version=version_of(form.version.data)
-        )
-    except (NotFound, UnknownAction):
-        abort(404)
-    except ConflictError:
-        db.session.rollback()
-        return render_plan(_plan_or_404(plan_id), 409, typed=typed, conflict=True)
-    except ActionRefused as exc:
-        if exc.forbidden:
-            abort(403)
-        db.session.rollback()
-        typed["errors"] = [str(r) for r in exc.reasons]
-        return render_plan(_plan_or_404(plan_id), 422, typed=typed)
-    except ServiceError as exc:
-        db.session.rollback()
-        typed["errors"] = [str(exc.message)]
-        return render_plan(_plan_or_404(plan_id), 422, typed=typed)
-    if action == "revise":
+
+    def done(result):
+        if action != "revise":
+            return None
         flash(
             _(
                 "Revision %(n)d was started from the issued plan. Change it, then submit it for review.",
@@ -252,8 +226,20 @@ def act(plan_id: int, action: str):
             "success",
         )
         return redirect(url_for("plans.edit", plan_id=result.id))
-    flash(_("Done: %(action)s.", action=spec.label), "success")
-    return redirect(url_for("plans.show", plan_id=plan_id))
+
+    return run_action(
+        plan,
+        action,
+        workflow=workflow.PLANS,
+        transition=services.transition,
+        may_act=services.can_act_on_plan(current_user, plan),
+        render=render_plan,
+        reload=lambda: _plan_or_404(plan_id),
+        done_url=url_for("plans.show", plan_id=plan_id),
+        actor=current_user,
+        hidden=workflow.INTERNAL_ACTIONS,
+        done=done,
+    )
 
 
 @bp.get("/plans/<int:plan_id>/preview.pdf")

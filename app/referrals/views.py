@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.auth.models import Role
 from app.cases.models import Attachment
 from app.cases.permissions import can_see_internal
-from app.cases.track_actions import run_action
+from app.cases.track_actions import action_inputs, run_action
 from app.cases.tracks import TrackPanel, register_panel
 from app.cases.views import case_or_404
 from app.clocks.display import TRACK_PAGES, clock_rows
@@ -188,15 +188,6 @@ def _referral_or_404(referral_id: int):
     return r
 
 
-def _inputs(r, allowed) -> dict:
-    choices, helps = {}, {}
-    for check in allowed:
-        for inp in check.action.inputs:
-            if inp.choices is not None:
-                choices[(check.action.name, inp.name)] = inp.choices(r, current_user)
-    return {"choices": choices, "helps": helps}
-
-
 def render_referral(r, status: int = 200, *, typed=None, conflict: bool = False):
     from app.respondents.queries import Party, other_cases
 
@@ -215,7 +206,7 @@ def render_referral(r, status: int = 200, *, typed=None, conflict: bool = False)
         "internal": can_see_internal(current_user),
         "allowed": allowed,
         "blocked": blocked,
-        **_inputs(r, allowed),
+        **action_inputs(r, allowed, current_user),
         "typed": typed,
         "conflict": conflict,
         "clocks": clock_rows(clocks, now) if staff else [],
