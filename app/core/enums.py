@@ -31,6 +31,22 @@ class LabelledEnum(enum.StrEnum):
         return [(m.value, m.label) for m in cls]
 
 
+def member_of(enum_cls: type[enum.Enum], value):
+    """The member of ``enum_cls`` that ``value`` is or names; None for anything else."""
+    if isinstance(value, enum_cls):
+        return value
+    try:
+        return enum_cls(value)
+    except ValueError:
+        return None
+
+
+def label_of(enum_cls: type[LabelledEnum], value) -> str:
+    """The label of the member ``value`` is or names; "—" for anything else (a page never shows a raw value)."""
+    member = member_of(enum_cls, value)
+    return member.label if member is not None else "—"
+
+
 def enum_column_type(enum_cls: type[enum.Enum], name: str) -> SAEnum:
     """A portable enum column: VARCHAR + named CHECK constraint, storing values."""
     return SAEnum(

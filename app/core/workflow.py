@@ -262,6 +262,15 @@ class Workflow:
     def __getitem__(self, name: str) -> Action:
         return self.actions[name]
 
+    def label_of(self, name, events: dict | None = None, fallback=None):
+        """The label of an action of the table, or of an event recorded beside them (``events``:
+        name -> label); ``fallback`` for a name this code does not know (never the raw name)."""
+        if events and name in events:
+            return events[name]
+        if name in self:
+            return self.actions[name].label
+        return fallback if fallback is not None else "—"
+
     def __contains__(self, name) -> bool:
         return isinstance(name, str) and name in self.actions
 

@@ -27,6 +27,7 @@ from app.cases.views import case_or_404
 from app.clocks.display import clock_rows
 from app.core.db import utcnow
 from app.core.engine import ActionRefused
+from app.core.enums import label_of, member_of
 from app.core.errors import ServiceError
 from app.core.forms import AppForm
 from app.core.i18n import DISPLAY_TZ
@@ -64,53 +65,36 @@ EVENT_LABELS = {
 # ---- template globals: the words of a mediation, for any page (the case's timeline among them) ------------
 
 
-def _member(enum_cls, value):
-    if isinstance(value, enum_cls):
-        return value
-    try:
-        return enum_cls(value)
-    except ValueError:
-        return None
-
-
 @bp.app_template_global()
 def mediation_state_label(value) -> str:
     """A mediation state's label; "—" for anything that is not one (never the raw value)."""
-    member = _member(MediationState, value)
-    return member.label if member is not None else "—"
+    return label_of(MediationState, value)
 
 
 @bp.app_template_global()
 def mediation_state_badge(value) -> str:
-    return STATE_BADGES.get(_member(MediationState, value), "text-bg-secondary")
+    return STATE_BADGES.get(member_of(MediationState, value), "text-bg-secondary")
 
 
 @bp.app_template_global()
 def mediation_action_label(name):
     """The label of a mediation action or event; a plain "updated" for one this code does not know."""
-    if name in EVENT_LABELS:
-        return EVENT_LABELS[name]
-    if name in workflow.MEDIATIONS:
-        return workflow.MEDIATIONS[name].label
-    return _l("Mediation updated")
+    return workflow.MEDIATIONS.label_of(name, EVENT_LABELS, _l("Mediation updated"))
 
 
 @bp.app_template_global()
 def mediation_route_label(value) -> str:
-    member = _member(NextRoute, value)
-    return member.label if member is not None else "—"
+    return label_of(NextRoute, value)
 
 
 @bp.app_template_global()
 def mediation_method_label(value) -> str:
-    member = _member(ServiceMethod, value)
-    return member.label if member is not None else "—"
+    return label_of(ServiceMethod, value)
 
 
 @bp.app_template_global()
 def mediation_document_label(value) -> str:
-    member = _member(DocumentKind, value)
-    return member.label if member is not None else "—"
+    return label_of(DocumentKind, value)
 
 
 @bp.app_template_global()

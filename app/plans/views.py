@@ -21,6 +21,7 @@ from app.cases.track_actions import run_action
 from app.cases.tracks import TrackPanel, register_panel
 from app.cases.views import case_or_404
 from app.core.engine import ActionRefused, NotFound
+from app.core.enums import label_of, member_of
 from app.core.errors import ConflictError, ServiceError
 from app.core.forms import version_of
 from app.extensions import db
@@ -49,47 +50,31 @@ EVENT_LABELS = {
 # ---- template globals: the words of a plan, for any page (the case's timeline among them) ---------------
 
 
-def _member(enum_cls, value):
-    if isinstance(value, enum_cls):
-        return value
-    try:
-        return enum_cls(value)
-    except ValueError:
-        return None
-
-
 @bp.app_template_global()
 def plan_state_label(value) -> str:
     """A plan state's label; "—" for anything that is not one (never the raw value)."""
-    member = _member(PlanState, value)
-    return member.label if member is not None else "—"
+    return label_of(PlanState, value)
 
 
 @bp.app_template_global()
 def plan_state_badge(value) -> str:
-    return STATE_BADGES.get(_member(PlanState, value), "text-bg-secondary")
+    return STATE_BADGES.get(member_of(PlanState, value), "text-bg-secondary")
 
 
 @bp.app_template_global()
 def plan_event_label(name) -> str:
     """The label of a plan's action or event; a plain "updated" for one this code does not know."""
-    if name in EVENT_LABELS:
-        return str(EVENT_LABELS[name])
-    if name in workflow.PLANS:
-        return str(workflow.PLANS[name].label)
-    return _("Plan updated")
+    return str(workflow.PLANS.label_of(name, EVENT_LABELS, _l("Plan updated")))
 
 
 @bp.app_template_global()
 def verdict_label(value) -> str:
-    member = _member(Verdict, value)
-    return member.label if member is not None else "—"
+    return label_of(Verdict, value)
 
 
 @bp.app_template_global()
 def route_label(value) -> str:
-    member = _member(Route, value)
-    return member.label if member is not None else "—"
+    return label_of(Route, value)
 
 
 FIELD_LABELS = {

@@ -22,6 +22,7 @@ from app.cases.views import case_or_404
 from app.clocks.display import TRACK_PAGES, clock_rows
 from app.core.db import utcnow
 from app.core.engine import ActionRefused
+from app.core.enums import label_of, member_of
 from app.core.errors import ServiceError
 from app.core.money import yuan
 from app.core.permissions import roles_required
@@ -48,28 +49,12 @@ STATE_BADGES = {
 EVENT_LABELS = {"create_referral": _l("Referral decided"), "issue_document": _l("Document issued")}
 
 
-def _member(enum_cls, value):
-    if isinstance(value, enum_cls):
-        return value
-    try:
-        return enum_cls(value)
-    except ValueError:
-        return None
-
-
-def _label(enum_cls, value) -> str:
-    member = _member(enum_cls, value)
-    return member.label if member is not None else "—"
-
-
 @bp.app_template_global()
 def referral_word(kind: str, value) -> str:
     """The words of a referral for any page: ``kind`` is ``state``, ``action``, ``method``, ``channel``,
     ``step`` or ``ground``; "—" (or a plain "updated") for a value this code does not know."""
     if kind == "action":
-        if value in EVENT_LABELS:
-            return EVENT_LABELS[value]
-        return workflow.REFERRALS[value].label if value in workflow.REFERRALS else _l("Referral updated")
+        return workflow.REFERRALS.label_of(value, EVENT_LABELS, _l("Referral updated"))
     enum_cls = {
         "state": ReferralState,
         "method": SendMethod,
@@ -77,12 +62,12 @@ def referral_word(kind: str, value) -> str:
         "step": PoliceStep,
         "ground": Ground,
     }.get(kind)
-    return _label(enum_cls, value) if enum_cls is not None else "—"
+    return label_of(enum_cls, value) if enum_cls is not None else "—"
 
 
 @bp.app_template_global()
 def referral_badge(value) -> str:
-    return STATE_BADGES.get(_member(ReferralState, value), "text-bg-secondary")
+    return STATE_BADGES.get(member_of(ReferralState, value), "text-bg-secondary")
 
 
 @bp.app_template_global()
