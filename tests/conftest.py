@@ -9,6 +9,7 @@ savepoint releases), so tests never see each other's rows.
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import os
@@ -39,6 +40,15 @@ def pytest_collection_modifyitems(config, items):
     """Under xdist (``make test`` runs ``--dist loadgroup``) the tests of one module run on one
     worker, so a module's own database is migrated once; the browser journeys of every module
     share one live server, so they all run on one worker."""
+    # schemathesis gives the tests of every API operation one node id (the operation is only in the
+    # item's name); xdist schedules by node id and would run one of them. Each gets its own id.
+    counts = collections.Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and "[" in item.name and not item.nodeid.endswith("]"):
+            from _pytest.nodes import coerce_node_id  # pytest 9 keeps the id here (pinned)
+
+            item._id = coerce_node_id(item.nodeid + item.name[item.name.index("[") :])
+    assert len({item.nodeid for item in items}) == len(items), "two tests have the same node id"
     for item in items:
         group = "e2e" if f"{os.sep}e2e{os.sep}" in str(item.path) else item.nodeid.split("::", 1)[0]
         item.add_marker(pytest.mark.xdist_group(group))

@@ -617,8 +617,9 @@ def _flag(value):
 
 
 def _limit(value):
+    given = value[0] if isinstance(value, list) and value else value
     value = _first(value)
-    if value is None:
+    if value is None and given != "":  # an empty limit is not a number (the document says integer)
         return 20
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 3 and 1 <= int(value) <= 100:
         return int(value)
