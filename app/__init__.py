@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from app.referrals.views import bp as referrals_bp
     from app.respondents.views import bp as respondents_bp
     from app.verify.views import bp as verify_bp
+    from app.visits.views import bp as visits_bp
 
     for bp in (
         main_bp,
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         referrals_bp,
         replies_bp,
         respondents_bp,
+        visits_bp,
     ):
         app.register_blueprint(bp)
 
@@ -110,6 +112,7 @@ def register_subscribers(app: Flask) -> None:
     from app.plans import documents as _plan_documents  # noqa: F401  (the plan's document spec)
     from app.referrals import documents as _referral_documents  # noqa: F401  (the letters)
     from app.referrals import services as _referral_services  # noqa: F401  (clock spans, digest)
+    from app.visits import documents as _visit_documents  # noqa: F401  (the visit record)
 
     for feature in (clocks, issued, notifications, feedback):
         feature.connect()

@@ -34,5 +34,17 @@ from app.plans.models import Plan  # noqa: F401,E402
 from app.referrals import scope as _referrals_scope  # noqa: F401,E402
 from app.referrals.models import Referral, ReferralReplyToken  # noqa: F401,E402
 from app.respondents.keys import register_listeners as _register_respondent_keys  # noqa: E402
+from app.visits import compliance as _visits_compliance  # noqa: F401,E402
+from app.visits import reminders as _visits_reminders  # noqa: F401,E402
+from app.visits import scope as _visits_scope  # noqa: F401,E402
+from app.visits.models import (  # noqa: F401,E402
+    Visit,
+    VisitBreach,
+    VisitEnterprise,
+    VisitFile,
+    VisitFollowUp,
+    VisitProblem,
+    VisitStaff,
+)
 
 _register_respondent_keys()  # respondents' name keys kept on every ORM write

@@ -147,10 +147,18 @@ def _finish(document: dict, app) -> dict:
                     parameter.update(copy.deepcopy(PATH_PARAMETERS.get(parameter["name"], {})))
                 if not parameter.get("description"):
                     parameter.pop("description", None)
-    document["paths"] = {_renamed(path): operations for path, operations in document["paths"].items()}
+    # Operations in a fixed order (spectree follows a rule's set of methods, whose order changes from one
+    # process to the next): the document, and the tests generated from it, are the same in every process.
+    document["paths"] = {
+        _renamed(path): dict(sorted(operations.items(), key=lambda item: METHOD_ORDER.get(item[0], 9)))
+        for path, operations in sorted(document["paths"].items())
+    }
     _binary_answers(document, app)
     document["components"]["responses"] = dict(sorted(responses.items()))
     return document
+
+
+METHOD_ORDER = {"get": 0, "post": 1, "put": 2, "patch": 3, "delete": 4}
 
 
 def _renamed(path: str) -> str:

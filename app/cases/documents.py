@@ -61,6 +61,7 @@ EVENT_LABELS = {
     "message": _l("Message"),
     "issue_document": _l("Document issued"),
     "add_attachment": _l("Evidence added"),
+    "from_visit": _l("Raised from a problem found on an on-site visit"),
 }
 
 
@@ -71,20 +72,22 @@ class DocumentCorrupted(storage.StoredFileCorrupted):
 # ---- issuing -----------------------------------------------------------------------------------------
 
 
-def issue_document(case: Case, kind: DocumentKind, actor: User | None, *, subject=None) -> Document:
+def issue_document(case: Case | None, kind: DocumentKind, actor: User | None, *, subject=None, record=None) -> Document:
     """Render ``kind`` for ``case`` (or for ``subject``, a track handled under it: a mediation, a plan)
     in the applicant's language, store it, record it and its audit event.
 
     The issuing centre is the case's centre at this moment: the document takes the next number of
     that centre's series for the kind (``DocumentSpec.series``), a verification code, and the
-    centre's signature when it has a certificate (``app.core.documents``)."""
+    centre's signature when it has a certificate (``app.core.documents``). A document of no case
+    (``case`` None: a visit record) belongs to ``subject`` and its centre; ``record(document, data)``
+    writes its event in the subject's own chain."""
     kind = DocumentKind(kind)
     spec = spec_of(kind)
     subject = case if subject is None else subject
     subject_type = getattr(subject, "subject_type", "case") if subject is not case else "case"
     lang = spec.language_of(subject)
     issued_at = utcnow()
-    centre = case.centre
+    centre = case.centre if case is not None else subject.centre
     taken = stamp(kind, centre, issued_at)
     context = spec.gather(subject, kind, issued_at, actor)
     with app_context():
@@ -94,7 +97,7 @@ def issue_document(case: Case, kind: DocumentKind, actor: User | None, *, subjec
         stored = storage.store_bytes(data, "documents")
     try:
         document = Document(
-            case_id=case.id,
+            case_id=case.id if case is not None else None,
             centre_id=centre.id,
             number=taken.number.text if taken.number else None,
             series=taken.number.series if taken.number else None,
@@ -116,23 +119,27 @@ def issue_document(case: Case, kind: DocumentKind, actor: User | None, *, subjec
         db.session.add(document)
         db.session.flush()
         track = subject_type != "case"
-        record_event(
-            case,
-            actor,
-            "issue_document",
-            internal=spec.staff_only,
-            from_state=subject.state,
-            to_state=subject.state,
-            subject_type=subject_type if track else None,
-            subject_id=subject.id if track else None,
-            subject=subject if track else None,
-            data={
-                "document": kind.value,
-                "document_id": document.id,
-                "sha256": stored.sha256,
-                **({"number": document.number} if document.number else {}),
-            },
-        )
+        data = {
+            "document": kind.value,
+            "document_id": document.id,
+            "sha256": stored.sha256,
+            **({"number": document.number} if document.number else {}),
+        }
+        if case is None:
+            record(document, data)
+        else:
+            record_event(
+                case,
+                actor,
+                "issue_document",
+                internal=spec.staff_only,
+                from_state=subject.state,
+                to_state=subject.state,
+                subject_type=subject_type if track else None,
+                subject_id=subject.id if track else None,
+                subject=subject if track else None,
+                data=data,
+            )
     except BaseException:  # no row, no file (within a request, a later rollback removes it too)
         with app_context():
             storage.remove(stored.path)
@@ -153,15 +160,17 @@ def issue_case_summary(case: Case, actor: User) -> Document:
     return document
 
 
-def preview_pdf(case: Case, kind: DocumentKind, actor: User | None = None, *, subject=None) -> bytes:
-    """Render ``kind`` as it would be issued now, without saving anything."""
+def preview_pdf(case: Case | None, kind: DocumentKind, actor: User | None = None, *, subject=None) -> bytes:
+    """Render ``kind`` as it would be issued now, without saving anything (``case`` None: a document of
+    no case, issued by its ``subject``'s centre)."""
     kind = DocumentKind(kind)
     spec = spec_of(kind)
     subject = case if subject is None else subject
     issued_at = utcnow()
     context = spec.gather(subject, kind, issued_at, actor)
+    centre = case.centre if case is not None else subject.centre
     with app_context():
-        context["stamp"] = stamp_context(kind, case.centre, issued_at)  # no number taken, no code
+        context["stamp"] = stamp_context(kind, centre, issued_at)  # no number taken, no code
         context["signed"] = False
         return _render(kind, context, spec.language_of(subject))
 

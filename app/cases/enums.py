@@ -184,6 +184,8 @@ class DocumentKind(LabelledEnum):
     PROTECTION_PLAN = "protection_plan"
     TRANSFER_LETTER = "transfer_letter"
     CHASE_LETTER = "chase_letter"
+    # The record of an on-site visit (上门服务记录表, app.visits): a document of no case.
+    VISIT_RECORD = "visit_record"
 
     @classmethod
     def _labels(cls):
@@ -196,6 +198,7 @@ class DocumentKind(LabelledEnum):
             cls.PROTECTION_PLAN: _l("Rights-protection plan"),
             cls.TRANSFER_LETTER: _l("Transfer letter"),
             cls.CHASE_LETTER: _l("Letter chasing the agency"),
+            cls.VISIT_RECORD: _l("On-site service record"),
         }
 
 

@@ -38,6 +38,8 @@ class ClockName(LabelledEnum):
     # transfer letter, and the 30 days after which a silent agency is chased (restarted by each chase).
     SEND = "send"
     CHASE = "chase"
+    # A visit's follow-up (``app.visits``): due on the date promised to the enterprise.
+    FOLLOW_UP = "follow_up"
 
     @classmethod
     def _labels(cls):
@@ -51,6 +53,7 @@ class ClockName(LabelledEnum):
             cls.PERFORMANCE: _l("Performance of the agreement"),
             cls.SEND: _l("Sending the transfer letter"),
             cls.CHASE: _l("Agency's answer"),
+            cls.FOLLOW_UP: _l("Visit follow-up"),
         }
 
     @property
@@ -118,6 +121,14 @@ class CaseClock(Base):
             postgresql_where=text("met_at IS NULL AND stopped_at IS NULL"),
         ),
         Index("ix_case_clocks_case_id_started_at", "case_id", "started_at"),
+        # The running clocks of subjects handled under no case (a visit's follow-up), for the board.
+        Index(
+            "ix_case_clocks_free_running_due",
+            "centre_id",
+            "due_at",
+            sqlite_where=text("case_id IS NULL AND met_at IS NULL AND stopped_at IS NULL"),
+            postgresql_where=text("case_id IS NULL AND met_at IS NULL AND stopped_at IS NULL"),
+        ),
         Index("ix_case_clocks_due_at_met_at", "due_at", "met_at"),
         Index("ix_case_clocks_subject", "subject_type", "subject_id"),
         # The running clocks of one kind of subject by due time (the overdue referrals of a list).
@@ -134,7 +145,8 @@ class CaseClock(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The case it is handled under: its chain records the clock's warnings, its lists show them.
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    # None for a clock of a subject handled under no case (a visit's follow-up: its visit's chain).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
     # What the clock runs on: the workflow of its subject ("case", later "mediation"…) and its id.
     subject_type: Mapped[str] = mapped_column(String(30), default="case", server_default="case")
     subject_id: Mapped[int | None] = mapped_column()

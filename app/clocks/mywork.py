@@ -5,7 +5,8 @@
   transferred: they are still reminded of them and confirm the outcome was told);
 - ``offers``: handovers offered to them, and transfers offered to their centre;
 - ``tracks``: the running deadlines they answer for on what is handled under a case (a
-  mediation's reply window, its deadline, its confirmation and performance: a mediator's work).
+  mediation's reply window, its deadline, its confirmation and performance: a mediator's work),
+  and on what is handled under no case (a visit's follow-up they own).
 
 All but the offers are read by person, not through the centre scope: a first responder follows a
 case that was transferred beyond their subtree, a mediator of a centre above the mediations
@@ -21,6 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.cases.enums import OPEN_STATES, HandoverKind, HandoverStatus
 from app.cases.models import Case, CaseHandover
+from app.clocks.free import FreeSubject, describe
 from app.clocks.models import CaseClock
 from app.extensions import db
 
@@ -29,10 +31,12 @@ LIMIT = 200  # per section; a caseworker with more open cases than this needs th
 
 @dataclass(frozen=True)
 class TrackDeadline:
-    """A running clock of a track (a mediation…) and the case it is handled under."""
+    """A running clock of a track (a mediation…) and the case it is handled under; or of a subject
+    handled under no case (a visit's follow-up: ``case`` None, ``subject`` names it)."""
 
     clock: CaseClock
-    case: Case
+    case: Case | None
+    subject: FreeSubject | None = None
 
 
 @dataclass
@@ -93,20 +97,32 @@ def track_deadlines(user, limit: int = LIMIT) -> list[TrackDeadline]:
     paused ones included, the earliest due first and those waiting for a calendar last."""
     if not getattr(user, "is_staff", False):
         return []
+    mine = (
+        CaseClock.responsible_id == user.id,
+        CaseClock.subject_type != "case",
+        CaseClock.met_at.is_(None),
+        CaseClock.stopped_at.is_(None),
+    )
+    order = (CaseClock.due_at.is_(None), CaseClock.due_at, CaseClock.id)
     rows = db.session.execute(
         select(CaseClock, Case)
         .join(Case, Case.id == CaseClock.case_id)
-        .where(
-            CaseClock.responsible_id == user.id,
-            CaseClock.subject_type != "case",
-            CaseClock.met_at.is_(None),
-            CaseClock.stopped_at.is_(None),
-        )
+        .where(*mine)
         .options(joinedload(Case.enterprise), joinedload(Case.centre))
-        .order_by(CaseClock.due_at.is_(None), CaseClock.due_at, CaseClock.id)
+        .order_by(*order)
         .limit(limit)
     ).all()
-    return [TrackDeadline(clock, case) for clock, case in rows]
+    free = list(
+        db.session.execute(select(CaseClock).where(*mine, CaseClock.case_id.is_(None)).order_by(*order).limit(limit))
+        .scalars()
+        .all()
+    )
+    subjects = describe(free)
+    merged = [TrackDeadline(clock, case) for clock, case in rows] + [
+        TrackDeadline(clock, None, subjects.get(clock.id)) for clock in free
+    ]
+    merged.sort(key=lambda t: (t.clock.due_at is None, t.clock.due_at or t.clock.started_at, t.clock.id))
+    return merged[:limit]
 
 
 def _offered_to(user):

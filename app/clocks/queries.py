@@ -1,5 +1,6 @@
 """Reads about clocks: the supervisor's escalation board, the on-time rates of a period, and the
-due state of the cases a list shows.
+due state of the cases a list shows. The board also lists the clocks handled under no case (a
+visit's follow-up), scoped by the centre they run on and named by their feature (``app.clocks.free``).
 
 Every read is scoped to the user's centre subtree: the board through the case's scope rule
 (``visible``), the rates through the centre each clock ran on (``centre_subtree_ids``), so a
@@ -20,6 +21,7 @@ from app.cases.enums import OPEN_STATES, CaseState
 from app.cases.models import Case
 from app.cases.queries import china_day_start
 from app.centres.models import Centre
+from app.clocks.free import FreeSubject, describe
 from app.clocks.models import QUICK_CLOCKS, CaseClock, ClockName, counting_clock
 from app.core.scope import centre_subtree_ids, visible
 from app.enterprises.models import Enterprise
@@ -37,10 +39,11 @@ BOARD_STATES = (*OPEN_STATES, CaseState.DECLINED)
 @dataclass
 class BoardRow:
     clock: CaseClock
-    case: Case
+    case: Case | None  # None for a clock handled under no case (``subject`` names it)
     status: str  # OVERDUE or DUE_SOON
     late_by: timedelta | None  # how far past its due time (overdue rows)
     due_in: timedelta | None  # how long until it is due (due-soon rows)
+    subject: FreeSubject | None = None
 
 
 @dataclass
@@ -100,8 +103,35 @@ def escalation(user, now: datetime, limit: int = BOARD_LIMIT) -> Board:
         .limit(limit + 1)
     )
     result = db.session.execute(visible(stmt, user, Case)).unique().all()
+    # Clocks handled under no case (a visit's follow-up), scoped by the centre they run on.
+    free_on_board = (
+        CaseClock.case_id.is_(None),
+        counting_clock(),
+        or_(CaseClock.due_at < now, CaseClock.warn_at <= now),
+        CaseClock.centre_id.in_(centre_subtree_ids(user)),
+    )
+    free_overdue, free_total = db.session.execute(
+        select(func.coalesce(func.sum(sql_case((CaseClock.due_at < now, 1), else_=0)), 0), func.count(CaseClock.id))
+        .select_from(CaseClock)
+        .where(*free_on_board)
+    ).one()
+    free = []
+    if free_total:
+        free = list(
+            db.session.execute(
+                select(CaseClock)
+                .where(*free_on_board)
+                .options(joinedload(CaseClock.responsible).load_only(User.name))
+                .order_by(CaseClock.due_at, CaseClock.id)
+                .limit(limit + 1)
+            ).scalars()
+        )
+    subjects = describe(free)
+    merged = sorted(
+        [*result, *((clock, None) for clock in free)], key=lambda pair: (pair[0].due_at, pair[1] is None, pair[0].id)
+    )
     rows = []
-    for clock, case_ in result[:limit]:
+    for clock, case_ in merged[:limit]:
         overdue = now > clock.due_at
         rows.append(
             BoardRow(
@@ -110,13 +140,15 @@ def escalation(user, now: datetime, limit: int = BOARD_LIMIT) -> Board:
                 status=OVERDUE if overdue else DUE_SOON,
                 late_by=now - clock.due_at if overdue else None,
                 due_in=None if overdue else clock.due_at - now,
+                subject=subjects.get(clock.id) if case_ is None else None,
             )
         )
+    overdue_count, total = int(overdue_count) + int(free_overdue), int(total) + int(free_total)
     return Board(
         rows=rows,
-        truncated=len(result) > limit,
-        overdue_count=int(overdue_count),
-        due_soon_count=int(total) - int(overdue_count),
+        truncated=len(merged) > limit,
+        overdue_count=overdue_count,
+        due_soon_count=total - overdue_count,
     )
 
 

@@ -18,12 +18,18 @@ one door (case, then its clocks), so a scan never deadlocks with an action on th
 event's state is the case's current one (``audit-verify`` checks that states follow each other).
 Each clock commits on its own; e-mail goes out only after the commits (``deliver_pending``,
 which also retries notifications whose e-mail failed before).
+
+A clock handled under no case (``case_id`` None: a visit's follow-up) is escalated by the feature that
+owns its subject (``app.clocks.free``), which locks its subject first and claims the clock the same
+way. After the clocks, each feature's own periodic check runs (``register_hook``: the month-end
+breaches of the visits minimum, ``app.visits.compliance``).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, text, update
@@ -62,10 +68,20 @@ class ScanResult:
     errors: int = 0
     # Staged uploads older than a day, removed with their files (``app.cases.staged``).
     staged_removed: int = 0
+    # What the features' own periodic checks recorded (``register_hook``), by name.
+    others: dict = field(default_factory=dict)
 
     @property
     def happened(self) -> bool:
-        return bool(self.due_soon or self.breached or self.emailed or self.unsent or self.errors or self.staged_removed)
+        return bool(
+            self.due_soon
+            or self.breached
+            or self.emailed
+            or self.unsent
+            or self.errors
+            or self.staged_removed
+            or any(self.others.values())
+        )
 
     def as_dict(self) -> dict:
         return {
@@ -77,7 +93,19 @@ class ScanResult:
             "unsent": self.unsent,
             "errors": self.errors,
             "staged_removed": self.staged_removed,
+            **self.others,
         }
+
+
+#: A feature's own check run by every scan after the clocks: ``(name, function(now) -> how many
+#: things it recorded)``. It commits its own work, exactly once however many scans run at once
+#: (the month-end visit breaches of ``app.visits.compliance``).
+HOOKS: list[tuple[str, Callable]] = []
+
+
+def register_hook(name: str, function: Callable) -> None:
+    if all(existing != name for existing, _ in HOOKS):
+        HOOKS.append((name, function))
 
 
 def candidates(now: datetime) -> list[tuple[int, int, str]]:
@@ -97,7 +125,7 @@ def candidates(now: datetime) -> list[tuple[int, int, str]]:
     return [(row.id, row.case_id, BREACHED if row.is_breached else DUE_SOON) for row in rows]
 
 
-def _claim(clock_id: int, kind: str, now: datetime) -> bool:
+def claim(clock_id: int, kind: str, now: datetime) -> bool:
     """Set the clock's mark if it is still unset and still applies; True for the one scan that set it."""
     stmt = update(CaseClock).where(CaseClock.id == clock_id, counting_clock(), CaseClock.breach_recorded_at.is_(None))
     if kind == BREACHED:
@@ -113,6 +141,9 @@ def _claim(clock_id: int, kind: str, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+_claim = claim
+
+
 def active_users(ids) -> list[int]:
     wanted = sorted({i for i in ids if i})
     if not wanted:
@@ -126,7 +157,12 @@ def active_users(ids) -> list[int]:
 
 def supervisors_for(case: Case) -> list[int]:
     """The active supervisors of the case's centre; when it has none, of the nearest centre above it that has."""
-    lineage = case.centre.ancestor_ids  # from the root down to the case's own centre
+    return supervisors_of(case.centre)
+
+
+def supervisors_of(centre) -> list[int]:
+    """The active supervisors of ``centre``; when it has none, of the nearest centre above it that has."""
+    lineage = centre.ancestor_ids  # from the root down to the centre itself
     rows = db.session.execute(
         select(User.id, User.centre_id).where(
             User.role == Role.SUPERVISOR, User.is_active.is_(True), User.centre_id.in_(lineage)
@@ -156,6 +192,8 @@ def escalate(clock_id: int, case_id: int, kind: str, now: datetime) -> int | Non
     from app.cases.services import record_event
     from app.notifications.services import notify
 
+    if case_id is None:
+        return escalate_free(clock_id, kind, now)
     case = db.session.execute(
         select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -185,6 +223,19 @@ def escalate(clock_id: int, case_id: int, kind: str, now: datetime) -> int | Non
     return len(rows)
 
 
+def escalate_free(clock_id: int, kind: str, now: datetime) -> int | None:
+    """Record ``kind`` for a clock handled under no case, through the feature that owns its subject
+    (``app.clocks.free``); None when there was nothing (left) to record."""
+    from app.clocks.free import FREE_KINDS
+
+    row = db.session.execute(
+        select(CaseClock.subject_type, CaseClock.subject_id).where(CaseClock.id == clock_id)
+    ).one_or_none()
+    if row is None or row.subject_type not in FREE_KINDS:
+        return None
+    return FREE_KINDS[row.subject_type].escalate(clock_id, row.subject_id, kind, now)
+
+
 def scan(now: datetime | None = None, *, deliver: bool = True) -> ScanResult:
     """Record every due-soon and breach mark due at ``now`` (default: the current time), each
     exactly once, then e-mail what is pending when SMTP is configured. Commits per clock."""
@@ -206,6 +257,13 @@ def scan(now: datetime | None = None, *, deliver: bool = True) -> ScanResult:
         else:
             result.due_soon += 1
         result.notifications += notified
+    for name, hook in HOOKS:
+        try:
+            result.others[name] = hook(now)
+        except DBAPIError as exc:  # a lock timeout or deadlock victim: the next scan tries again
+            db.session.rollback()
+            log.warning("sla-scan: %s not done: %s", name, exc)
+            result.errors += 1
     if deliver:
         result.emailed, result.unsent, failed = deliver_mail()
         result.errors += failed

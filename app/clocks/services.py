@@ -109,6 +109,65 @@ def start(
     return clock
 
 
+def start_free(
+    name: ClockName,
+    now: datetime,
+    *,
+    centre_id: int,
+    subject_type: str,
+    subject_id: int,
+    span: ClockSpan,
+    trigger: str = "",
+    calendar=None,
+) -> CaseClock:
+    """Start a clock of a subject handled under no case (a visit's follow-up): ``case_id`` is None,
+    and its warnings go where the subject's feature says (``app.clocks.scan.register_free``)."""
+    clock = CaseClock(
+        case_id=None,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        name=name,
+        trigger=trigger or name.value,
+        centre_id=centre_id,
+        responsible_id=span.responsible_id,
+        amount=span.amount,
+        unit=span.unit,
+        started_at=now,
+        pauses=[],
+    )
+    _set_due(clock, calendar or load_calendar())
+    db.session.add(clock)
+    return clock
+
+
+def end_free(subject_type: str, subject_ids, now: datetime, actor, *, met: bool = True) -> int:
+    """Meet (or, ``met=False``, stop) the running clocks of subjects handled under no case; returns
+    how many. Nothing is flushed (an action's effects call it)."""
+    ids = list(subject_ids)
+    if not ids:
+        return 0
+    with db.session.no_autoflush:
+        running = list(
+            db.session.execute(
+                select(CaseClock).where(
+                    CaseClock.case_id.is_(None),
+                    CaseClock.subject_type == subject_type,
+                    CaseClock.subject_id.in_(ids),
+                    CaseClock.met_at.is_(None),
+                    CaseClock.stopped_at.is_(None),
+                )
+            ).scalars()
+        )
+        calendar = load_calendar() if running else None
+        for clock in running:
+            if met:
+                _meet(clock, now, actor, calendar)
+            else:
+                _resume(clock, now, calendar)
+                clock.stopped_at = now
+    return len(running)
+
+
 def _resume(clock: CaseClock, now: datetime, calendar: WorkingCalendar) -> None:
     if clock.paused_at is None:
         return
@@ -274,7 +333,7 @@ def recompute_year(year: int) -> int:
     for clock in clocks:
         _set_due(clock, calendar)
     db.session.flush()
-    for case_id in {c.case_id for c in clocks}:
+    for case_id in {c.case_id for c in clocks if c.case_id is not None}:
         case = db.session.get(Case, case_id)
         refresh_next_due(case)
     db.session.flush()

@@ -102,6 +102,13 @@ TEXTS = {
     "referral_outcome": _l("%(number)s: the enforcement agency reported its decision: %(summary)s"),
     "referral_police": _l("%(number)s: %(agency)s transferred the matter to public security as a suspected crime."),
     "referral_closed": _l("%(number)s: the centre closed its follow-up of the referral: %(comment)s"),
+    # On-site visits (app.visits), to staff: a follow-up's reminder, and a centre's month without its visits.
+    "follow_up_due_soon": _l("On-site visit of %(visited_on)s: the follow-up “%(text)s” is due at %(due)s."),
+    "follow_up_breached": _l("On-site visit of %(visited_on)s: the follow-up “%(text)s” was due at %(due)s."),
+    "visits_missed": _l(
+        "%(centre)s made %(visits)s of the %(required)s on-site visits required in %(month)s: the monthly minimum "
+        "was missed."
+    ),
     # To staff.
     "applicant_message": _l("%(number)s: the applicant wrote: %(comment)s"),
     "registration_attempt": _l(

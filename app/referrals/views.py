@@ -116,7 +116,9 @@ def panel_context(case, user):
             wanted = request.args.get("mediation", "")
             if wanted.isascii() and wanted.isdigit() and len(wanted) <= 10:
                 form.mediation.data = wanted
-        start = {"reasons": reasons, "form": form, "errors": errors, "open": bool(form.mediation.data)}
+        # Opened at once when offered from a failed mediation or from a visit's problem (``?refer=y``).
+        opened = bool(form.mediation.data) or request.args.get("refer") == "y"
+        start = {"reasons": reasons, "form": form, "errors": errors, "open": opened}
     return {"referrals": items, "start": start, "staff": user.is_staff}
 
 

@@ -41,6 +41,7 @@ FEATURES = (
     "agencies",
     "referrals",
     "respondents",
+    "visits",
 )
 
 
