@@ -417,3 +417,28 @@ def _mediator_assigned(user):
 
 # On the case itself it opens no action: the mediator acts on the mediation (``MediationDoor``).
 register_assignment(Assignment("mediator_assigned", _mediator_assigned, frozenset()))
+
+
+# ---- a withdrawn case takes its mediation with it ---------------------------------------------------------
+
+
+def _withdrawn_with_case(sender, applied) -> None:
+    """A case withdrawn ends the mediation under way on it (the request falls with the complaint): the
+    mediation is withdrawn through its own door, by the same person, for the same reason, in the same
+    transaction; if that is refused, the case's withdrawal is refused with it (nothing half done)."""
+    if applied.action.name != "withdraw":
+        return
+    open_ones = db.session.execute(
+        select(Mediation).where(Mediation.case_id == applied.subject.id, Mediation.state.in_(list(OPEN_STATES)))
+    ).scalars()
+    for m in list(open_ones):
+        transition(m, "withdraw", applied.actor, comment=applied.comment)
+
+
+def _connect_case_withdrawal() -> None:
+    from app.cases.workflow import CASES
+
+    engine.applied.connect(_withdrawn_with_case, sender=CASES, weak=False)
+
+
+_connect_case_withdrawal()

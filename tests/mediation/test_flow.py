@@ -163,3 +163,29 @@ def test_a_case_is_not_closed_while_its_mediation_is_open(world, accepted, sessi
     services.transition(m, "withdraw", caseworker, comment="申请人撤回调解请求")
     case_services.transition(accepted, "close", caseworker, **ACTION_INPUT["close"])
     assert accepted.state is CaseState.CLOSED
+
+
+def test_a_withdrawn_case_takes_its_open_mediation_with_it(world, accepted, session):
+    from app.cases import services as case_services
+    from app.cases.enums import CaseState
+
+    m = _request(world, accepted)
+    today = datetime.now(CHINA).date()
+    services.transition(
+        m, "serve_respondent", world.users["caseworker"], data={"served_on": today.isoformat(), "method": "post"}
+    )
+    running = select(CaseClock).where(
+        CaseClock.subject_type == "mediation",
+        CaseClock.subject_id == m.id,
+        CaseClock.stopped_at.is_(None),
+        CaseClock.met_at.is_(None),
+    )
+    assert session.execute(running).first() is not None  # the respondent's reply window
+    case_services.transition(accepted, "withdraw", world.applicant, comment="已与对方和解，撤回投诉")
+    assert accepted.state is CaseState.WITHDRAWN
+    assert m.state is S.WITHDRAWN
+    assert session.execute(running).first() is None  # no clock of it runs on under the withdrawn case
+    event = session.execute(
+        select(CaseEvent).where(CaseEvent.subject_type == "mediation", CaseEvent.action == "withdraw")
+    ).scalar_one()
+    assert event.actor_id == world.applicant.id and event.comment == "已与对方和解，撤回投诉"

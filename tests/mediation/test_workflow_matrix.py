@@ -460,10 +460,10 @@ SITUATIONS = {
     "failed/while suspended": [*OPENED, "suspend", "record_failure"],
     "refused": [*SERVED, "respondent_refuses"],
     "withdrawn": [*SERVED, "withdraw"],
-    "requested/case withdrawn": [WITHDRAW_CASE],
-    "awaiting_respondent/case withdrawn": [*SERVED, WITHDRAW_CASE],
-    "in_mediation/case withdrawn": [*OPENED, WITHDRAW_CASE],
-    "suspended/case withdrawn": [*OPENED, "suspend", WITHDRAW_CASE],
+    # A case withdrawn takes the mediation under way with it; an agreed one stays agreed.
+    "withdrawn/with its case, requested": [WITHDRAW_CASE],
+    "withdrawn/with its case, in mediation": [*OPENED, WITHDRAW_CASE],
+    "withdrawn/with its case, suspended": [*OPENED, "suspend", WITHDRAW_CASE],
     "agreed/case withdrawn": [*AGREED, WITHDRAW_CASE],
 }
 STATES = {name: name.split("/")[0] for name in SITUATIONS}

@@ -251,12 +251,14 @@ class MediationWorkflow(WorkflowMachine):
     @precondition(lambda self: self._open_ones())
     @rule(index=st.integers(0, 10), person=st.sampled_from(ACTING))
     def a_case_ends_while_its_mediation_is_open(self, index, person):
-        """The applicant withdraws a case under mediation; what needs an open case is then blocked,
-        the rest (withdrawing the request, say) is not: ``person`` tries the first move on from here."""
+        """The applicant withdraws a case under mediation: the mediation falls with it (withdrawn through
+        its own door); ``person`` then tries the move that was next, which its state now refuses."""
         chosen = self._open_ones()
         m = chosen[index % len(chosen)]
+        before = m.state
         self._withdraw_case(m.case)
-        action = next(a for a in MOVES[m.state] if a != "assign_mediator")
+        assert m.state == "withdrawn"
+        action = next(a for a in MOVES[before] if a != "assign_mediator")
         comment, data, self.input_reasons = drawn_input(action, "catalogue", 0, KEEP)
         self.attempt(m, person, action, comment, data, "current")
 
@@ -265,6 +267,11 @@ class MediationWorkflow(WorkflowMachine):
         case_services.transition(case, "withdraw", self.people["applicant"], comment="申请人撤回投诉")
         self.case_open[name] = False
         self.chain[name] += 1
+        for model in self.models.values():  # the mediation under way falls with the complaint
+            if model.case == name and model.state in OPEN:
+                model.state = "withdrawn"
+                model.version += 1
+                self.chain[name] += 1
 
     # -- acting --
 
