@@ -83,9 +83,11 @@ def operation(
     form=None,
     public: bool = False,
     content: str | None = None,
+    also: tuple = (),
 ):
     """Declare a view's operation: its answer ``ok`` (status, model or None, description), the errors it
-    can answer besides ``COMMON_ERRORS``, its input models and, for a binary answer, its ``content`` type.
+    can answer besides ``COMMON_ERRORS``, its input models and, for a binary answer, its ``content`` type;
+    ``also``: other successful answers, ((status, model, description), …).
 
     The views parse their input with the same models themselves (``app.api.views.parse``), in the order the
     API answers in (a case that is not yours is 404 before its body is read), so spectree only documents."""
@@ -93,6 +95,7 @@ def operation(
     codes = sorted({*COMMON_ERRORS, *errors} - ({401} if public else set()))
     answers = Response(
         **{f"HTTP_{status}": (model, description)},
+        **{f"HTTP_{code}": (other, text) for code, other, text in also},
         **{f"HTTP_{code}": (schemas.Error, RESPONSE_TEXTS[code]) for code in codes},
     )
     declare = api.validate(

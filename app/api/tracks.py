@@ -76,6 +76,11 @@ class TrackActions:
     input_names: frozenset[str]
     # (action, data) -> the ``data`` fields the action takes (default: its inputs' names).
     fields_taken: Callable[[str, dict], set] | None = None
+    # (action, what ``transition`` returned) -> the answer, for an action that answers with something else
+    # than the track (a visit's ``raise_case``: 201 with the new case); None: the track's object, 200.
+    answer: Callable[[str, Any], Any] | None = None
+    # Those other answers, as ``operation`` documents them: ((status, model, description), …).
+    other_answers: tuple = ()
 
     @property
     def tag(self) -> str:
@@ -115,6 +120,8 @@ class TrackActions:
             )
         except ServiceError as exc:
             return refusal(exc)
+        if self.answer is not None:
+            return self.answer(action, track)
         return jsonify(self.detail(track))
 
 
@@ -133,7 +140,7 @@ def register_track_actions(bp, t: TrackActions) -> None:
     module = t.load.__module__
     take_action.__name__, take_action.__module__ = f"take_{noun}_action", module
     take_action.__doc__ = f"Apply one action of the {noun}'s workflow"
-    view = operation(t.tag, after, *ACTION_ERRORS, json=t.request_model)(take_action)
+    view = operation(t.tag, after, *ACTION_ERRORS, json=t.request_model, also=t.other_answers)(take_action)
     bp.add_url_rule(f"/{t.tag}/<int:{t.param}>/actions/<{noun}_action>", view_func=view, methods=["POST"])
 
     def get(self, **path):
@@ -157,7 +164,7 @@ def register_track_actions(bp, t: TrackActions) -> None:
         {
             "__module__": module,
             "get": operation(t.tag, (200, t.checks_model, "The actions."), 404)(get),
-            "post": operation(t.tag, after, *ACTION_ERRORS, json=t.post_model)(post),
+            "post": operation(t.tag, after, *ACTION_ERRORS, json=t.post_model, also=t.other_answers)(post),
         },
     )
     bp.add_url_rule(f"/{t.tag}/<int:{t.param}>/actions", view_func=actions.as_view(f"{noun}_actions"))

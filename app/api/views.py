@@ -372,3 +372,4 @@ from app.api import agencies as _agencies  # noqa: E402,F401  (its routes are on
 from app.api import mediations as _mediations  # noqa: E402,F401  (its routes are on this blueprint)
 from app.api import plans as _plans  # noqa: E402,F401  (its routes are on this blueprint)
 from app.api import referrals as _referrals  # noqa: E402,F401  (its routes are on this blueprint)
+from app.api import visits as _visits  # noqa: E402,F401  (its routes are on this blueprint)

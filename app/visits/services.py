@@ -286,7 +286,7 @@ def apply_follow_up_done(a) -> dict:
 
     follow_up = next(f for f in a.subject.follow_ups if f.id == a.data["follow_up"])
     follow_up.done_at = a.now
-    follow_up.done_by_id = a.actor.id
+    follow_up.done_by = a.actor
     follow_up.done_note = a.comment
     end_free(FOLLOW_UP, [follow_up.id], a.now, a.actor)
     return {"follow_up": follow_up.position}

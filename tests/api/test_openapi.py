@@ -101,6 +101,9 @@ def test_every_route_is_described_and_nothing_else(app, client):
         "<int:plan_id>": "{id}",
         "<int:referral_id>": "{id}",
         "<referral_action>": "{action}",
+        "<int:visit_id>": "{id}",
+        "<visit_action>": "{action}",
+        "<int:visit_document_id>": "{document_id}",
     }
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):
