@@ -3,6 +3,7 @@
     python -m bench.generate --url sqlite:///bench/out/bench.sqlite3 --enterprises 100000 --cases
     python -m bench.generate --url sqlite:///bench/out/bench.sqlite3 --cases-only      # add cases to enterprises
     python -m bench.generate --url sqlite:///bench/out/bench.sqlite3 --referrals       # add 10k referrals to cases
+    python -m bench.generate --url sqlite:///bench/out/visits.sqlite3 --visits          # add 50k visits to centres
 
 Builds a national centre, every province, cities below them and county centres,
 sub-centres and workstations below the cities, staff of every role at every
@@ -17,6 +18,10 @@ on a database that already has centres and enterprises only the cases are added
 as configured by the environment (``AUDIT_HMAC_KEY``, else ``SECRET_KEY``, else
 ``instance/secret_key``), so ``DATABASE_URL=... flask --app wsgi audit-verify`` run in the
 same environment accepts them.
+
+``--visits [N]`` (50,000 when given without a number) adds on-site visits over the last twelve
+months at every centre with their own audit chains (see ``bench.visitgen``); given alone, it adds
+them to a database that has centres and enterprises.
 
 ``--referrals [N]`` (10,000 when given without a number) adds the enforcement agencies of every
 province and city and referrals of the cases being handled, with their clocks and their events in
@@ -137,6 +142,7 @@ def generate(
     cases_only: bool = False,
     seed: int = 7,
     referrals: int | None = None,
+    visits: int | None = None,
 ) -> dict:
     from app.centres.models import Centre
 
@@ -146,7 +152,7 @@ def generate(
     engine = create_engine(url)
     with engine.connect() as conn:
         has_base = conn.execute(select(Centre.id).limit(1)).first() is not None
-    if has_base and not cases and not referrals:
+    if has_base and not cases and not referrals and not visits:
         raise SystemExit("the database already has data; give an empty one (or add cases with --cases-only)")
     if cases_only and not has_base:
         raise SystemExit("--cases-only needs a database with centres and enterprises; leave it out to make them")
@@ -161,6 +167,10 @@ def generate(
         from bench.refgen import generate_referrals
 
         result.update(generate_referrals(engine, referrals))
+    if visits:
+        from bench.visitgen import generate_visits
+
+        result.update(generate_visits(engine, visits))
     # Fresh statistics and visibility maps, as autovacuum gives a database that has been running a while.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
@@ -324,9 +334,25 @@ def main() -> None:
         help="add agencies and referrals of the cases being handled (10000 when no number is given); "
         "alone, adds them to a database that has cases",
     )
+    parser.add_argument(
+        "--visits",
+        type=int,
+        nargs="?",
+        const=50_000,
+        default=None,
+        help="add on-site visits over the last twelve months at every centre (50000 when no number is given); "
+        "alone, adds them to a database that has centres and enterprises",
+    )
     args = parser.parse_args()
     cases = args.cases if args.cases is not None else (100_000 if args.cases_only else None)
-    result = generate(args.url, args.enterprises, cases=cases, cases_only=args.cases_only, referrals=args.referrals)
+    result = generate(
+        args.url,
+        args.enterprises,
+        cases=cases,
+        cases_only=args.cases_only,
+        referrals=args.referrals,
+        visits=args.visits,
+    )
     print(json.dumps(result, ensure_ascii=False))
 
 

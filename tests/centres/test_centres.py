@@ -222,7 +222,7 @@ def test_seed_demo_is_idempotent_and_has_every_role(app, session):
         second = seed_demo()
         session.commit()
     assert first["centres"] >= 6 and first["enterprises"] >= 4 and first["cases"] >= 8 and first["mediations"] == 3
-    assert first["plans"] == 1 and first["referrals"] == 3
+    assert first["plans"] == 1 and first["referrals"] == 3 and first["visits"] >= 70
     assert second == {
         "centres": 0,
         "users": 0,
@@ -232,6 +232,7 @@ def test_seed_demo_is_idempotent_and_has_every_role(app, session):
         "plans": 0,
         "mediations": 0,
         "referrals": 0,
+        "visits": 0,
     }
     from app.cases.cli import verify_all_chains
 

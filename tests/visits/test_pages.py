@@ -233,6 +233,8 @@ def test_an_enterprise_not_yet_registered_is_added_by_code_and_name(world, en_lo
     session.commit()
     client = en_login(world.users["caseworker"])
     code = valid_credit_code()
+    while session.execute(select(Enterprise.id).where(Enterprise.credit_code == code)).first():
+        code = valid_credit_code()  # not yet registered (another test of this worker may have used it)
     data = record_form(
         world,
         csrf_token=csrf_token(client, "/visits/new"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -87,6 +87,34 @@ def test_the_grid_marks_a_month_short_of_its_minimum(world, en_login, session, r
     # a cell opens that centre's month in the list
     assert f'href="/visits?centre={world.city.id}&amp;month={last_year}-03"' in html
     assert world.sibling.name not in html  # another city's centre is not in the grid
+
+
+def test_the_grid_pages_through_the_centres_and_can_show_only_those_short(
+    world, en_login, session, record, old_centres, monkeypatch
+):
+    from app.visits import views_compliance
+    from app.visits.compliance import month_end_breaches
+
+    monkeypatch.setattr(views_compliance, "PAGE_ROWS", 1)
+    last_year = real_day().year - 1
+    record(visited_on=date(last_year, 3, 15), follow_ups=[])
+    session.commit()
+    client = en_login(world.users["supervisor"])
+    seen, url = [], f"/visits/compliance?year={last_year}"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += re.findall(r'<tr id="centre-(\d+)">', html)
+        found = re.search(r'rel="next" href="([^"]+)"', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    subtree = [str(c.id) for c in (world.city, world.county)]
+    assert sorted(seen) == sorted(subtree) and len(seen) == len(set(seen))  # each centre once, none of another city
+    # the month-end scan of last March records the county short (the city made its visit)
+    month_end_breaches(datetime(last_year, 4, 1, 2, tzinfo=UTC))
+    session.commit()
+    monkeypatch.setattr(views_compliance, "PAGE_ROWS", 50)
+    html = client.get(f"/visits/compliance?year={last_year}&short=y").get_data(as_text=True)
+    assert re.findall(r'<tr id="centre-(\d+)">', html) == [str(world.county.id)]
+    assert client.get(f"/visits/compliance?year={last_year}&after=%3Cscript%3E").status_code == 200  # the first page
 
 
 def test_the_current_month_is_in_progress_and_later_months_not_begun(world, en_login, session, old_centres):
@@ -249,3 +277,14 @@ def test_the_pages_read_a_fixed_number_of_statements_whatever_the_visits(
         )
     session.commit()
     assert [statements_for(client, count_statements, url) for url in urls] == before
+
+
+def test_a_late_follow_up_on_the_home_page_board_links_to_its_visit(world, en_login, session, record):
+    cw = world.users["caseworker"]
+    due = past_working_day()
+    late = record(visited_on=due, follow_ups=[{"text": "补充提交检索报告", "owner": cw, "due_on": due}])
+    session.commit()
+    response = en_login(world.users["supervisor"]).get("/")
+    assert response.status_code == 200
+    board = response.get_data(as_text=True).split('id="home-overdue"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/visits/{late.id}"' in board and "补充提交检索报告" in board and "Visit follow-up" in board
