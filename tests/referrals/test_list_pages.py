@@ -96,6 +96,7 @@ def test_the_pages_follow_the_list_order_without_repeating_or_skipping(world, li
     assert len(pages) == 3
     assert "cursor=" not in pages[0].split('id="referral-list"')[0]
     assert all('href="/referrals"' in html for html in pages[1:])  # the first page, from every later one
+    assert 'id="counts-age"' in pages[0]  # the page says how old its counts may be (a cache, issue 16)
 
 
 def test_a_filter_is_kept_from_page_to_page(world, listed, login, monkeypatch):
