@@ -128,10 +128,17 @@ def _isolated(request, app):
     if request.node.get_closest_marker("e2e"):
         yield
         return
+    from app.core import audit
+    from app.core import documents as core_documents
     from app.core.db import begin_mode
     from app.extensions import db, limiter
 
     limiter.reset()
+    # Code run outside an app context seals chains with the key, and stores documents in the folder,
+    # of the app made last: a test that made another app (another key, another folder) must not leave
+    # them to the next test (under xdist any module may come next).
+    audit.configure(app)
+    core_documents.remember_app(app)
     engine = app.extensions["db_engine"]
     with begin_mode("IMMEDIATE"):
         connection = engine.connect()
