@@ -22,7 +22,6 @@ def create_app(config: Config | str | None = None) -> Flask:
     from app import models  # noqa: F401  (registers every model and scope rule)
     from app.core import audit
     from app.core.cli import register_cli
-    from app.core.compression import register_compression
     from app.core.errors import register_error_handlers
     from app.core.i18n import register_i18n
     from app.core.permissions import register_template_helpers
@@ -34,7 +33,6 @@ def create_app(config: Config | str | None = None) -> Flask:
     register_security(app)
     register_template_helpers(app)
     register_request_hooks(app)
-    register_compression(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
