@@ -102,6 +102,8 @@ def register_subscribers(app: Flask) -> None:
     )
     from app.clocks import subscribers as clocks
     from app.core import documents as issued
+    from app.fund import documents as _fund_documents  # noqa: F401  (the decision and refusal letters)
+    from app.fund import services as _fund_services  # noqa: F401  (the ledger's postings, clock span, digest)
     from app.mediation import (  # noqa: F401  (the mediation's document specs, clock spans and assignment)
         documents as _mediation_documents,
     )

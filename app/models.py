@@ -26,6 +26,8 @@ from app.core.chains import AuditEvent, AuditHead  # noqa: F401
 from app.core.document_numbers import DocumentSequence  # noqa: F401
 from app.enterprises import scope as _enterprises_scope  # noqa: F401,E402
 from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus  # noqa: F401
+from app.fund import scope as _fund_scope  # noqa: F401,E402
+from app.fund.models import Fund, FundCost, FundMembership, FundRequest, LedgerEntry  # noqa: F401,E402
 from app.mediation import scope as _mediation_scope  # noqa: F401,E402
 from app.mediation.models import Mediation, MediationSession  # noqa: F401,E402
 from app.notifications.models import Notification  # noqa: F401

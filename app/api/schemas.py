@@ -726,9 +726,14 @@ def _upload(value):
 
 
 class Upload(Model):
-    """An evidence file (multipart/form-data); other form fields are ignored."""
+    """An evidence file (multipart/form-data); other form fields are ignored.
 
-    model_config = ConfigDict(extra="ignore", arbitrary_types_allowed=True)
+    The spec lists only its two fields: a form field of any other name is not part of the
+    contract (a name with a NUL byte, say, cannot even be parsed as multipart: 400)."""
+
+    model_config = ConfigDict(
+        extra="ignore", arbitrary_types_allowed=True, json_schema_extra={"additionalProperties": False}
+    )
 
     file: Annotated[
         Any,

@@ -186,6 +186,11 @@ class DocumentKind(LabelledEnum):
     CHASE_LETTER = "chase_letter"
     # The record of an on-site visit (上门服务记录表, app.visits): a document of no case.
     VISIT_RECORD = "visit_record"
+    # The overseas mutual-aid fund (app.fund): a request's decision or refusal, and a fund's statement
+    # (a document of no case).
+    FUND_DECISION = "fund_decision"
+    FUND_REFUSAL = "fund_refusal"
+    FUND_STATEMENT = "fund_statement"
 
     @classmethod
     def _labels(cls):
@@ -199,6 +204,9 @@ class DocumentKind(LabelledEnum):
             cls.TRANSFER_LETTER: _l("Transfer letter"),
             cls.CHASE_LETTER: _l("Letter chasing the agency"),
             cls.VISIT_RECORD: _l("On-site service record"),
+            cls.FUND_DECISION: _l("Fund support decision"),
+            cls.FUND_REFUSAL: _l("Decision not to grant fund support"),
+            cls.FUND_STATEMENT: _l("Fund statement"),
         }
 
 

@@ -40,6 +40,9 @@ class ClockName(LabelledEnum):
     CHASE = "chase"
     # A visit's follow-up (``app.visits``): due on the date promised to the enterprise.
     FOLLOW_UP = "follow_up"
+    # A fund request's review (``app.fund``): from submission to the caseworker's review, paused while
+    # documents asked for are awaited.
+    FUND_REVIEW = "fund_review"
 
     @classmethod
     def _labels(cls):
@@ -54,6 +57,7 @@ class ClockName(LabelledEnum):
             cls.SEND: _l("Sending the transfer letter"),
             cls.CHASE: _l("Agency's answer"),
             cls.FOLLOW_UP: _l("Visit follow-up"),
+            cls.FUND_REVIEW: _l("Review of a fund request"),
         }
 
     @property

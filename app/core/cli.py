@@ -15,12 +15,14 @@ def register_cli(app: Flask) -> None:
     from app.cases.cli import register_case_cli
     from app.clocks.cli import register_clock_cli
     from app.core.signing import register_signing_cli
+    from app.fund.cli import register_fund_cli
 
     register_case_cli(app)
     register_api_cli(app)
     register_clock_cli(app)
     register_signing_cli(app)
     register_agency_cli(app)
+    register_fund_cli(app)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed when the database has no centre yet.")

@@ -102,6 +102,13 @@ TEXTS = {
     "referral_outcome": _l("%(number)s: the enforcement agency reported its decision: %(summary)s"),
     "referral_police": _l("%(number)s: %(agency)s transferred the matter to public security as a suspected crime."),
     "referral_closed": _l("%(number)s: the centre closed its follow-up of the referral: %(comment)s"),
+    # A request to the overseas mutual-aid fund (app.fund), told to the applicant's side.
+    "fund_more_info": _l("%(number)s: the reviewer of your fund request asks for more documents: %(comment)s"),
+    "fund_granted": _l(
+        "%(number)s: your fund request was granted, %(amount)s yuan; the decision letter is on the case page."
+    ),
+    "fund_refused": _l("%(number)s: your fund request was not granted: %(comment)s"),
+    "fund_paid": _l("%(number)s: %(amount)s yuan of the fund's support was paid out."),
     # On-site visits (app.visits), to staff: a follow-up's reminder, and a centre's month without its visits.
     "follow_up_due_soon": _l("On-site visit of %(visited_on)s: the follow-up “%(text)s” is due at %(due)s."),
     "follow_up_breached": _l("On-site visit of %(visited_on)s: the follow-up “%(text)s” was due at %(due)s."),

@@ -49,6 +49,13 @@ def record(record, at, world):
     return make
 
 
+def refusals(response) -> str:
+    """What a refused form says, for an assertion's message."""
+    html = response.get_data(as_text=True)
+    said = re.findall(r'class="(?:invalid-feedback|alert alert-danger)[^"]*"[^>]*>(.*?)</div>', html, re.S)
+    return " | ".join(re.sub(r"<[^>]+>", " ", s).strip() for s in said) or html[:2000]
+
+
 def real_day(offset: int = 0):
     return china_day(utcnow()) + timedelta(days=offset)
 
@@ -246,7 +253,7 @@ def test_an_enterprise_not_yet_registered_is_added_by_code_and_name(world, en_lo
         },
     )
     response = client.post("/visits/new", data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert response.status_code == 302, refusals(response)
     firm = session.execute(select(Enterprise).where(Enterprise.credit_code == code)).scalar_one()
     visit = session.execute(select(Visit)).scalar_one()
     assert firm.name == "新注册科技有限公司" and firm.centre_id == world.city.id
