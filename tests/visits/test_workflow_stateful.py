@@ -32,7 +32,10 @@ from tests.visits.conftest import day
 from tests.visits.test_workflow_matrix import english  # noqa: F401  (fixture)
 from tests.workflows.stateful import VERSIONS, WorkflowMachine
 
+# Derandomized: the walks are the same on every run, so the check that every action was walked through
+# (below) cannot fail by chance (it did about one run in five on the developer's profile).
 SETTINGS = settings(
+    derandomize=True,
     max_examples=25,
     stateful_step_count=25,
     deadline=None,
