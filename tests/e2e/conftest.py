@@ -122,6 +122,13 @@ def live_server(tmp_path_factory):
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
+        server.shutdown()
+        thread.join(timeout=10)
+        # After every journey (the demo's fund and whatever the journeys paid, refused or clawed back):
+        # each fund is still what its ledger sums to, and every ledger entry what its chain sealed.
+        _default_session_factory()
+        result = app.test_cli_runner().invoke(args=["fund-verify"])
+        assert result.exit_code == 0, result.output
     finally:
         server.shutdown()
         thread.join(timeout=10)
