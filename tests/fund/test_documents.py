@@ -32,6 +32,7 @@ def test_the_decision_letter_states_the_amount_in_figures_and_capitals(make_requ
     assert "资助决定书" in text and world.enterprise.name in text and r.case.number in text
     assert "366,170.00" in text and "叁拾陆万陆仟壹佰柒拾元整" in text  # figures and capitals
     assert "资助金额计算过程" in text and "美国" in text and "USD" in text and "7.1234" in text
+    assert "海外诉讼" in text and "律师费" in text  # the dispute's and the costs' kinds, in words
 
 
 def test_the_refusal_letter_states_the_reason(make_request, people, session, app):
