@@ -18,7 +18,7 @@ PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist l
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup system-deps venv translations db-upgrade seed lint test-sqlite test-postgres serve clean
+.PHONY: run test setup system-deps venv translations db-upgrade seed lint test-sqlite test-postgres serve clean static-gz
 
 run: setup seed ## Set up, then serve on http://127.0.0.1:5000
 	@$(BIN)/flask --app wsgi demo-accounts
@@ -30,7 +30,7 @@ test: setup ## Set up, then lint and the whole suite on SQLite and on PostgreSQL
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 
-setup: system-deps $(STAMP) translations db-upgrade
+setup: system-deps $(STAMP) translations static-gz db-upgrade
 
 system-deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
@@ -54,6 +54,9 @@ venv: $(STAMP)
 translations: $(STAMP)
 	@$(BIN)/pybabel compile -d app/translations -D messages -f --statistics 2>&1 | grep -v '^$$' | sed 's/^/  /' || true
 	@test -f app/translations/zh_Hans_CN/LC_MESSAGES/messages.mo
+
+static-gz: $(STAMP) ## <file>.gz beside each static CSS, JS and SVG file (sent to browsers that take gzip)
+	@$(BIN)/python -m app.core.static_gzip
 
 db-upgrade: $(STAMP)
 	@$(BIN)/alembic upgrade head

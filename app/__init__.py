@@ -27,12 +27,14 @@ def create_app(config: Config | str | None = None) -> Flask:
     from app.core.permissions import register_template_helpers
     from app.core.requests import register_request_hooks
     from app.core.security import register_security
+    from app.core.static_gzip import register_static_gzip
 
     register_extensions(app)
     register_i18n(app)
     register_security(app)
     register_template_helpers(app)
     register_request_hooks(app)
+    register_static_gzip(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)

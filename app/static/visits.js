@@ -138,12 +138,23 @@
     $$("[data-rows]", form).forEach((box) => { rows[box.dataset.rows] = rowCount(box.dataset.rows); });
     return { values, rows, at: new Date().toISOString() };
   }
+  // A field changed since the page came (typed into before this script arrived, on a slow connection):
+  // the draft must not overwrite it.
+  function edited(el) {
+    if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT") {
+      const options = [...el.options];
+      return options.some((o) => o.defaultSelected) ? options.some((o) => o.selected !== o.defaultSelected) : el.selectedIndex > 0;
+    }
+    return el.value !== el.defaultValue;
+  }
   function restore(form, draft) {
+    const typed = new Set(fields(form).filter(edited));
     Object.entries(draft.rows || {}).forEach(([group, n]) => {
       while (rowCount(group) < Math.min(n, 30)) if (!addRow(group)) break;
     });
     fields(form).forEach((el) => {
-      if (!(el.name in draft.values)) return;
+      if (!(el.name in draft.values) || typed.has(el)) return;
       const value = draft.values[el.name];
       if (el.type === "checkbox" || el.type === "radio") el.checked = Array.isArray(value) && value.includes(el.value);
       else el.value = value;

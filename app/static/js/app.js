@@ -7,8 +7,11 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
   // Focus the first invalid field so keyboard and screen-reader users land on the error.
+  // Not when the user is already in a field: on a slow connection they may have started typing
+  // before this script came, and moving the focus would send the rest of their typing elsewhere.
   const invalid = document.querySelector(".is-invalid");
-  if (invalid) invalid.focus();
+  const active = document.activeElement;
+  if (invalid && (!active || active === document.body)) invalid.focus();
 });
 
 // ==== forms helper (issue 9): one action form open at a time, kept files marked when removed ====
@@ -24,9 +27,14 @@ document.addEventListener("DOMContentLoaded", () => {
       item.parentElement.querySelectorAll(":scope > details[open]").forEach((other) => {
         if (other !== item) other.open = false;
       });
-      // Opened by the user: their next keystroke goes to the form's first field.
+      // Opened by the user: their next keystroke goes to the form's first field, unless the focus has
+      // left the summary already. The toggle event comes in a task of its own after the click; on a busy
+      // page (still loading) a tap on a field and the first keys can come before it, and taking the focus
+      // then would send the rest of the typing into the first field (a comment or a fine lost).
       const first = item.querySelector(".action-body textarea, .action-body select, .action-body input:not([type=hidden])");
-      if (byUser && first) first.focus({ preventScroll: true });
+      const active = document.activeElement;
+      const stillOnSummary = !active || active === document.body || active === summary;
+      if (byUser && first && stillOnSummary) first.focus({ preventScroll: true });
     });
   });
   // A refused action opened again: bring it into view.
