@@ -81,10 +81,16 @@ class TrackActions:
     answer: Callable[[str, Any], Any] | None = None
     # Those other answers, as ``operation`` documents them: ((status, model, description), …).
     other_answers: tuple = ()
+    # The collection's path segment when it is not the noun's plural ("fund-requests" for "fund_request").
+    collection: str | None = None
 
     @property
     def tag(self) -> str:
         return f"{self.noun}s"
+
+    @property
+    def path(self) -> str:
+        return self.collection or self.tag
 
     @property
     def param(self) -> str:
@@ -141,7 +147,7 @@ def register_track_actions(bp, t: TrackActions) -> None:
     take_action.__name__, take_action.__module__ = f"take_{noun}_action", module
     take_action.__doc__ = f"Apply one action of the {noun}'s workflow"
     view = operation(t.tag, after, *ACTION_ERRORS, json=t.request_model, also=t.other_answers)(take_action)
-    bp.add_url_rule(f"/{t.tag}/<int:{t.param}>/actions/<{noun}_action>", view_func=view, methods=["POST"])
+    bp.add_url_rule(f"/{t.path}/<int:{t.param}>/actions/<{noun}_action>", view_func=view, methods=["POST"])
 
     def get(self, **path):
         track = t.load(path[t.param])
@@ -167,4 +173,4 @@ def register_track_actions(bp, t: TrackActions) -> None:
             "post": operation(t.tag, after, *ACTION_ERRORS, json=t.post_model, also=t.other_answers)(post),
         },
     )
-    bp.add_url_rule(f"/{t.tag}/<int:{t.param}>/actions", view_func=actions.as_view(f"{noun}_actions"))
+    bp.add_url_rule(f"/{t.path}/<int:{t.param}>/actions", view_func=actions.as_view(f"{noun}_actions"))

@@ -369,6 +369,7 @@ def list_notifications():
 
 
 from app.api import agencies as _agencies  # noqa: E402,F401  (its routes are on this blueprint)
+from app.api import fund as _fund  # noqa: E402,F401  (its routes are on this blueprint)
 from app.api import mediations as _mediations  # noqa: E402,F401  (its routes are on this blueprint)
 from app.api import plans as _plans  # noqa: E402,F401  (its routes are on this blueprint)
 from app.api import referrals as _referrals  # noqa: E402,F401  (its routes are on this blueprint)

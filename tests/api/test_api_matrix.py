@@ -215,9 +215,11 @@ def test_api_route_role_matrix(role, world, objects, app, token_for, session):
 
 
 def test_every_api_route_is_in_the_matrix(app):
+    from tests.api.test_fund_matrix import ENDPOINTS as FUND_ENDPOINTS  # as have the fund's
     from tests.api.test_referrals_matrix import ENDPOINTS as REFERRAL_ENDPOINTS  # as have the referrals'
     from tests.api.test_visits_matrix import ENDPOINTS as VISIT_ENDPOINTS  # as have the visits'
     from tests.plans.test_api_matrix import ENDPOINTS as PLAN_ENDPOINTS  # the plans' routes have their own matrix
 
     routed = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
-    assert routed == {endpoint for endpoint, *_ in MATRIX} | PLAN_ENDPOINTS | REFERRAL_ENDPOINTS | VISIT_ENDPOINTS
+    others = PLAN_ENDPOINTS | REFERRAL_ENDPOINTS | VISIT_ENDPOINTS | FUND_ENDPOINTS
+    assert routed == {endpoint for endpoint, *_ in MATRIX} | others

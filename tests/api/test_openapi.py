@@ -96,6 +96,9 @@ def test_every_route_is_described_and_nothing_else(app, client):
     routed = set()
     renamed = {
         "<int:document_id>": "{id}",
+        "<int:fund_id>": "{id}",
+        "<int:fund_request_id>": "{id}",
+        "<fund_request_action>": "{action}",
         "<int:mediation_id>": "{id}",
         "<mediation_action>": "{action}",
         "<int:plan_id>": "{id}",
