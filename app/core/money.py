@@ -45,8 +45,9 @@ def fen_from_text(raw) -> int | str | None:
         return text
     try:
         value = Decimal(text)
+        # ``1e30`` is finite but too large to quantize in the default context (InvalidOperation).
+        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+            return text
     except InvalidOperation:
-        return text
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
         return text
     return int(value * 100)

@@ -97,3 +97,17 @@ def issue(r, kind, actor):
 
 register(DocumentSpec(DocumentKind.FUND_DECISION, "pdf/fund_decision.html", gather, language_of, issue, series="资"))
 register(DocumentSpec(DocumentKind.FUND_REFUSAL, "pdf/fund_refusal.html", gather, language_of, issue, series="资否"))
+
+# The fund statement (资金收支报表): a document of no case, the fund's and its centre's (app/fund/statement.py).
+from app.fund import statement as _statement  # noqa: E402
+
+register(
+    DocumentSpec(
+        DocumentKind.FUND_STATEMENT,
+        "pdf/fund_statement.html",
+        _statement.gather,
+        _statement.language_of,
+        _statement.issue,
+        series="基",
+    )
+)

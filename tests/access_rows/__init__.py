@@ -42,6 +42,7 @@ FEATURES = (
     "referrals",
     "respondents",
     "visits",
+    "fund_admin",
 )
 
 
