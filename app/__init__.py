@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from app.centres.views import bp as centres_bp
     from app.clocks.views import bp as clocks_bp
     from app.enterprises.views import bp as enterprises_bp
+    from app.fund.views import bp as fund_bp
     from app.fund.views_admin import bp as fund_admin_bp
     from app.main.views import bp as main_bp
     from app.mediation.views import bp as mediation_bp
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
         replies_bp,
         respondents_bp,
         visits_bp,
+        fund_bp,
         fund_admin_bp,
     ):
         app.register_blueprint(bp)

@@ -43,6 +43,7 @@ FEATURES = (
     "respondents",
     "visits",
     "fund_admin",
+    "fund_requests",
 )
 
 

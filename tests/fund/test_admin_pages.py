@@ -74,7 +74,7 @@ def test_an_admin_sets_up_a_fund_with_rules_prefilled_and_bounded(login, world, 
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'value="500000"' in html  # the cap per request from the centre's settings, in yuan
-    assert "从 0.01 到 100,000,000,000.00 元" in html or "From 0.01 to 100,000,000,000.00 yuan." in html
+    assert "0.01 元至 100,000,000,000.00 元" in html or "From 0.01 to 100,000,000,000.00 yuan." in html
     token = csrf_token(admin, "/funds/new")
     refused = admin.post(
         "/funds/new",
