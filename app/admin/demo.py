@@ -294,6 +294,9 @@ def seed_demo() -> dict[str, int]:
     from app.admin.demo_referrals import seed_demo_referrals
 
     created["referrals"] = seed_demo_referrals()
+    from app.admin.demo_fund import seed_demo_fund
+
+    created["fund_requests"] = seed_demo_fund()
     from app.admin.demo_visits import seed_demo_visits
 
     created["visits"] = seed_demo_visits()  # last: the month-end scans it runs commit

@@ -336,7 +336,16 @@ def request_digest(r: FundRequest) -> str:
     from app.core.audit import record_digest
 
     fields = {name: getattr(r, name) for name in REQUEST_AUDITED_FIELDS}
-    fields["costs"] = [{name: getattr(c, name) for name in COST_FIELDS} for c in r.costs]
+    costs = getattr(r, "costs", None)
+    if costs is None:  # a row of the table (``audit-verify`` reads the tracks as rows): its costs from theirs
+        from sqlalchemy import select
+
+        from app.extensions import db
+
+        costs = db.session.execute(
+            select(FundCost).where(FundCost.request_id == r.id).order_by(FundCost.position)
+        ).scalars()
+    fields["costs"] = [{name: getattr(c, name) for name in COST_FIELDS} for c in costs]
     return record_digest(fields)
 
 

@@ -232,6 +232,7 @@ def test_seed_demo_is_idempotent_and_has_every_role(app, session):
         "plans": 0,
         "mediations": 0,
         "referrals": 0,
+        "fund_requests": 0,
         "visits": 0,
     }
     from app.cases.cli import verify_all_chains
