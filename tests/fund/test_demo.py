@@ -32,7 +32,7 @@ def demo(app, session):
     return created, users
 
 
-def test_the_province_fund_with_its_rules_members_and_money(demo, session):
+def check_the_province_fund_with_its_rules_members_and_money(demo, session):
     from app.admin.demo_fund import FUND_NAME, GRANT_FEN, MEMBERS, RULES
 
     created, users = demo
@@ -52,7 +52,7 @@ def test_the_province_fund_with_its_rules_members_and_money(demo, session):
     assert ledger.verify() == []
 
 
-def test_three_requests_closed_refused_and_waiting_for_the_committee(demo, session):
+def check_three_requests_closed_refused_and_waiting_for_the_committee(demo, session):
     _, users = demo
     requests = {r.state: r for r in session.execute(select(FundRequest)).scalars()}
     assert set(requests) == {S.CLOSED, S.REJECTED, S.APPROVED}
@@ -94,7 +94,7 @@ def test_three_requests_closed_refused_and_waiting_for_the_committee(demo, sessi
     assert not any(c.allowed for c in services.available_actions(waiting, supervisor) if c.action.name == "approve")
 
 
-def test_the_invoices_are_real_files_and_every_chain_verifies(demo, session, app):
+def check_the_invoices_are_real_files_and_every_chain_verifies(demo, session, app):
     from app.cases.verify import verify_all_chains
     from app.core import chains, storage
     from app.core.filetypes import detect_path
@@ -108,3 +108,10 @@ def test_the_invoices_are_real_files_and_every_chain_verifies(demo, session, app
         problems, _ = verify_all_chains()
         assert problems == [], [str(p) for p in problems]
         assert chains.verify()[0] == []
+
+
+def test_the_demo_fund(demo, session, app):
+    """One seeding of the demo (seconds) for the three checks."""
+    check_the_province_fund_with_its_rules_members_and_money(demo, session)
+    check_three_requests_closed_refused_and_waiting_for_the_committee(demo, session)
+    check_the_invoices_are_real_files_and_every_chain_verifies(demo, session, app)
