@@ -40,7 +40,10 @@ from tests.fund.conftest import request_data
 from tests.fund.test_workflow_matrix import english  # noqa: F401  (fixture)
 from tests.workflows.stateful import VERSIONS, WorkflowMachine
 
+# Derandomized, as the visits' machine: the check that every action was walked through (at the end) must
+# not fail by chance ("pay in full" went unwalked in about one developer run in three).
 SETTINGS = settings(
+    derandomize=True,
     max_examples=30,
     stateful_step_count=30,
     deadline=None,
