@@ -42,12 +42,7 @@ def gather(r, kind, issued_at, actor) -> dict:
     centre = case.centre
     enterprise = r.enterprise
     handler = r.reviewed_by or actor
-    w = r.working or {}
-    working = None
-    if w:
-        working = Working(
-            **{k: w[k] for k in Working.__dataclass_fields__ if k in w and k != "limits"},
-        )
+    working = Working.from_dict(r.working)
     return {
         "kind": DocumentKind(kind).value,
         "issued_at": issued_at,

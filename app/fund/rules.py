@@ -5,7 +5,7 @@ left of the fund year's cap and what the fund has available)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -162,7 +162,17 @@ class Working:
     available_fen: int
     grantable_fen: int
     year: int
-    limits: list = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, stored: dict | None) -> Working | None:
+        """The working as ``as_dict`` stored it (a request's ``working``); None when there is none or it
+        lacks a figure."""
+        if not stored:
+            return None
+        try:
+            return cls(**{k: stored[k] for k in cls.__dataclass_fields__})
+        except KeyError:
+            return None
 
     def steps(self) -> list[Step]:
         """The working as a page or a letter shows it, the limit that decided the amount marked."""

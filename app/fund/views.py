@@ -204,10 +204,8 @@ def working_of(r: FundRequest, today: date):
     if r.working:
         d = dict(r.working)
         limit = d.pop("limit", None)
-        fields = {k: d[k] for k in fund_rules.Working.__dataclass_fields__ if k in d and k != "limits"}
-        try:
-            w = fund_rules.Working(**fields)
-        except TypeError:
+        w = fund_rules.Working.from_dict(d)
+        if w is None:
             return None
         limit = limit or w.binding_limit
         stored = True
