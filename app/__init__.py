@@ -118,6 +118,7 @@ def register_subscribers(app: Flask) -> None:
     from app.plans import documents as _plan_documents  # noqa: F401  (the plan's document spec)
     from app.referrals import documents as _referral_documents  # noqa: F401  (the letters)
     from app.referrals import services as _referral_services  # noqa: F401  (clock spans, digest)
+    from app.reports import monthly as _monthly_reports  # noqa: F401  (the monthly report, its chain)
     from app.visits import documents as _visit_documents  # noqa: F401  (the visit record)
 
     for feature in (clocks, issued, notifications, feedback):

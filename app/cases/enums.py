@@ -191,6 +191,9 @@ class DocumentKind(LabelledEnum):
     FUND_DECISION = "fund_decision"
     FUND_REFUSAL = "fund_refusal"
     FUND_STATEMENT = "fund_statement"
+    # Reports (app.reports): a centre's monthly report and its annual report on SME work (no case).
+    MONTHLY_REPORT = "monthly_report"
+    ANNUAL_REPORT = "annual_report"
 
     @classmethod
     def _labels(cls):
@@ -207,6 +210,8 @@ class DocumentKind(LabelledEnum):
             cls.FUND_DECISION: _l("Fund support decision"),
             cls.FUND_REFUSAL: _l("Decision not to grant fund support"),
             cls.FUND_STATEMENT: _l("Fund statement"),
+            cls.MONTHLY_REPORT: _l("Monthly report"),
+            cls.ANNUAL_REPORT: _l("Annual report on SME work"),
         }
 
 

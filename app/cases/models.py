@@ -77,6 +77,9 @@ class Case(Base):
         # submissions) reads its range of the second instead of a whole subtree's cases.
         Index("ix_cases_priority_created_at_id", "priority", "created_at", "id"),
         Index("ix_cases_submitted_at", "submitted_at"),
+        # The reports count the decisions and the closings of a month (``app.reports.figures``).
+        Index("ix_cases_decided_at", "decided_at"),
+        Index("ix_cases_closed_at", "closed_at"),
         # "Due first" and the overdue filter: due times tie often (every clock is due at the end of
         # a day), so the id is in the index and a page starts its range scan at the cursor.
         Index("ix_cases_next_due_at_id", "next_due_at", "id"),

@@ -43,6 +43,8 @@ class ClockName(LabelledEnum):
     # A fund request's review (``app.fund``): from submission to the caseworker's review, paused while
     # documents asked for are awaited.
     FUND_REVIEW = "fund_review"
+    # A centre's annual report on SME work (``app.reports.annual``): due 31 January (a clock of no case).
+    ANNUAL_REPORT = "annual"
 
     @classmethod
     def _labels(cls):
@@ -58,6 +60,7 @@ class ClockName(LabelledEnum):
             cls.CHASE: _l("Agency's answer"),
             cls.FOLLOW_UP: _l("Visit follow-up"),
             cls.FUND_REVIEW: _l("Review of a fund request"),
+            cls.ANNUAL_REPORT: _l("Annual report on SME work"),
         }
 
     @property
