@@ -38,8 +38,9 @@ _hypothesis_profile()
 
 def pytest_collection_modifyitems(config, items):
     """Under xdist (``make test`` runs ``--dist loadgroup``) the tests of one module run on one
-    worker, so a module's own database is migrated once; the browser journeys of every module
-    share one live server, so they all run on one worker."""
+    worker, so a module's own database is migrated once. The browser journeys run so too: each
+    worker serves the demo from a live server and a database of its own (``tests/e2e/conftest.py``),
+    and a module's journeys, which may build on each other, stay together."""
     # schemathesis gives the tests of every API operation one node id (the operation is only in the
     # item's name); xdist schedules by node id and would run one of them. Each gets its own id.
     counts = collections.Counter(item.nodeid for item in items)
@@ -50,8 +51,7 @@ def pytest_collection_modifyitems(config, items):
             item._id = coerce_node_id(item.nodeid + item.name[item.name.index("[") :])
     assert len({item.nodeid for item in items}) == len(items), "two tests have the same node id"
     for item in items:
-        group = "e2e" if f"{os.sep}e2e{os.sep}" in str(item.path) else item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+        item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 def pytest_configure(config):

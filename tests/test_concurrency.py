@@ -42,10 +42,12 @@ def server(tmp_path_factory):
     url = fresh_database_url(tmp_path_factory, "gunicorn")
     app = make_app(url)
     with app.app_context():
-        from app.admin.demo import seed_demo
+        # What the registrations need: a centre serving enterprises (the whole demo takes far longer).
         from app.extensions import db
+        from tests.conftest import new_centre, new_enterprise
 
-        seed_demo()
+        centre = new_centre(db.session, code="LOAD")
+        new_enterprise(db.session, centre)
         db.session.commit()
         db.session.remove()
     port = free_port()

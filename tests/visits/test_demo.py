@@ -24,7 +24,7 @@ def demo(app, session):
     return created, users
 
 
-def test_a_year_of_visits_with_one_centre_short_two_months(demo, session):
+def check_a_year_of_visits_with_one_centre_short_two_months(demo, session):
     from app.admin.demo_visits import SHORT_CENTRE, SHORT_OFFSETS, _months
     from app.visits import compliance
     from app.visits.models import VisitBreach
@@ -55,7 +55,7 @@ SUPERVISOR = "supervisor@demo.ipaid.cn"
 CASEWORKER = "caseworker@demo.ipaid.cn"
 
 
-def test_problems_became_cases_of_channel_visit(demo, session):
+def check_problems_became_cases_of_channel_visit(demo, session):
     from app.cases.models import Case
     from app.visits.models import VisitProblem
 
@@ -71,7 +71,7 @@ def test_problems_became_cases_of_channel_visit(demo, session):
     assert session.execute(select(VisitProblem).where(VisitProblem.case_id.is_(None))).first() is not None
 
 
-def test_follow_ups_done_and_late_in_my_work_and_on_the_board(demo, session):
+def check_follow_ups_done_and_late_in_my_work_and_on_the_board(demo, session):
     from app.clocks.queries import escalation
     from app.visits import queries
     from app.visits.models import VisitFollowUp
@@ -93,7 +93,7 @@ def test_follow_ups_done_and_late_in_my_work_and_on_the_board(demo, session):
     assert planned[0].planned_by_id == sup.id
 
 
-def test_the_demo_chains_verify_and_the_grid_page_shows_the_red_months(demo, session, app):
+def check_the_demo_chains_verify_and_the_grid_page_shows_the_red_months(demo, session, app):
     from app.admin.demo import DEMO_PASSWORD
     from app.core.chains import verify
     from tests.conftest import post_form
@@ -114,3 +114,11 @@ def test_the_demo_chains_verify_and_the_grid_page_shows_the_red_months(demo, ses
         row = html.split(f'id="centre-{centre.id}"', 1)[1].split("</tr>", 1)[0]
         red = '<td class="short"><a '
         assert row.count(red) == html.count(red) == sum(m.year == year for m in missed)
+
+
+def test_the_demo_visits(demo, session, app):
+    """The demo is seeded once (several seconds) for the four checks."""
+    check_a_year_of_visits_with_one_centre_short_two_months(demo, session)
+    check_problems_became_cases_of_channel_visit(demo, session)
+    check_follow_ups_done_and_late_in_my_work_and_on_the_board(demo, session)
+    check_the_demo_chains_verify_and_the_grid_page_shows_the_red_months(demo, session, app)
