@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 
 from app.core.identifiers import CREDIT_CODE_CHARSET, credit_code_check_char
@@ -43,3 +44,11 @@ def statements_for(client, counting, url) -> int:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(statements)
+
+
+def examples(n: int) -> int:
+    """How many examples a fuzz run draws: ``n`` on a developer's run (new draws each time, finding what
+    was never tried), half as many on CI (``HYPOTHESIS_PROFILE=ci``: the same draws on every run, a
+    regression check whose first examples, the simplest, find most; the suite keeps to its time budget).
+    The state machines, whose derandomized walks must reach every action, keep their full counts."""
+    return max(5, n // 2) if os.environ.get("HYPOTHESIS_PROFILE") == "ci" else n

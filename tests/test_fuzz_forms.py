@@ -38,9 +38,9 @@ from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from tests.helpers import PASSWORD, csrf_token, valid_credit_code
+from tests.helpers import PASSWORD, csrf_token, examples, valid_credit_code
 
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "30"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES") or examples(30))
 
 FUZZ = settings(
     max_examples=MAX_EXAMPLES,

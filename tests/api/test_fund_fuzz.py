@@ -18,8 +18,9 @@ from app.fund import ledger, services
 from app.fund.models import FundRequest
 from tests.api.test_openapi import CHECKS, POSITIVE_STATUSES, negative_data_rejection_bar_headers
 from tests.fund.conftest import fund, invoices, overseas_case, people, request_data  # noqa: F401  (fixtures)
+from tests.helpers import examples
 
-FUZZ = settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=examples(25), deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 schema = schemathesis.openapi.from_dict(spec()).include(path_regex="fund")
 schema.config.checks.positive_data_acceptance.expected_statuses = POSITIVE_STATUSES

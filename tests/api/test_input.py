@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tests.api.conftest import error_of
 from tests.api.test_cases import new_case
+from tests.helpers import examples
 
 
 @pytest.mark.parametrize(
@@ -196,7 +197,7 @@ case_keys = st.sampled_from(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(overrides=st.dictionaries(case_keys, json_values, max_size=4))
 def test_fuzzed_case_bodies_never_crash(api, world, overrides):
     body = new_case(world.enterprise, **{"channel": "web", **overrides})

@@ -15,8 +15,9 @@ from app.api.openapi import spec
 from app.referrals.models import Referral
 from tests.api.referral_fixtures import act, body_for, refer, upload
 from tests.api.test_openapi import CHECKS, POSITIVE_STATUSES, negative_data_rejection_bar_headers
+from tests.helpers import examples
 
-FUZZ = settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=examples(25), deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 schema = schemathesis.openapi.from_dict(spec()).include(path_regex="referrals")
 schema.config.checks.positive_data_acceptance.expected_statuses = POSITIVE_STATUSES

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from app.auth.models import Role
 from app.core.identifiers import patent_check_char
-from tests.helpers import statements_for
+from tests.helpers import examples, statements_for
 
 NUMBER_LINK = re.compile(r'href="[^"]*/cases/([A-Z0-9]+-\d{4}-\d{5}|draft-\d+)"')
 
@@ -382,7 +382,7 @@ def test_cursor_round_trip():
 
 
 @given(st.text(max_size=60))
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_cursor_text_decodes_or_is_refused(text):
     from app.cases.queries import Cursor
 
@@ -612,7 +612,7 @@ def test_search_text_is_quoted_safely(world, login, make_case, session):
 
 
 @given(q=st.text(max_size=30))
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_search_text_runs(world, app, q):
     from app.cases.queries import CaseFilters, case_list
 

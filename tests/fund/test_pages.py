@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.cases.models import Attachment
 from app.fund.enums import FundRequestState as S
 from app.fund.models import FundRequest
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, examples
 
 # The smallest PNG there is (1×1, transparent): what a phone's photograph stands for.
 PNG = bytes.fromhex(
@@ -341,7 +341,7 @@ def test_whatever_is_posted_the_form_answers_without_error(world, overseas_case,
     token = csrf_token(client, url)
     valid = _form(fund, invoices, **{"costs-1-attachment": str(invoices["court"].id)})
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=examples(40), deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(st.dictionaries(st.sampled_from(FIELDS), st.one_of(st.sampled_from(ODD), st.text(max_size=30)), max_size=6))
     def post(changes):
         before = _count(session, FundRequest)

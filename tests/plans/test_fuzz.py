@@ -22,10 +22,10 @@ from app.api.openapi import spec
 from app.plans import services
 from app.plans.models import Plan
 from tests.api.test_openapi import CHECKS, POSITIVE_STATUSES, negative_data_rejection_bar_headers
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, examples
 from tests.plans.conftest import CONTENT
 
-FUZZ = settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=examples(25), deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 schema = schemathesis.openapi.from_dict(spec()).include(path_regex="plans")
 schema.config.checks.positive_data_acceptance.expected_statuses = POSITIVE_STATUSES

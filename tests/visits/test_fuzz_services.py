@@ -14,6 +14,7 @@ from app.core.errors import ServiceError
 from app.enterprises.models import Enterprise
 from app.visits import services
 from app.visits.models import Visit, VisitFollowUp, VisitProblem
+from tests.helpers import examples
 
 JUNK = st.one_of(
     st.none(),
@@ -38,7 +39,7 @@ def counts(session):
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     visited_on=JUNK,
     staff=st.one_of(JUNK, st.lists(JUNK, max_size=3)),
