@@ -71,6 +71,8 @@ def register_blueprints(app: Flask) -> None:
     from app.plans.views import bp as plans_bp
     from app.referrals.replies import bp as replies_bp
     from app.referrals.views import bp as referrals_bp
+    from app.reports.annual.views import bp as annual_reports_bp
+    from app.reports.views import bp as reports_bp
     from app.respondents.views import bp as respondents_bp
     from app.verify.views import bp as verify_bp
     from app.visits.views import bp as visits_bp
@@ -95,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
         visits_bp,
         fund_bp,
         fund_admin_bp,
+        annual_reports_bp,
+        reports_bp,
     ):
         app.register_blueprint(bp)
 
@@ -119,6 +123,8 @@ def register_subscribers(app: Flask) -> None:
     from app.referrals import documents as _referral_documents  # noqa: F401  (the letters)
     from app.referrals import services as _referral_services  # noqa: F401  (clock spans, digest)
     from app.reports import monthly as _monthly_reports  # noqa: F401  (the monthly report, its chain)
+    from app.reports.annual import documents as _annual_documents  # noqa: F401  (the report's PDF, chain)
+    from app.reports.annual import reminders as _annual_reminders  # noqa: F401  (its clock on the board)
     from app.visits import documents as _visit_documents  # noqa: F401  (the visit record)
 
     for feature in (clocks, issued, notifications, feedback):

@@ -90,7 +90,7 @@ def test_every_case_route_is_tried_with_an_out_of_scope_case(app):
     tried = set()
     for method, path_of, expected, *_ in ROWS:
         path = path_of(PlaceholderWorld(out_of_scope=True))
-        endpoint, _args = adapter.match(path, method=method)
+        endpoint, _args = adapter.match(path.split("?", 1)[0], method=method)
         if PlaceholderObject.out_of_scope_number in path and 404 in (expected["applicant"], expected["caseworker"]):
             tried.add(endpoint)
     assert taking_a_case - tried == set(), f"no out-of-scope row for {sorted(taking_a_case - tried)}"

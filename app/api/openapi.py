@@ -174,11 +174,22 @@ def _binary_answers(document: dict, app) -> None:
         found = getattr(app.view_functions[rule.endpoint], "openapi_content", None)
         if found is None:
             continue
-        status, media_type = found
+        status, media_types = found
+        media_types = (media_types,) if isinstance(media_types, str) else media_types
         path = _openapi_path(rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             answer = document["paths"][path][method.lower()]["responses"][status]
-            answer["content"] = {media_type: {"schema": {"type": "string", "format": "binary"}}}
+            # A view that answers in several types (a report: PDF, JSON or a workbook) keeps its model's
+            # schema for JSON.
+            json_content = (answer.get("content") or {}).get("application/json")
+            answer["content"] = {
+                media_type: (
+                    json_content
+                    if media_type == "application/json" and json_content
+                    else {"schema": {"type": "string", "format": "binary"}}
+                )
+                for media_type in media_types
+            }
 
 
 def _openapi_path(rule: str) -> str:

@@ -373,4 +373,6 @@ from app.api import fund as _fund  # noqa: E402,F401  (its routes are on this bl
 from app.api import mediations as _mediations  # noqa: E402,F401  (its routes are on this blueprint)
 from app.api import plans as _plans  # noqa: E402,F401  (its routes are on this blueprint)
 from app.api import referrals as _referrals  # noqa: E402,F401  (its routes are on this blueprint)
+from app.api import reports as _reports  # noqa: E402,F401  (its routes are on this blueprint)
+from app.api import reports_annual as _reports_annual  # noqa: E402,F401  (its routes are on this blueprint)
 from app.api import visits as _visits  # noqa: E402,F401  (its routes are on this blueprint)

@@ -123,6 +123,18 @@ def _number_gaps() -> list[RecordProblem]:
     return problems
 
 
+def _issued_by_root_chains() -> dict:
+    """The documents of no case (a visit record, a report) are recorded by their subject's own chain
+    (``app.core.chains``): (kind, id) -> (None, sha256 the event recorded)."""
+    from app.core.chains import AuditEvent
+
+    out = {}
+    for (data,) in db.session.execute(select(AuditEvent.data).where(AuditEvent.action == "issue_document")):
+        if isinstance(data, dict) and "document_id" in data:
+            out[("document", data["document_id"])] = (None, data.get("sha256"))
+    return out
+
+
 def _files(issued: dict, numbers: dict, check_files: bool) -> list[RecordProblem]:
     """Documents and evidence files: their row against the event that recorded them, and the file
     on disk against the row. ``issued``: (kind, id) -> (case id, sha256 the event recorded)."""
@@ -232,6 +244,7 @@ def verify_all_chains(batch: int = 2000, *, check_files: bool = True):
             problems.append(ChainProblem(number, None, 1, "the case has no audit events"))
     problems += _track_digests(tracks, batch)
     broken = {p.chain for p in problems if isinstance(p, ChainProblem)}
+    issued.update(_issued_by_root_chains())
     # A broken chain's files are not judged by it (it is reported already).
     issued = {key: value for key, value in issued.items() if numbers.get(value[0]) not in broken}
     file_problems = _files(issued, numbers, check_files)

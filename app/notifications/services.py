@@ -116,6 +116,12 @@ TEXTS = {
         "%(centre)s made %(visits)s of the %(required)s on-site visits required in %(month)s: the monthly minimum "
         "was missed."
     ),
+    # Annual reports on SME work (app.reports.annual), to the supervisors who write and approve them.
+    "annual_report_due_soon": _l("%(centre)s: the annual report on SME work of %(year)s is due at %(due)s."),
+    "annual_report_breached": _l("%(centre)s: the annual report on SME work of %(year)s was due at %(due)s."),
+    "annual_report_submitted": _l("%(centre)s submitted its annual report on SME work of %(year)s for your approval."),
+    "annual_report_returned": _l("The annual report on SME work of %(year)s was returned for changes: %(comment)s"),
+    "annual_report_issued": _l("The annual report on SME work of %(year)s was approved and issued."),
     # To staff.
     "applicant_message": _l("%(number)s: the applicant wrote: %(comment)s"),
     "registration_attempt": _l(

@@ -44,8 +44,6 @@ def issue_command(month_text, centre_codes):
 
 
 def register_reports_cli(app) -> None:
-    import importlib.util
+    from app.reports.annual import cli as _annual_cli  # noqa: F401  (its commands join the group)
 
-    if importlib.util.find_spec("app.reports.annual") and importlib.util.find_spec("app.reports.annual.cli"):
-        from app.reports.annual import cli as _annual_cli  # noqa: F401  (its commands join the group)
     app.cli.add_command(reports_cli)

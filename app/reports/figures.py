@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, func, literal, or_, select
 from sqlalchemy import case as sql_case
@@ -194,7 +195,7 @@ for _channel in Channel:
     _m(
         f"cases.channel.{_channel.value}",
         "cases",
-        _channel.label,
+        LazyString(lambda v=_channel: v.label),  # the reader's language, at each use
         lambda c, v=_channel: and_(c.within(Case.submitted_at), Case.channel == v),
         indent=1,
     )
@@ -202,7 +203,7 @@ for _kind in CaseKind:
     _m(
         f"cases.kind.{_kind.value}",
         "cases",
-        _kind.label,
+        LazyString(lambda v=_kind: v.label),
         lambda c, v=_kind: and_(c.within(Case.submitted_at), Case.kind == v),
         indent=1,
     )
@@ -210,7 +211,7 @@ for _ip in IPType:
     _m(
         f"cases.ip_type.{_ip.value}",
         "cases",
-        _ip.label,
+        LazyString(lambda v=_ip: v.label),
         lambda c, v=_ip: and_(c.within(Case.submitted_at), Case.ip_type == v),
         indent=1,
     )
@@ -253,7 +254,7 @@ for _stars in range(1, 6):
     _m(
         f"ratings.stars.{_stars}",
         "cases",
-        _l("%(n)s stars", n=_stars),
+        _l("%(n)s star", n=_stars) if _stars == 1 else _l("%(n)s stars", n=_stars),
         lambda c, v=_stars: and_(c.within(Case.closed_at), Case.rating == v),
         indent=1,
     )
@@ -271,7 +272,12 @@ def _clock_counted(c: Ctx, name: ClockName):
 
 
 for _clock in ClockName:
-    _m(f"clocks.{_clock.value}.counted", "clocks", _clock.label, lambda c, v=_clock: _clock_counted(c, v))
+    _m(
+        f"clocks.{_clock.value}.counted",
+        "clocks",
+        LazyString(lambda v=_clock: v.label),
+        lambda c, v=_clock: _clock_counted(c, v),
+    )
     _m(
         f"clocks.{_clock.value}.on_time",
         "clocks",

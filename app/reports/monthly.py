@@ -101,9 +101,10 @@ chains.register_root(chains.RootKind(CHAIN, _current))
 
 
 def gather(row: MonthlyReport, kind, issued_at, actor) -> dict:
+    from app.core.documents import app_context
     from app.reports import render
 
-    with document_language(ISSUED_LANGUAGE):
+    with app_context(), document_language(ISSUED_LANGUAGE):  # labels in the document's language need an app
         context = render.context(row.figures, ISSUED_LANGUAGE, preview=False)
     context.setdefault("kind", KIND.value)
     context.setdefault("issued_at", issued_at)
@@ -211,12 +212,29 @@ def pdf_bytes(loaded: Loaded, lang: str | None) -> bytes:
     lang = language(lang)
     if loaded.issued is not None and loaded.issued.document is not None and lang == ISSUED_LANGUAGE:
         return read_document(loaded.issued.document)
+    from app.core.documents import app_context
+
     now = utcnow()
-    with document_language(lang):
+    with app_context(), document_language(lang):
         context = render.context(loaded.data, lang, preview=loaded.preview)
         context["stamp"] = stamp_context(KIND, loaded.centre, now, None)
         if loaded.issued is not None and loaded.issued.document is not None:
-            context["reading_copy_of"] = loaded.issued.document.number or ""
+            # A reading copy in another language carries the issued report's number and verification
+            # code (the verification page answers for the issued original).
+            from app.core.document_numbers import grouped, public_base_url, qr_svg, verify_url
+
+            document = loaded.issued.document
+            context["reading_copy_of"] = document.number or ""
+            if document.verification_code:
+                url = verify_url(document.verification_code)
+                context["stamp"] = {
+                    "number": document.number or "",
+                    "code": grouped(document.verification_code),
+                    "url": url,
+                    "base_url": public_base_url(),
+                    "qr": qr_svg(url),
+                    "preview": False,
+                }
     context.setdefault("kind", KIND.value)
     context.setdefault("issued_at", now)
     context.setdefault("case", {"number": ""})

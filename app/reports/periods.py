@@ -54,9 +54,12 @@ class Period:
         return (self.end - self.start).days + 1
 
     def previous(self) -> Period:
-        """The month before (for a month), else the period of the same length just before."""
+        """The month before (for a month), the year before (for a calendar year), else the period of the
+        same length just before."""
         if self.is_month:
             return Period.of_month(self.start - timedelta(days=1))
+        if self == Period.year(self.start.year):
+            return Period.year(self.start.year - 1)
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
     def year_before(self) -> Period:

@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from app.api.openapi import spec
 from tests.conftest import ALL_CONDITIONS
+from tests.helpers import examples
 
 
 def negative_data_rejection_bar_headers(ctx, response, case):
@@ -184,10 +185,10 @@ def callers(app, world, token_for, make_case, session):
         app.config["API_RATE_LIMIT"] = previous
 
 
-# The referral, visit and fund operations are fuzzed by their own modules (test_referrals_fuzz.py,
-# test_visits_fuzz.py, test_fund_fuzz.py) with the same checks, aimed at real objects of theirs; running
-# them here as well only doubled the time.
-schema = schemathesis.openapi.from_dict(spec()).exclude(path_regex="referrals|visits|fund")
+# The referral, visit, fund and report operations are fuzzed by their own modules (test_referrals_fuzz.py,
+# test_visits_fuzz.py, test_fund_fuzz.py, test_reports_fuzz.py) with the same checks, aimed at real objects
+# of theirs; running them here as well only doubled the time.
+schema = schemathesis.openapi.from_dict(spec()).exclude(path_regex="referrals|visits|fund|reports")
 schema.config.checks.positive_data_acceptance.expected_statuses = POSITIVE_STATUSES
 
 
@@ -224,7 +225,7 @@ def _variants(case, callers):
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_conforms_to_its_document(case, app, callers):
     for headers in callers.headers:
         for index, _ in enumerate(_variants(case, callers)):

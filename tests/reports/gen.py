@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta  # noqa: F401  (timedelta: the tests shift NOW)
 
 from app.reports.periods import Period
 
@@ -170,12 +170,18 @@ def build(session, make_centre, make_user, make_enterprise, seed: int = 7, cases
 
         if rng.random() < 0.35:
             opened = maybe(rng, 0.8, moment(rng))
-            ended = maybe(rng, 0.7, (opened or moment(rng)) + timedelta(days=rng.randrange(0, 60), hours=rng.randrange(24)))
+            ended = maybe(
+                rng, 0.7, (opened or moment(rng)) + timedelta(days=rng.randrange(0, 60), hours=rng.randrange(24))
+            )
             agreed = ended is not None and opened is not None and rng.random() < 0.5
             state = (
                 MediationState.AGREED
                 if agreed
-                else (rng.choice([MediationState.FAILED, MediationState.REFUSED]) if ended else MediationState.IN_MEDIATION)
+                else (
+                    rng.choice([MediationState.FAILED, MediationState.REFUSED])
+                    if ended
+                    else MediationState.IN_MEDIATION
+                )
             )
             m = Mediation(
                 case_id=case.id,
@@ -197,7 +203,9 @@ def build(session, make_centre, make_user, make_enterprise, seed: int = 7, cases
             day = sent.date()
             received = maybe(rng, 0.7, day + timedelta(days=rng.randrange(0, 20)))
             decided_on = maybe(rng, 0.6, (received or day) + timedelta(days=rng.randrange(0, 20))) if received else None
-            outcome_on = maybe(rng, 0.5, (decided_on or day) + timedelta(days=rng.randrange(0, 30))) if decided_on else None
+            outcome_on = (
+                maybe(rng, 0.5, (decided_on or day) + timedelta(days=rng.randrange(0, 30))) if decided_on else None
+            )
             r = Referral(
                 case_id=case.id,
                 centre_id=case.centre_id,
@@ -242,7 +250,11 @@ def build(session, make_centre, make_user, make_enterprise, seed: int = 7, cases
             fund_id=fund.id,
             centre_id=case.centre_id,
             enterprise_id=case.enterprise_id,
-            state=FundRequestState.GRANTED if granted else FundRequestState.REJECTED if refused else FundRequestState.SUBMITTED,
+            state=FundRequestState.GRANTED
+            if granted
+            else FundRequestState.REJECTED
+            if refused
+            else FundRequestState.SUBMITTED,
             dispute_type=DisputeType.LITIGATION,
             country="US",
             dispute_started_on=date(2025, 1, 1),
@@ -262,7 +274,9 @@ def build(session, make_centre, make_user, make_enterprise, seed: int = 7, cases
             on = r.second_approved_at.date()
             ledger.post(fund, EntryKind.COMMITMENT, r.approved_fen, admin, occurred_on=on, request=r)
             paid = r.approved_fen // 2
-            ledger.post(fund, EntryKind.PAYOUT, paid, admin, occurred_on=on + timedelta(days=rng.randrange(0, 25)), request=r)
+            ledger.post(
+                fund, EntryKind.PAYOUT, paid, admin, occurred_on=on + timedelta(days=rng.randrange(0, 25)), request=r
+            )
             r.paid_fen = paid
     session.commit()
     return world

@@ -46,6 +46,9 @@ class WorkflowMatrix:
     # The feature's own entry points, when it wraps the door (default: the door's).
     transition: Callable | None = None
     available_actions: Callable | None = None
+    # (situation, action, actor) -> the reason of a refusal for who the actor is, when it is not
+    # ``role_reason`` (a workflow whose door opens actions by the actor's centre, not their role).
+    forbidden_reason: Callable[[str, str, str], str] | None = None
 
     # ---- the table ----
 
@@ -65,7 +68,8 @@ class WorkflowMatrix:
             return ("not_found",)
         role = self.acts_as(actor)
         if role is None or role not in self.who[action]:
-            return ("forbidden", self.role_reason)
+            reason = self.forbidden_reason(situation, action, actor) if self.forbidden_reason else None
+            return ("forbidden", reason or self.role_reason)
         if action not in self.moves[state]:
             return ("refused", [self.state_reason])
         reasons = self.blocked(situation, action, actor)
@@ -143,7 +147,7 @@ class WorkflowMatrix:
             out.append(f"{where}: door gave {outcome}, expected {expected}")
         elif expected[0] == "allowed" and outcome[1] != expected[1]:
             out.append(f"{where}: led to {outcome[1]}, expected {expected[1]}")
-        elif expected[0] == "forbidden" and outcome[1] != [self.role_reason]:
+        elif expected[0] == "forbidden" and outcome[1] != [expected[1]]:
             out.append(f"{where}: forbidden with {outcome[1]}")
         elif expected[0] == "refused":
             missing = [r for r in expected[1] if not any(r in t for t in outcome[1])]
