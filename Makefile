@@ -12,7 +12,8 @@ DEB_PACKAGES := python3 python3-venv python3-dev build-essential libpango-1.0-0 
 	libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium libzbar0
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ipaid_test
 # The suite runs on one worker per core (pytest-xdist; a module's tests stay on one worker), then
-# the browser journeys in one process of their own. TEST_WORKERS=0 runs it all in this process.
+# the browser journeys likewise (each worker serving the demo from a live server and a database of
+# its own). TEST_WORKERS=0 runs it all in this process.
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 HOST ?= 127.0.0.1
@@ -67,13 +68,13 @@ seed: db-upgrade
 test-sqlite: setup
 	@echo "== Test suite on SQLite =="
 	@TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not e2e"
-	@TEST_DATABASE_URL= $(BIN)/python -m pytest -m e2e
+	@TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m e2e
 
 test-postgres: setup
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== Test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
 	  TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not e2e" && \
-	  TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -m e2e; \
+	  TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m e2e; \
 	else \
 	  echo "== PostgreSQL leg SKIPPED: no server answers on 127.0.0.1:5432 =="; \
 	  if [ -n "$$REQUIRE_POSTGRES" ]; then echo "REQUIRE_POSTGRES is set: failing"; exit 1; fi; \
