@@ -77,7 +77,7 @@ def figures_of(data: dict, group: str = f.ALL, period: str = f.CURRENT) -> dict:
     held = bool(fund.get("funds"))
     rated = v("ratings.rated")
     chase_due = v("clocks.chase.counted")
-    p = data["periods"][period]
+    p = data["periods"].get(period) or data["periods"][f.CURRENT]
     return {
         "start": p["start"],
         "end": p["end"],

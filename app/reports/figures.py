@@ -462,6 +462,8 @@ def compute(
     if compare:
         periods[PREVIOUS] = period.previous()
         periods[YEAR_AGO] = period.year_before()
+        if periods[PREVIOUS] == periods[YEAR_AGO]:  # a calendar year: the year before is both
+            del periods[PREVIOUS]
     report = Report(centre, period, subtree, filters, now, periods)
     centres = _centres(centre, subtree)
     report.groups = _groups(centre, centres, subtree)
