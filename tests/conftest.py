@@ -69,6 +69,9 @@ def _prepare_postgres(url: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{parsed.database}"')
+        # A test database need not wait for each commit to reach the disk (a crash loses the last
+        # commits, never consistency): the browser journeys and the races commit for real.
+        conn.execute(f'ALTER DATABASE "{parsed.database}" SET synchronous_commit TO off')
     with psycopg.connect(
         parsed.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
     ) as conn:

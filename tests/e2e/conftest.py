@@ -209,3 +209,15 @@ def shot(page, request, artifacts_dir):
         return path
 
     return take
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll ``expression`` in the page until it is true. ``page.wait_for_function`` cannot serve: when
+    its first check fails it polls by ``eval``, which the site's Content Security Policy forbids."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(100)

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page
 
 from app.core.static_gzip import compress_static
-from tests.e2e.conftest import _live
+from tests.e2e.conftest import _live, wait_until
 from tests.e2e.test_case_journey import CASEWORKER, log_in
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +40,7 @@ def test_the_visit_form_weighs_at_most_150_kb_on_a_phone(page: Page):
     cdp.on("Network.loadingFinished", lambda e: wire.__setitem__(e["requestId"], int(e["encodedDataLength"])))
 
     page.goto("/visits/new", wait_until="load")
-    page.wait_for_function("document.readyState === 'complete'")
+    wait_until(page, "document.readyState === 'complete'")
     page.wait_for_timeout(200)  # the last loadingFinished events reach the test
     counted = {rid: kinds[rid] for rid in wire if rid in kinds and kinds[rid][0] in COUNTED}
     assert {kind for kind, _url in counted.values()} == COUNTED, counted

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import wait_until
 from tests.e2e.test_action_panel_journey import CASEWORKER, _make_case, log_in_with_enter
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +46,7 @@ def test_typing_before_the_visit_script_arrives_is_not_overwritten_by_the_draft(
     page.goto("/visits/new")
     page.fill("#needs", "草稿里的旧需求")
     page.fill("#problems-0-text", "草稿里的问题")
-    page.wait_for_function("Object.keys(localStorage).some(k => k.startsWith('ipaid.visit-draft'))")
+    wait_until(page, "Object.keys(localStorage).some(k => k.startsWith('ipaid.visit-draft'))")
 
     held = []
     page.route("**/static/visits.js", lambda route: held.append(route))

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import _live
+from tests.e2e.conftest import _live, wait_until
 from tests.e2e.test_case_journey import CASEWORKER, log_in
 
 pytestmark = pytest.mark.e2e
@@ -103,7 +103,7 @@ def test_a_visit_recorded_on_a_phone_becomes_a_case_and_meets_the_month(page: Pa
     page.locator("#visit-form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/visits/\d+$"))
     expect(page.locator("#files")).to_contain_text("店铺现场.png")
-    page.wait_for_function("!Object.keys(localStorage).some(k => k.startsWith('ipaid.visit-draft'))")
+    wait_until(page, "!Object.keys(localStorage).some(k => k.startsWith('ipaid.visit-draft'))")
     shot("phone-visit-saved")
     _no_sideways_scroll(page)
 
