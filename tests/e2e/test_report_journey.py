@@ -49,14 +49,14 @@ def test_a_supervisor_reads_the_month_opens_a_figure_and_prints_it(page: Page, s
 
     # The PDF for printing (shown in the browser's viewer, so fetched here with the page's session): its
     # text holds the month's figure.
-    pdf = page.request.get(page.locator("#report-pdf").get_attribute("href"))
+    pdf = page.request.get(page.locator("#report-pdf").get_attribute("href"), timeout=60_000)  # rendered now
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf.body(), capture_output=True, check=True).stdout
     text = text.decode()
     assert "月度报表" in text and "预览" in text
     line = next(line for line in text.splitlines() if line.strip().startswith("收到案件"))
     assert line.split()[1] == str(figure)
-    workbook = page.request.get(page.locator("#report-xlsx").get_attribute("href"))
+    workbook = page.request.get(page.locator("#report-xlsx").get_attribute("href"), timeout=60_000)
     assert workbook.ok and "spreadsheetml" in workbook.headers["content-type"]
 
     # Statistics for the year so far, complaints only.
