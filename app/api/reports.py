@@ -27,7 +27,7 @@ from app.core.permissions import centre_in_scope
 from app.core.workdays import china_day
 from app.extensions import db
 from app.reports import figures as f
-from app.reports import monthly
+from app.reports import monthly, tables
 from app.reports.periods import parse_month
 
 READERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -55,11 +55,13 @@ def _centre(code: str | None):
 def figures_of(data: dict, group: str = f.ALL, period: str = f.CURRENT) -> dict:
     """One group's figures of one period, as the API's JSON names them."""
 
+    r = tables.Reader(data, group)
+
     def v(key):
-        return data["values"].get(period, {}).get(group, {}).get(key, 0)
+        return r.value(key, period) or 0
 
     def of(name):
-        return (data.get(name, {}).get(period) or {}).get(group)
+        return r.of(name, period)
 
     def prefixed(prefix):
         return {
@@ -70,12 +72,11 @@ def figures_of(data: dict, group: str = f.ALL, period: str = f.CURRENT) -> dict:
     for key in f.MEASURES:
         if key.startswith("clocks.") and key.endswith(".counted"):
             name = key.split(".")[1]
-            counted, on_time = v(key), v(f"clocks.{name}.on_time")
+            counted = v(key)
             if counted or name in f.QUICK:
-                clocks[name] = {"counted": counted, "on_time": on_time, "rate": on_time / counted if counted else None}
+                clocks[name] = {"counted": counted, "on_time": v(f"clocks.{name}.on_time"), "rate": r.rate(name, period)}
     fund = data.get("fund", {}).get(period, {}) if group == f.ALL else {}
     held = bool(fund.get("funds"))
-    rated = v("ratings.rated")
     chase_due = v("clocks.chase.counted")
     p = data["periods"].get(period) or data["periods"][f.CURRENT]
     return {
@@ -127,8 +128,8 @@ def figures_of(data: dict, group: str = f.ALL, period: str = f.CURRENT) -> dict:
             "available_fen": fund.get("available_fen") if held else None,
         },
         "ratings": {
-            "rated": rated,
-            "average": v("ratings.sum") / rated if rated else None,
+            "rated": v("ratings.rated"),
+            "average": r.average(period),
             "by_stars": {str(n): v(f"ratings.stars.{n}") for n in range(1, 6)},
         },
     }

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 
 from app.api.schemas import Model, Out, Say, _first, refuse
+from app.api.schemas_visit import MONTH_PATTERN
 
-MONTH_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])$"
 CODE_PATTERN = "^[A-Za-z0-9_-]{1,30}$"
 
 

@@ -392,7 +392,8 @@ class Group:
 
     centre_id: int
     code: str
-    name: str
+    name_zh: str
+    name_en: str
     own: bool  # the report's centre itself (its own cases only)
 
 
@@ -502,9 +503,13 @@ def _centres(centre: Centre, subtree: bool) -> list[Centre]:
 
 
 def _groups(centre: Centre, centres: list[Centre], subtree: bool) -> list[Group]:
-    groups = [Group(centre.id, centre.code, centre.name, own=True)]
+    groups = [Group(centre.id, centre.code, centre.name_zh, centre.name_en or centre.name_zh, own=True)]
     if subtree:
-        groups += [Group(c.id, c.code, c.name, own=False) for c in centres if c.parent_id == centre.id]
+        groups += [
+            Group(c.id, c.code, c.name_zh, c.name_en or c.name_zh, own=False)
+            for c in centres
+            if c.parent_id == centre.id
+        ]
     return groups
 
 
@@ -764,9 +769,7 @@ def as_dict(report: Report) -> dict:
         "filters": report.filters.as_dict(),
         "taken_at": report.taken_at.isoformat(),
         "periods": {k: {"start": p.start.isoformat(), "end": p.end.isoformat()} for k, p in report.periods.items()},
-        "groups": [
-            {"code": g.code, "name_zh": _name(g, "zh"), "name_en": _name(g, "en"), "own": g.own} for g in report.groups
-        ],
+        "groups": [{"code": g.code, "name_zh": g.name_zh, "name_en": g.name_en, "own": g.own} for g in report.groups],
         "values": {k: by_group({g: dict(v) for g, v in per.items()}) for k, per in report.values.items()},
         "medians": {k: by_group(v) for k, v in report.medians.items()},
         "visits_required": {k: by_group(v) for k, v in report.visits_required.items()},
@@ -778,8 +781,3 @@ def as_dict(report: Report) -> dict:
         "not_counted": [{"clock": n.value, "year": y, "count": c} for n, y, c in report.not_counted],
         "years_missing": report.years_missing,
     }
-
-
-def _name(group: Group, language: str) -> str:
-    centre = db.session.get(Centre, group.centre_id)
-    return centre.name_zh if language == "zh" else (centre.name_en or centre.name_zh)

@@ -91,7 +91,7 @@ class Section:
         return all(not line.of(p) for line in self.lines for p in PERIODS)
 
 
-class _Reader:
+class Reader:
     """Reads one group's values out of the figures dict."""
 
     def __init__(self, data: dict, group: str = ALL):
@@ -127,7 +127,7 @@ def _periods(data: dict) -> list[str]:
     return [p for p in PERIODS if p in data["values"]]
 
 
-def _counted(r: _Reader, key: str, periods, label=None, indent=None) -> Line:
+def _counted(r: Reader, key: str, periods, label=None, indent=None) -> Line:
     m = MEASURES[key]
     return Line(
         key,
@@ -141,7 +141,7 @@ def _counted(r: _Reader, key: str, periods, label=None, indent=None) -> Line:
 
 def sections(data: dict, group: str = ALL) -> list[Section]:
     """The report's tables for ``group`` (``all``: the centre with its subtree)."""
-    r, periods = _Reader(data, group), _periods(data)
+    r, periods = Reader(data, group), _periods(data)
     out = []
 
     cases = Section("cases", str(SECTION_TITLES["cases"]))
@@ -285,7 +285,7 @@ def sections(data: dict, group: str = ALL) -> list[Section]:
 _MAIN_CHANNELS = {Channel.WEB.value, Channel.HOTLINE.value, Channel.WALK_IN.value}
 
 
-def _late(r: _Reader, clock: str, period: str):
+def _late(r: Reader, clock: str, period: str):
     counted = r.value(f"clocks.{clock}.counted", period)
     if counted is None:
         return None
@@ -342,7 +342,7 @@ def breakdown(data: dict, language: str) -> list[BreakdownRow]:
     """One row per group: the centre's own cases, then each child centre with its subtree, then all."""
     rows = []
     for g in [*data["groups"], {"code": ALL, "name_zh": "", "name_en": "", "own": False}]:
-        r = _Reader(data, g["code"])
+        r = Reader(data, g["code"])
         values = []
         for key, unit in BREAKDOWN_COLUMNS:
             if key == "clocks.quick.rate":
