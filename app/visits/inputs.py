@@ -86,12 +86,18 @@ def _user(value) -> User | None:
     return None
 
 
+def _is_id(value: str) -> bool:
+    """An enterprise's id as a form sends it: a short number (a credit code, 18 characters, may be
+    all digits too)."""
+    return value.strip().isdigit() and len(value.strip()) < 10
+
+
 def _enterprise(value) -> Enterprise | None:
     if isinstance(value, Enterprise):
         return value
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
         return db.session.get(Enterprise, value)
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
+    if isinstance(value, str) and _is_id(value):
         return db.session.get(Enterprise, int(value.strip()))
     return None
 
@@ -273,7 +279,7 @@ def record_input(
             firm = _enterprise(firm_raw)
             if firm is not None and firm.id in data["enterprises"]:
                 firm_id = firm.id
-            elif isinstance(firm_raw, str) and not firm_raw.strip().isdigit():
+            elif isinstance(firm_raw, str) and not _is_id(firm_raw):
                 try:
                     code = normalise_credit_code(firm_raw)
                 except IdentifierError:

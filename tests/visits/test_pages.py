@@ -234,12 +234,14 @@ def test_bad_input_is_refused_beside_its_field_and_nothing_is_saved(world, en_lo
     assert visits(session) == 0
 
 
-def test_an_enterprise_not_yet_registered_is_added_by_code_and_name(world, en_login, session):
+# A credit code may be all digits (the second one): it is a code, not an enterprise's id.
+@pytest.mark.parametrize("given", [None, "914403050000005695"])
+def test_an_enterprise_not_yet_registered_is_added_by_code_and_name(world, en_login, session, given):
     from app.enterprises.models import Enterprise
 
     session.commit()
     client = en_login(world.users["caseworker"])
-    code = valid_credit_code()
+    code = given or valid_credit_code()
     while session.execute(select(Enterprise.id).where(Enterprise.credit_code == code)).first():
         code = valid_credit_code()  # not yet registered (another test of this worker may have used it)
     data = record_form(
