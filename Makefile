@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Debian packages: WeasyPrint (pango, HarfBuzz subsetting for fast CJK PDFs), CJK fonts,
 # pdftotext for PDF tests, chromium for browser tests, venv for the virtualenv.
 DEB_PACKAGES := python3 python3-venv python3-dev build-essential libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium libzbar0
+	libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium libzbar0 postgresql-client
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ipaid_test
 # The suite runs on one worker per core (pytest-xdist; a module's tests stay on one worker), then
 # the browser journeys likewise (each worker serving the demo from a live server and a database of

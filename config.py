@@ -63,6 +63,10 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = _int_env("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Port are believed
+    # (werkzeug ProxyFix): 1 behind the compose stack's Caddy; 0 (default) when clients connect directly,
+    # since a client could otherwise forge its address (login throttling) and the scheme.
+    PROXY_FIX_HOPS = _int_env("PROXY_FIX_HOPS", 0)
     # The address the public reaches this site by, e.g. https://ipaid.example.cn: the QR code of every
     # issued document links to <PUBLIC_BASE_URL>/verify/<code>. Unset: the host of the request that
     # issues the document, else http://127.0.0.1:5000 (a document issued by a script).
@@ -74,6 +78,9 @@ class Config:
     # Key that wraps the centres' signing keys kept under the storage root (app/core/signing.py);
     # falls back to SECRET_KEY. Changing it means giving the centres' certificates again.
     SIGNING_KEY_SECRET = os.environ.get("SIGNING_KEY_SECRET") or None
+    # Years after a case ends before its complainant's personal data are anonymised (app/privacy/retention.py),
+    # where a centre and its parents set none; never fewer than 3 (the Civil Code's limitation period).
+    PRIVACY_RETENTION_YEARS = _int_env("PRIVACY_RETENTION_YEARS", 5)
 
     # Notifications are e-mailed through this SMTP server when MAIL_SERVER is set.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -122,6 +129,11 @@ class Config:
     PASSWORD_MIN_LENGTH = 8
     SECURITY_HSTS = False
 
+    # Logs (app/ops/logging.py): "json" writes one JSON object per line to stderr, "text" leaves Flask's
+    # handler. A request slower than SLOW_REQUEST_MS is logged at WARNING with its SQL statement count.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    SLOW_REQUEST_MS = _int_env("SLOW_REQUEST_MS", 500)
+
     def __init__(self) -> None:
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         if self.REDIS_URL and self.APP_ENV != "testing":
@@ -141,6 +153,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SECURITY_HSTS = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
     def __init__(self) -> None:
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]

@@ -18,6 +18,11 @@ def create_app(config: Config | str | None = None) -> Flask:
     )
     app.config.from_object(config)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_FIX_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from app import models  # noqa: F401  (registers every model and scope rule)
     from app.core import audit
@@ -28,8 +33,10 @@ def create_app(config: Config | str | None = None) -> Flask:
     from app.core.requests import register_request_hooks
     from app.core.security import register_security
     from app.core.static_gzip import register_static_gzip
+    from app.ops.logging import register_observability
 
     register_extensions(app)
+    register_observability(app)
     register_i18n(app)
     register_security(app)
     register_template_helpers(app)

@@ -53,6 +53,7 @@ def test_production_sets_hsts_and_secure_cookies(monkeypatch, database_url):
     monkeypatch.setenv("DATABASE_URL", database_url)
     config = ProductionConfig()
     assert config.SESSION_COOKIE_SECURE and config.REMEMBER_COOKIE_SECURE
+    config.LOG_FORMAT = "text"  # keep the rest of the suite's log output plain
     app = create_app(config)
     response = app.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")

@@ -348,9 +348,9 @@ def calendar_edit():
             field_error(form, exc)
         else:
             current_app.logger.info(
-                "calendar %s entered by %s: %s holidays, %s make-up days, %s clocks recomputed",
+                "calendar %s entered by user %s: %s holidays, %s make-up days, %s clocks recomputed",
                 result.year,
-                current_user.email,
+                current_user.id,
                 result.holidays,
                 result.workdays,
                 result.recomputed,

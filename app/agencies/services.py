@@ -157,8 +157,9 @@ def _saved(change) -> None:
 
 
 def _log(actor, what: str, agency: Agency) -> None:
-    who = actor.email if actor is not None else "command line"
-    current_app.logger.info("agency %s %s (%s) by %s", what, agency.id, agency.name, who)
+    # The log carries ids, never personal data (an agency's name is public; a user's e-mail is not).
+    who = f"user {actor.id}" if actor is not None else "command line"
+    current_app.logger.info("agency %s %s by %s", what, agency.id, who)
 
 
 def create_agency(actor, centre: Centre, **raw) -> Agency:

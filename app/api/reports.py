@@ -74,7 +74,11 @@ def figures_of(data: dict, group: str = f.ALL, period: str = f.CURRENT) -> dict:
             name = key.split(".")[1]
             counted = v(key)
             if counted or name in f.QUICK:
-                clocks[name] = {"counted": counted, "on_time": v(f"clocks.{name}.on_time"), "rate": r.rate(name, period)}
+                clocks[name] = {
+                    "counted": counted,
+                    "on_time": v(f"clocks.{name}.on_time"),
+                    "rate": r.rate(name, period),
+                }
     fund = data.get("fund", {}).get(period, {}) if group == f.ALL else {}
     held = bool(fund.get("funds"))
     chase_due = v("clocks.chase.counted")

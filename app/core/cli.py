@@ -16,6 +16,7 @@ def register_cli(app: Flask) -> None:
     from app.clocks.cli import register_clock_cli
     from app.core.signing import register_signing_cli
     from app.fund.cli import register_fund_cli
+    from app.ops.cli import register_backup_cli
     from app.reports.cli import register_reports_cli
 
     register_case_cli(app)
@@ -25,6 +26,7 @@ def register_cli(app: Flask) -> None:
     register_agency_cli(app)
     register_fund_cli(app)
     register_reports_cli(app)
+    register_backup_cli(app)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed when the database has no centre yet.")

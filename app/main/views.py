@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from app.auth.forms import LanguageForm
 from app.auth.models import Role, User
@@ -21,8 +21,9 @@ from app.core.scope import visible
 from app.core.views import safe_next
 from app.core.workdays import china_day
 from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
-from app.extensions import db
+from app.extensions import db, limiter
 from app.main.queries import applicant_home, centre_figures, handler_queue, latest_unread, overdue_board
+from app.ops.health import liveness_response, readiness_response
 
 bp = Blueprint("main", __name__)
 
@@ -121,6 +122,14 @@ def switch_language():
 
 
 @bp.get("/healthz")
+@limiter.exempt
 def health():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """Liveness: the process answers (no database: its outage must not get healthy processes restarted)."""
+    return liveness_response()
+
+
+@bp.get("/readyz")
+@limiter.exempt
+def ready():
+    """Readiness: database, Redis, storage and migrations (``app/ops/health.py``)."""
+    return readiness_response()

@@ -5,6 +5,7 @@ from tests.access_rows import expect
 ROWS = [
     ("GET", lambda w: "/", expect(200)),
     ("GET", lambda w: "/healthz", expect(200)),
+    ("GET", lambda w: "/readyz", expect(200)),
     ("GET", lambda w: "/login", expect(302, anon=200)),
     ("GET", lambda w: "/register", expect(302, anon=200)),
     ("GET", lambda w: "/account", expect(200, anon=302)),
