@@ -76,6 +76,8 @@ def register_blueprints(app: Flask) -> None:
     from app.mediation.views import bp as mediation_bp
     from app.notifications.views import bp as notifications_bp
     from app.plans.views import bp as plans_bp
+    from app.privacy.admin_views import bp as privacy_admin_bp
+    from app.privacy.views import bp as privacy_bp
     from app.referrals.replies import bp as replies_bp
     from app.referrals.views import bp as referrals_bp
     from app.reports.annual.views import bp as annual_reports_bp
@@ -106,6 +108,8 @@ def register_blueprints(app: Flask) -> None:
         fund_admin_bp,
         annual_reports_bp,
         reports_bp,
+        privacy_bp,
+        privacy_admin_bp,
     ):
         app.register_blueprint(bp)
 

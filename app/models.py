@@ -33,6 +33,8 @@ from app.mediation.models import Mediation, MediationSession  # noqa: F401,E402
 from app.notifications.models import Notification  # noqa: F401
 from app.plans import scope as _plans_scope  # noqa: F401,E402
 from app.plans.models import Plan  # noqa: F401,E402
+from app.privacy import access_log as _privacy_scope  # noqa: F401,E402
+from app.privacy.models import PersonalDataRead  # noqa: F401,E402
 from app.referrals import scope as _referrals_scope  # noqa: F401,E402
 from app.referrals.models import Referral, ReferralReplyToken  # noqa: F401,E402
 from app.reports.annual.models import AnnualReport  # noqa: F401,E402

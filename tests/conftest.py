@@ -202,6 +202,12 @@ def new_user(session, password_hash, role=None, centre=None, email=None, name=No
     from app.auth.models import Role, User
 
     role = Role(role or Role.CASEWORKER)
+    if role is Role.APPLICANT and "privacy_notice_version" not in kw:
+        # Applicants agreed to the privacy notice (app.privacy) unless a test says otherwise.
+        from app.core.db import utcnow
+        from app.privacy.notice import NOTICE_VERSION
+
+        kw.update(privacy_notice_version=NOTICE_VERSION, privacy_consented_at=utcnow())
     user = User(
         email=email or f"user{next(_seq)}@example.cn",
         name=name or f"测试用户{next(_seq)}",

@@ -110,6 +110,7 @@ def register(base: str, email: str, credit_code: str, centre_id: int) -> int:
         "staff_count": "12",
         "revenue_wan": "80",
         "centre_id": str(centre_id),
+        "privacy_consent": "y",
     }
     try:
         return opener.open(base + "/register", urllib.parse.urlencode(data).encode(), timeout=60).status

@@ -469,6 +469,7 @@ def test_register(world, fuzz):
         "password": st.just(PASSWORD),
         "confirm": st.just(Same("password")),
         "position": st.sampled_from(["", "总经理"]),
+        "privacy_consent": st.just("y"),
         "credit_code": st.one_of(
             st.integers(10**6, 10**9).map(valid_credit_code),
             st.sampled_from([code, code.lower(), f" {code[:9]} {code[9:]} "]),
@@ -478,6 +479,7 @@ def test_register(world, fuzz):
 
     def ok(**over):
         person = {"full_name": "张三", "email": "example@example.cn", "password": PASSWORD, "confirm": PASSWORD}
+        person["privacy_consent"] = "y"
         fields = {**person, "credit_code": valid_credit_code(5), **_enterprise_example(world.city.id)}
         return example_form(**{**fields, **over})
 

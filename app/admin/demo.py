@@ -18,6 +18,7 @@ from app.core.identifiers import credit_code_region, normalise_credit_code
 from app.enterprises.models import Enterprise, EnterpriseMember, MembershipStatus
 from app.enterprises.sme_size import Industry
 from app.extensions import db
+from app.privacy.notice import NOTICE_VERSION
 
 DEMO_PASSWORD = "Demo-IPaid-2026"
 
@@ -263,9 +264,19 @@ def seed_demo() -> dict[str, int]:
 
     for email, name, code, position, status in APPLICANTS:
         if email in existing_users:
+            known = existing_users[email]
+            if known.closed_at is None and known.privacy_notice_version != NOTICE_VERSION:
+                known.privacy_consented_at, known.privacy_notice_version = utcnow(), NOTICE_VERSION
             continue
         user = User(
-            email=email, name=name, role=Role.APPLICANT, password_hash=password_hash, password_changed_at=utcnow()
+            email=email,
+            name=name,
+            role=Role.APPLICANT,
+            password_hash=password_hash,
+            password_changed_at=utcnow(),
+            # The demo's applicants have agreed to the privacy notice (real ones agree at registration).
+            privacy_consented_at=utcnow(),
+            privacy_notice_version=NOTICE_VERSION,
         )
         db.session.add(user)
         db.session.add(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from app.auth.forms import NewPasswordMixin
 from app.auth.models import STAFF_ROLES
@@ -73,13 +73,19 @@ def settings_form_class(definitions):
         pass
 
     for d in definitions:
-        message = _l("Enter a whole number from %(lo)d to %(hi)d.", lo=d.minimum, hi=d.maximum)
-        setattr(
-            SettingsForm,
-            d.key,
-            IntegerField(d.label, validators=[Optional(), NumberRange(min=d.minimum, max=d.maximum, message=message)]),
-        )
+        setattr(SettingsForm, d.key, IntegerField(d.label, validators=[Optional(), _within_bounds(d)]))
     return SettingsForm
+
+
+def _within_bounds(definition):
+    """The setting's bounds, with the rule of law a value below its minimum breaks, when there is one."""
+
+    def check(form, field):
+        refused = definition.range_error(field.data) if field.data is not None else None
+        if refused is not None:
+            raise ValidationError(str(refused))
+
+    return check
 
 
 class CalendarYearForm(AppForm):

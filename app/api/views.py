@@ -30,6 +30,8 @@ from app.cases.services import ActionRefused, CaseNotFound, UnknownAction, avail
 from app.core.db import utcnow
 from app.core.errors import ConflictError, ServiceError
 from app.extensions import csrf, db, limiter
+from app.privacy.access_log import log_case_ids, log_read, log_reads, shows_personal_data
+from app.privacy.models import ReadKind
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -127,6 +129,7 @@ def _case_or_404(number: str):
 
 
 def _case_detail(case):
+    log_read(g.api_user, case, ReadKind.API_CASE)  # a staff member's read (app.privacy.access_log)
     clocks = clocks_by_case([case.id])[case.id]
     return serializers.case_object(case, case_events(g.api_user, case), clocks=clocks, staff=g.api_user.is_staff)
 
@@ -135,6 +138,7 @@ def _case_items(cases) -> list[dict]:
     """Case objects for a list: the clocks of every case in one statement, judged at one instant."""
     clocks = clocks_by_case([c.id for c in cases])
     now = utcnow()
+    log_reads(g.api_user, [c for c in cases if shows_personal_data(c)], ReadKind.API_CASE)
     return [serializers.case_object(c, clocks=clocks[c.id], now=now, staff=g.api_user.is_staff) for c in cases]
 
 
@@ -253,6 +257,8 @@ def my_work_endpoint():
         raise ApiError(403, _l("“My work” is for staff."), {"reasons": [str(_l("“My work” is for staff."))]})
     work = my_work(user)
     clocks = clocks_by_case([c.id for c in (*work.owned, *work.first_taken)])
+    shown = {c.id: c for c in (*work.owned, *work.first_taken) if shows_personal_data(c)}  # a case may be in both
+    log_reads(user, shown.values(), ReadKind.API_CASE)
     now = utcnow()
     return jsonify(
         {
@@ -308,6 +314,8 @@ def get_document_pdf(document_id: int):
     name = f"{number}-{document.kind.value}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["X-Content-SHA256"] = document.sha256
+    if number is not None:  # a document of a case (app.privacy.access_log)
+        log_case_ids(g.api_user, [document.case_id], ReadKind.DOCUMENT)
     return response
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, ValidationError
-from wtforms.validators import EqualTo, Optional
+from wtforms.validators import DataRequired, EqualTo, Optional
 
 from app.auth.passwords import MAX_LENGTH, password_problems
 from app.core.forms import AppForm, email_format, lower_filter, max_length, required, strip_filter
@@ -53,6 +53,10 @@ class RegistrationForm(PersonFieldsMixin, NewPasswordMixin, EnterpriseFieldsMixi
         _l("Your position in the enterprise"), filters=[strip_filter], validators=[Optional(), max_length(100)]
     )
     credit_code = CreditCodeField()
+    privacy_consent = BooleanField(
+        _l("I have read the privacy notice and agree to my personal information being processed as it describes."),
+        validators=[DataRequired(message=_l("Please read the privacy notice and tick the box to agree to it."))],
+    )
 
     def validate_centre_id(self, field):
         if field.data == 0:

@@ -73,6 +73,11 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Consent to the privacy notice (app.privacy.notice): when, and to which version of it.
+    privacy_consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(20))
+    # Closed at its owner's request (app.privacy.closure): personal fields replaced, never reopened.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     centre: Mapped[Centre | None] = relationship()
 

@@ -227,6 +227,8 @@ def set_active(actor: User, user: User, active: bool) -> None:
         raise ServiceError(_l("Only administrators can do this."))
     if user.id == actor.id and not active:
         raise ServiceError(_l("You cannot deactivate your own account."))
+    if active and user.closed_at is not None:
+        raise ServiceError(_l("This account was closed by its holder and cannot be reactivated."))
     user.is_active = active
     if not active:
         user.end_sessions()

@@ -16,6 +16,7 @@ from app.core.i18n import remember_language
 from app.core.views import field_error, render_form, safe_next
 from app.enterprises.services import register_applicant, warn_of_registration_attempt
 from app.extensions import db, limiter
+from app.privacy.notice import record_consent
 
 bp = Blueprint("auth", __name__)
 
@@ -100,6 +101,7 @@ def register():
             user, member = register_applicant(
                 person=person, credit_code=form.credit_code.data, enterprise=form.enterprise_data()
             )
+            record_consent(user)  # the form refuses a registration without it
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()

@@ -59,6 +59,7 @@ AUDITED_WHEN_SET = {
     "caller_phone": "",
     "called_at": None,
     "call_ticket": "",
+    "anonymised_at": None,  # the retention period's anonymisation (app.privacy.retention)
 }
 # The digest of each kind of track's audited fields, by its workflow's name: ``(subject or row) -> str``.
 # A feature registers its own (``register_track_digest``), with the model ``audit-verify`` reads it from.

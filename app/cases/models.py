@@ -153,6 +153,8 @@ class Case(Base):
     # The earliest due time of the case's running, unpaused clocks (kept by app.clocks.services):
     # what the lists filter ("overdue") and sort ("due first") on.
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # indexed with the id, above
+    # When the complainant's personal fields were anonymised after the retention period (app.privacy.retention).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1)
 
     centre: Mapped[Centre] = relationship(foreign_keys=[centre_id])
@@ -196,6 +198,10 @@ class Case(Base):
             return self.enterprise.name
         if self.complainant_type is ComplainantType.ANONYMOUS:
             return self.complainant_type.label
+        if self.anonymised_at is not None:
+            from app.privacy.retention import PLACEHOLDER
+
+            return str(PLACEHOLDER)
         return self.complainant_name
 
     def __repr__(self) -> str:

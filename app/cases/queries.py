@@ -377,6 +377,7 @@ LIST_COLUMNS = (
     "number",
     "complainant_type",
     "complainant_name",
+    "anonymised_at",  # an anonymised person reads as such (``Case.complainant_label``)
     "title",
     "kind",
     "state",

@@ -28,6 +28,8 @@ from app.core.permissions import staff_required
 from app.core.scope import visible
 from app.core.views import field_error
 from app.extensions import db
+from app.privacy.access_log import log_read
+from app.privacy.models import ReadKind
 
 # ---- the case page ------------------------------------------------------------------------------
 
@@ -197,6 +199,8 @@ def render_case(case: Case, status: int = 200, **extra):
         **_material_context(case, checks, extra),
     }
     context.update(extra)
+    # A staff member's read of the case's personal data is recorded (app.privacy.access_log).
+    log_read(current_user, case, ReadKind.CASE_PAGE)
     return render_template("cases/show.html", **context), status
 
 

@@ -22,6 +22,8 @@ from app.cases.services import ActionRefused
 from app.cases.views import bp, case_or_404
 from app.core.permissions import roles_required, staff_required
 from app.extensions import db
+from app.privacy.access_log import log_read
+from app.privacy.models import ReadKind
 
 # Documents issued by a service called outside an app context (a script, a test) use this app.
 bp.record_once(lambda state: documents.remember_app(state.app))
@@ -53,7 +55,9 @@ def download_document(number: str, document_id: int):
     ).scalar_one_or_none()
     if document is None:
         abort(404)
-    return _pdf_response(documents.read_document(document), documents.download_name(case, document), True)
+    response = _pdf_response(documents.read_document(document), documents.download_name(case, document), True)
+    log_read(current_user, case, ReadKind.DOCUMENT)  # a staff member's read (app.privacy.access_log)
+    return response
 
 
 @bp.get("/cases/<number>/documents/preview/<kind>")
@@ -67,6 +71,7 @@ def preview_document(number: str, kind: str):
     if document_kind not in documents.CASE_KINDS:  # a track's documents are previewed on its own page
         abort(404)
     data = documents.preview_pdf(case, document_kind, current_user)
+    log_read(current_user, case, ReadKind.DOCUMENT)  # the preview shows what the document would (access log)
     return _pdf_response(data, f"{case.ref}-{document_kind.value}-preview.pdf", False)
 
 

@@ -33,6 +33,8 @@ from app.cases.views import bp, case_or_404
 from app.core import filetypes
 from app.core.errors import ServiceError
 from app.core.forms import AppForm, max_length, strip_filter
+from app.privacy.access_log import log_read
+from app.privacy.models import ReadKind
 
 MAX_FILES_PER_UPLOAD = 20
 
@@ -149,6 +151,7 @@ def download_evidence(number: str, attachment_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox"
     response.headers["Cache-Control"] = "private, no-store"
+    log_read(current_user, case, ReadKind.EVIDENCE)  # a staff member's read (app.privacy.access_log)
     return response
 
 

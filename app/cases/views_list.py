@@ -34,6 +34,8 @@ from app.core.permissions import staff_required
 from app.core.scope import active_enterprise_ids
 from app.core.views import MAX_ID, id_arg
 from app.extensions import db
+from app.privacy.access_log import log_streamed
+from app.privacy.retention import ANONYMISED_NAME
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 2000
@@ -372,12 +374,18 @@ def export():
         buffer.write("\ufeff")
         writer.writerow([safe_cell(cell) for cell in _csv_header()])
         cells = _csv_row_writer()
+        persons = []  # the rows naming a person (no enterprise): their reads are logged (app.privacy.access_log)
         for n, row in enumerate(export_rows(user, filters, sort, batch=EXPORT_BATCH), start=1):
             writer.writerow([safe_cell(cell) for cell in cells(row)])
+            if not row.enterprise_credit_code and row.enterprise_name not in ("", ANONYMISED_NAME) and row.number:
+                persons.append(row.id)
             if n % EXPORT_BATCH == 0:
+                log_streamed(user, persons)
+                persons.clear()
                 yield buffer.getvalue().encode("utf-8")
                 buffer.seek(0)
                 buffer.truncate()
+        log_streamed(user, persons)
         yield buffer.getvalue().encode("utf-8")
 
     filename = f"cases-{utcnow().astimezone(DISPLAY_TZ):%Y%m%d}.csv"

@@ -170,11 +170,9 @@ def save_settings(actor: User, centre: Centre, values: dict[str, int | None]) ->
             if key in own:
                 db.session.delete(own[key])
             continue
-        if not definition.minimum <= value <= definition.maximum:
-            raise ServiceError(
-                _l("Enter a whole number from %(lo)d to %(hi)d.", lo=definition.minimum, hi=definition.maximum),
-                field=key,
-            )
+        refused = definition.range_error(value)
+        if refused is not None:
+            raise ServiceError(refused, field=key)
         if key in own:
             own[key].value = value
             own[key].updated_by_id = actor.id

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -25,6 +26,26 @@ class SettingDef:
     source: object = ""
     minimum: int = 1
     maximum: int = 3650  # every setting has an upper bound, so no figure can overflow its column
+    # The app's config key whose value, when set, replaces ``default`` (the installation's own default).
+    config_key: str = ""
+    # Why a value below ``minimum`` is refused, when a rule of law sets it (said instead of the range).
+    below_minimum: object = ""
+
+    def default_value(self) -> int:
+        """The default of this installation: ``config_key``'s value kept within the bounds, else ``default``."""
+        if self.config_key and has_app_context():
+            value = current_app.config.get(self.config_key)
+            if value is not None:
+                return min(max(int(value), self.minimum), self.maximum)
+        return self.default
+
+    def range_error(self, value: int):
+        """The message refusing ``value``, or None when it is within the bounds."""
+        if value < self.minimum and self.below_minimum:
+            return self.below_minimum
+        if not self.minimum <= value <= self.maximum:
+            return _l("Enter a whole number from %(lo)d to %(hi)d.", lo=self.minimum, hi=self.maximum)
+        return None
 
 
 UNIT_LABELS = {
@@ -36,6 +57,7 @@ UNIT_LABELS = {
     "count": _l("per month"),
     "per_year": _l("per enterprise per year"),
     "day_of_january": _l("January (day)"),
+    "years": _l("years"),
 }
 
 SETTINGS: tuple[SettingDef, ...] = (
@@ -183,6 +205,22 @@ SETTINGS: tuple[SettingDef, ...] = (
         _l("Opinions on supporting small and micro enterprises (2014)"),
         maximum=31,
     ),
+    # ``app.privacy.retention``: never below the general limitation period, while the complainant
+    # may still need the records to go to court.
+    SettingDef(
+        "privacy_retention_years",
+        5,
+        "years",
+        _l("Anonymise complainants' personal data once a case has ended for"),
+        _l("Personal Information Protection Law, art. 19; Civil Code, art. 188"),
+        minimum=3,
+        maximum=30,
+        config_key="PRIVACY_RETENTION_YEARS",
+        below_minimum=_l(
+            "Keep personal data at least 3 years after a case ends: the general limitation period of the "
+            "Civil Code (art. 188), during which the complainant may still need the records to go to court."
+        ),
+    ),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
@@ -218,7 +256,7 @@ def effective_settings(centre: Centre) -> dict[str, EffectiveSetting]:
     for definition in SETTINGS:
         found = best.get(definition.key)
         if found is None:
-            result[definition.key] = EffectiveSetting(definition, definition.default, None, None)
+            result[definition.key] = EffectiveSetting(definition, definition.default_value(), None, None)
         elif found[1].centre_id == centre.id:
             result[definition.key] = EffectiveSetting(definition, found[1].value, found[1].value, None)
         else:

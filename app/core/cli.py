@@ -17,6 +17,7 @@ def register_cli(app: Flask) -> None:
     from app.core.signing import register_signing_cli
     from app.fund.cli import register_fund_cli
     from app.ops.cli import register_backup_cli
+    from app.privacy.cli import register_privacy_cli
     from app.reports.cli import register_reports_cli
 
     register_case_cli(app)
@@ -27,6 +28,7 @@ def register_cli(app: Flask) -> None:
     register_fund_cli(app)
     register_reports_cli(app)
     register_backup_cli(app)
+    register_privacy_cli(app)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed when the database has no centre yet.")

@@ -46,6 +46,8 @@ FEATURES = (
     "fund_requests",
     "reports_annual",
     "reports_monthly",
+    "privacy",
+    "privacy_admin",
 )
 
 

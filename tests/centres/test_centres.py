@@ -50,6 +50,7 @@ def test_every_domain_default_is_present():
         "fund_annual_cap_yuan": 15_000_000,
         "fund_requests_per_year": 1,
         "annual_report_due_day": 31,
+        "privacy_retention_years": 5,
     }
     assert {k: d.default for k, d in SETTINGS_BY_KEY.items()} == expected
 

@@ -92,6 +92,7 @@ def test_register_log_out_log_in_and_switch_language(page: Page, shot):
     page.fill("#staff_count", "30")
     page.fill("#revenue_wan", "500")
     choose_centre(page, "SZ")
+    page.check("#privacy_consent")
     shot("register-filled-bad-code")
     main_submit(page).click()
 

@@ -30,6 +30,7 @@ def form_data(world):
             "region": "广东省深圳市南山区",
             "centre_id": str(world.city.id),
             "is_specialised_new": "y",
+            "privacy_consent": "y",
         }
         data.update(overrides)
         return data

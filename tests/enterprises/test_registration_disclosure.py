@@ -33,6 +33,7 @@ def form_data(world):
             "address": "",
             "region": "",
             "centre_id": str(world.city.id),
+            "privacy_consent": "y",
         }
         data.update(overrides)
         return data
