@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from html.parser import HTMLParser
 
 from flask import render_template
 from flask_babel import gettext as _
@@ -142,7 +143,87 @@ def _case(case: Case, user) -> dict:
         "timeline": _timeline(case, user),
         "documents": _documents(case),
         "evidence": _evidence(case, user),
+        "tracks": _tracks(case, user),
     }
+
+
+def _tracks(case: Case, user) -> list[dict]:
+    """The panels of the tracks under the case (a mediation, a plan, a referral, a fund request…) as the
+    case page shows them to this user: the page itself is rendered and each panel's text read out of
+    it (forms and buttons left out), so the export holds exactly what the panels show."""
+    from app.cases.tracks import panels_for
+    from app.cases.views_case import render_case
+
+    if not panels_for(case, user):
+        return []
+    html, _status = render_case(case)
+    return panel_texts(str(html))
+
+
+class _PanelText(HTMLParser):
+    """Reads the text of every ``<section id="…-panel">`` of a page, a line per block."""
+
+    SKIPPED = {"form", "button", "script", "style", "template", "select", "textarea", "svg"}
+    BLOCKS = {"p", "div", "li", "tr", "h2", "h3", "h4", "h5", "dt", "dd", "br", "section", "table", "ul", "ol"}
+    VOID = {"br", "img", "input", "hr", "meta", "link", "source", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.panels: list[dict] = []
+        self._depth = 0  # open elements inside the current panel (0: outside any panel)
+        self._skip = 0  # open skipped elements inside the panel
+        self._heading = False
+        self._line: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if self._depth == 0:
+            if tag == "section" and (attributes.get("id") or "").endswith("-panel"):
+                self.panels.append({"title": "", "text": []})
+                self._depth = 1
+            return
+        if tag not in self.VOID:
+            self._depth += 1
+        if self._skip or tag in self.SKIPPED or "visually-hidden" in (attributes.get("class") or ""):
+            if tag not in self.VOID:
+                self._skip += 1
+            return
+        if tag in self.BLOCKS:
+            self._flush()
+        if tag in ("h2", "h3") and not self.panels[-1]["title"]:
+            self._heading = True
+
+    def handle_endtag(self, tag):
+        if self._depth == 0 or tag in self.VOID:
+            return
+        self._depth -= 1
+        if self._skip:
+            self._skip -= 1
+            return
+        if tag in self.BLOCKS or self._depth == 0:
+            self._flush()
+
+    def handle_data(self, data):
+        if self._depth and not self._skip:
+            self._line.append(data)
+
+    def _flush(self):
+        line = " ".join(" ".join(self._line).split())
+        self._line = []
+        if not line or not self.panels:
+            return
+        panel = self.panels[-1]
+        if self._heading:
+            panel["title"], self._heading = line, False
+        else:
+            panel["text"].append(line)
+
+
+def panel_texts(html: str) -> list[dict]:
+    parser = _PanelText()
+    parser.feed(html)
+    parser.close()
+    return [p for p in parser.panels if p["title"] or p["text"]]
 
 
 def _person(person, user) -> str:

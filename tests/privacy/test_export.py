@@ -124,3 +124,42 @@ def test_applicant_without_cases(world, make_user, make_enterprise, login):
     person = make_user(Role.APPLICANT, email="quiet@firm.cn")
     data = login(person).get("/account/data.json").get_json()
     assert data["cases"] == [] and data["account"]["name"] == person.name
+
+
+def test_the_tracks_panels_are_exported_as_the_page_shows_them(world, story, login, session):
+    """The panel of a plan issued to the applicant is in their export as it reads on their case page
+    (its state and version, without the buttons and forms); a plan still in draft, which their page does
+    not show, is not."""
+    from app.plans import services as plans
+    from app.privacy.export import panel_texts
+    from tests.plans.conftest import CONTENT
+
+    case, _evidence, _other = story
+    worker, supervisor = world.users["caseworker"], world.users["supervisor"]
+    plan = plans.create_plan(case, worker, CONTENT)
+    session.commit()
+    client = login(world.applicant)
+
+    def exported_tracks():
+        data = json.loads(client.get("/account/data.json").get_data(as_text=True))
+        (mine,) = [c for c in data["cases"] if c["number"] == case.number]
+        return mine["tracks"]
+
+    assert panel_texts(client.get(f"/cases/{case.number}").get_data(as_text=True)) == []
+    assert exported_tracks() == []
+
+    session.expire_all()  # the requests moved the case on (the applicant's page view is recorded)
+    for action, actor in (("submit_for_review", worker), ("approve", supervisor), ("issue", worker)):
+        plans.transition(plan, action, actor)
+    session.commit()
+    shown = panel_texts(client.get(f"/cases/{case.number}").get_data(as_text=True))
+    assert [p["title"] for p in shown] == ["维权方案"]
+    assert "第1版" in " ".join(shown[0]["text"])
+    tracks = exported_tracks()
+    assert tracks == shown
+    text = json.dumps(tracks, ensure_ascii=False)
+    assert "csrf" not in text.lower() and "<" not in text
+    pdf = client.get("/account/data.pdf")
+    assert pdf.status_code == 200
+    read = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf.data, capture_output=True, check=True).stdout
+    assert "维权方案" in read.decode() and "第1版" in read.decode()
