@@ -16,10 +16,12 @@ signature. The sha256 recorded for a document is always that of the file as kept
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
@@ -144,7 +146,17 @@ def sign_if_configured(data: bytes, centre) -> tuple[bytes, bool]:
         name=centre.name_zh,
         location=centre.address or None,
     )
-    out = signers.sign_pdf(writer, meta, signer=_signer(centre))
+    signer = _signer(centre)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        out = signers.sign_pdf(writer, meta, signer=signer)
+    else:
+        # pyhanko's synchronous API runs an event loop of its own (asyncio.run), which cannot start in a
+        # thread where one is running (an async server; a test driving a browser through Playwright's
+        # synchronous API): sign in a thread of its own then.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            out = pool.submit(signers.sign_pdf, writer, meta, signer=signer).result()
     return out.getvalue(), True
 
 

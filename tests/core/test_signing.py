@@ -133,3 +133,25 @@ def test_the_administrator_gives_shows_and_clears_a_certificate_from_the_command
     assert cleared.exit_code == 0
     session.expire_all()
     assert world.city.signing_certificate is None
+
+
+def test_a_document_is_signed_in_a_thread_where_an_event_loop_runs(world, app, session):
+    """pyhanko starts an event loop of its own: where one already runs (an async server, a browser driven
+    through Playwright's synchronous API) the signing must still work."""
+    import asyncio
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from weasyprint import HTML
+
+    p12, _cert = self_signed()
+    with app.app_context():
+        signing.set_certificate(world.users["admin"], world.city, p12, PASSPHRASE)
+        session.commit()
+        unsigned = HTML(string="<p>受理通知书</p>").write_pdf()
+
+        async def inside_a_running_loop():
+            return signing.sign_if_configured(unsigned, world.city)
+
+        signed, was_signed = asyncio.run(inside_a_running_loop())
+    assert was_signed
+    assert len(PdfFileReader(BytesIO(signed)).embedded_signatures) == 1
