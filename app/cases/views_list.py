@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from flask import Response, current_app, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, ValidationError
+from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Optional
 
 from app.cases.enums import CaseKind, CaseState, Channel, IPType
@@ -28,7 +27,7 @@ from app.centres.models import Centre
 from app.centres.queries import centre_label
 from app.core.db import utcnow
 from app.core.errors import error_response
-from app.core.forms import AppForm, max_length, strip_filter
+from app.core.forms import AppForm, DateRangeChecks, max_length, strip_filter
 from app.core.i18n import DISPLAY_TZ
 from app.core.permissions import staff_required
 from app.core.scope import active_enterprise_ids
@@ -39,7 +38,6 @@ from app.privacy.retention import ANONYMISED_NAME
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 2000
-EARLIEST, LATEST = date(1980, 1, 1), date(2999, 12, 31)
 
 STATE_BADGES = {
     CaseState.DRAFT: "text-bg-light border",
@@ -64,7 +62,7 @@ def _as_id(value: str) -> int | None:
     )
 
 
-class CaseFilterForm(AppForm):
+class CaseFilterForm(DateRangeChecks, AppForm):
     """The staff list's filters, read from the query string."""
 
     class Meta:
@@ -130,20 +128,6 @@ class CaseFilterForm(AppForm):
     def _people_in_args() -> list[int]:
         ids = [_as_id(v) for name in ("first_responder", "owner") for v in request.args.getlist(name)]
         return [i for i in ids if i is not None][:10]
-
-    def _in_range(self, field):
-        if field.data is not None and not EARLIEST <= field.data <= LATEST:
-            raise ValidationError(
-                _("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(), last=LATEST.isoformat())
-            )
-
-    def validate_date_from(self, field):
-        self._in_range(field)
-
-    def validate_date_to(self, field):
-        self._in_range(field)
-        if field.data is not None and self.date_from.data is not None and field.data < self.date_from.data:
-            raise ValidationError(_("The end date is before the start date."))
 
     def to_filters(self) -> tuple[CaseFilters, str]:
         """The checked values as the query's filters, and the sort order."""

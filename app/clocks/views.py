@@ -24,13 +24,12 @@ from app.clocks.models import QUICK_CLOCKS
 from app.clocks.mywork import my_work
 from app.clocks.queries import DUE_SOON, OVERDUE, due_states, escalation, on_time_rates
 from app.core.db import utcnow
-from app.core.forms import AppForm
+from app.core.forms import AppForm, DateRangeChecks
 from app.core.i18n import DISPLAY_TZ
 from app.core.permissions import roles_required
 
 bp = Blueprint("clocks", __name__)
 
-EARLIEST, LATEST = date(1980, 1, 1), date(2999, 12, 31)
 MAX_SPAN_DAYS = 5 * 366  # five years, leap days included
 
 
@@ -100,7 +99,7 @@ def current_month(today: date) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
-class PeriodForm(AppForm):
+class PeriodForm(DateRangeChecks, AppForm):
     """The period of the on-time rates, read from the query string."""
 
     class Meta:
@@ -112,20 +111,10 @@ class PeriodForm(AppForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, formdata=request.args, **kwargs)
 
-    @staticmethod
-    def _in_range(field):
-        if field.data is not None and not EARLIEST <= field.data <= LATEST:
-            raise ValidationError(
-                _("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(), last=LATEST.isoformat())
-            )
-
-    def validate_date_from(self, field):
-        self._in_range(field)
-
     def validate_date_to(self, field):
         self._in_range(field)
         start = self.date_from.data
-        if field.data is None or start is None or not EARLIEST <= start <= LATEST:
+        if field.data is None or start is None or not self.EARLIEST <= start <= self.LATEST:
             return
         if field.data < start:
             raise ValidationError(_("The end date is before the start date."))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
@@ -126,3 +128,28 @@ __all__ = [
     "strip_filter",
     "version_of",
 ]
+
+
+class DateRangeChecks:
+    """A filter form's ``date_from``/``date_to`` pair: each date within the years a search makes sense
+    in (``EARLIEST``…``LATEST``), and the end not before the start."""
+
+    EARLIEST, LATEST = date(1980, 1, 1), date(2999, 12, 31)
+
+    def _in_range(self, field):
+        if field.data is not None and not self.EARLIEST <= field.data <= self.LATEST:
+            raise ValidationError(
+                _(
+                    "Enter a date between %(first)s and %(last)s.",
+                    first=self.EARLIEST.isoformat(),
+                    last=self.LATEST.isoformat(),
+                )
+            )
+
+    def validate_date_from(self, field):
+        self._in_range(field)
+
+    def validate_date_to(self, field):
+        self._in_range(field)
+        if field.data is not None and self.date_from.data is not None and field.data < self.date_from.data:
+            raise ValidationError(_("The end date is before the start date."))

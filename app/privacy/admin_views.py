@@ -18,14 +18,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
-from wtforms import DateField, SelectField, StringField, ValidationError
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional
 
 from app.auth.models import Role, User
 from app.cases.models import Case
 from app.centres.models import Centre
 from app.core.db import utcnow
-from app.core.forms import AppForm, max_length, strip_filter
+from app.core.forms import AppForm, DateRangeChecks, max_length, strip_filter
 from app.core.i18n import DISPLAY_TZ
 from app.core.permissions import admin_required
 from app.core.scope import centre_subtree_ids, visible
@@ -41,13 +41,14 @@ bp.record_once(access_log.register)
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 1000
-EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 #: Excel's last row, less the header.
 XLSX_MAX_ROWS = 1_048_575
 
 
-class LogFilterForm(AppForm):
+class LogFilterForm(DateRangeChecks, AppForm):
     """The log's filters, read from the query string."""
+
+    EARLIEST = date(2000, 1, 1)  # before the log existed: nothing to find
 
     class Meta:
         csrf = False
@@ -66,21 +67,6 @@ class LogFilterForm(AppForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, formdata=request.args, **kwargs)
         self.what.choices = [("", _("Any")), *ReadKind.choices()]
-
-    @staticmethod
-    def _in_range(field):
-        if field.data is not None and not EARLIEST <= field.data <= LATEST:
-            raise ValidationError(
-                _("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(), last=LATEST.isoformat())
-            )
-
-    def validate_date_from(self, field):
-        self._in_range(field)
-
-    def validate_date_to(self, field):
-        self._in_range(field)
-        if field.data is not None and self.date_from.data is not None and field.data < self.date_from.data:
-            raise ValidationError(_("The end date is before the start date."))
 
     def args(self, **extra) -> dict:
         """The filters as query arguments (for the next page's link and the exports)."""

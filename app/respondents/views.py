@@ -22,7 +22,7 @@ from app.auth.models import Role
 from app.cases.queries import MAX_QUERY, china_day_start
 from app.cases.tracks import TrackPanel, register_panel
 from app.core.db import utcnow
-from app.core.forms import AppForm
+from app.core.forms import AppForm, DateRangeChecks
 from app.core.i18n import DISPLAY_TZ
 from app.core.permissions import roles_required
 from app.respondents import queries
@@ -33,7 +33,6 @@ bp = Blueprint("respondents", __name__)
 RANKING_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
 PANEL_LIMIT = 10
 RANKING_LIMIT = 50
-EARLIEST, LATEST = date(1980, 1, 1), date(2999, 12, 31)
 PERIODS = ("all", "12m", "custom")
 
 
@@ -92,7 +91,7 @@ def _search_url(respondent, date_from: date | None = None, date_to: date | None 
 # ---- the ranking -----------------------------------------------------------------------------------------
 
 
-class PeriodForm(AppForm):
+class PeriodForm(DateRangeChecks, AppForm):
     """The ranking's period, read from the query string."""
 
     class Meta:
@@ -115,20 +114,6 @@ class PeriodForm(AppForm):
     def validate_period(self, field):
         if field.data not in PERIODS:
             raise ValidationError(_("Choose one of the periods listed."))
-
-    def _in_range(self, field):
-        if field.data is not None and not EARLIEST <= field.data <= LATEST:
-            raise ValidationError(
-                _("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(), last=LATEST.isoformat())
-            )
-
-    def validate_date_from(self, field):
-        self._in_range(field)
-
-    def validate_date_to(self, field):
-        self._in_range(field)
-        if field.data is not None and self.date_from.data is not None and field.data < self.date_from.data:
-            raise ValidationError(_("The end date is before the start date."))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -164,7 +149,7 @@ def ranking():
         return render_template("respondents/ranking.html", form=form, rows=[], invalid=True, period=(None, None)), 422
     first, last = form.days(utcnow().astimezone(DISPLAY_TZ).date())
     since = china_day_start(first) if first else None
-    until = china_day_start(last + timedelta(days=1)) if last and last < LATEST else None
+    until = china_day_start(last + timedelta(days=1)) if last and last < PeriodForm.LATEST else None
     rows = [
         {"r": r, "url": _search_url(r, first, last)}
         for r in queries.ranking(current_user, since=since, until=until, limit=RANKING_LIMIT)
