@@ -44,6 +44,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select
 
 from bench.generate import PASSWORD
+from bench.mix import process_pages
 from config import normalise_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,19 +62,21 @@ class Client:
         self.headers = headers or {}
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
 
-    def get(self, path: str) -> tuple[int, float]:
-        """The status (0 when the connection failed, e.g. a worker killed on timeout) and milliseconds."""
+    def get(self, path: str) -> tuple[int, float, int]:
+        """The status (0 when the connection failed, e.g. a worker killed on timeout), milliseconds and
+        the body's bytes."""
         started = time.perf_counter()
         request = urllib.request.Request(self.base + path, headers=self.headers)
+        size = 0
         try:
             with self.opener.open(request, timeout=60) as response:
-                response.read()
+                size = len(response.read())
                 status = response.status
         except urllib.error.HTTPError as exc:
             status = exc.code
         except (OSError, http.client.HTTPException):
             status = 0
-        return status, (time.perf_counter() - started) * 1000
+        return status, (time.perf_counter() - started) * 1000, size
 
     def login(self, email: str) -> None:
         html = self.opener.open(self.base + "/login", timeout=60).read().decode()
@@ -179,6 +182,47 @@ def wait_for_quiet(below: float, limit: float) -> float:
     return os.getloadavg()[0]
 
 
+STATIC_FILE = "/static/css/app.css"  # the app's own stylesheet, linked by every page (templates/base.html)
+FLOOR_PAGES = {"static": STATIC_FILE, "login": "/login"}
+PAGE_P95_LIMIT_MS = 150
+PAGE_SIZE_LIMIT_KB = 150
+THROUGHPUT_RATIO_FLOOR = 0.12
+DEEP_OVER_FIRST_LIMIT = 1.2
+DEEP_PAIRS = {  # key -> (deep page, first page); the first three keep their top-level keys of earlier runs
+    "deep_over_first_p95": ("enterprise_list_deep_page", "enterprise_list_first_page"),
+    "case_deep_over_first_p95": ("case_list_deep_page", "case_list_first_page"),
+    "api_deep_over_first_p95": ("api_case_list_deep_page", "api_case_list_first_page"),
+    "visit_deep_over_first_p95": ("visit_list_deep_national", "visit_list_national"),
+}
+
+
+def closed_loops(base: str, clients: int, path: str, requests: int) -> tuple[list[float], float, list[int]]:
+    """``clients`` anonymous clients each requesting ``path`` ``requests`` times in a closed loop:
+    (milliseconds of every request, wall-clock seconds of the phase, the statuses that were not 200)."""
+    timings: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+    anonymous = [Client(base) for _ in range(clients)]
+    for client in anonymous:  # warm-up
+        client.get(path)
+
+    def work(client: Client):
+        for _ in range(requests):
+            status, ms, _size = client.get(path)
+            with lock:
+                timings.append(ms)
+                if status != 200:
+                    errors.append(status)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(c,)) for c in anonymous]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return timings, time.perf_counter() - started, errors
+
+
 def run(
     url: str,
     workers: int,
@@ -187,6 +231,8 @@ def run(
     only: str = "all",
     quiet: tuple | None = None,
     names: list[str] | None = None,
+    scope: str = "all",
+    floor_requests: int | None = None,
 ) -> dict:
     load_at_start = wait_for_quiet(*quiet) if quiet else os.getloadavg()[0]
     url = normalise_database_url(url)
@@ -198,12 +244,13 @@ def run(
         count = conn.execute(select(func.count(Enterprise.id))).scalar()
         ids = conn.execute(select(Enterprise.id).order_by(Enterprise.id)).scalars().all()
         case_count = conn.execute(select(func.count(Case.id))).scalar()
-        cases = case_pages(conn) if only != "enterprises" else {}
+        cases = case_pages(conn) if only not in ("enterprises", "processes") else {}
+        processes, process_scopes, skipped = process_pages(conn) if only in ("all", "processes") else ({}, {}, {})
     engine.dispose()
     deep_after = ids[int(len(ids) * 0.9)]  # a page 90 % of the way down the list
     one = ids[len(ids) // 2]
     pages: dict[str, tuple[str, str]] = {}
-    if only != "cases":
+    if only in ("all", "enterprises"):
         pages = {
             "home": ("national", "/"),
             "enterprise_list_first_page": ("national", "/enterprises"),
@@ -214,8 +261,20 @@ def run(
             "centres": ("national", "/centres"),
         }
     pages.update(cases)
-    if names:
-        pages = {name: pages[name] for name in names}
+    scopes = {name: "provincial" if who == "provincial" else "national" for name, (who, _) in pages.items()}
+    scopes["my_work"] = "busiest"  # the caseworker who owns the most open cases, wherever they work
+    aliases = {}  # a page of the processes' mix that the pages above already measure: its name there
+    for name, page in processes.items():
+        same = next((old for old, was in pages.items() if was == page), None)
+        if same:
+            aliases[name] = same
+        else:
+            pages[name] = page
+            scopes[name] = process_scopes[name]
+    if scope != "all":
+        pages = {name: page for name, page in pages.items() if scopes[name] == scope}
+    if names:  # a name of the processes' mix that an earlier page measures stands for that page
+        pages = {aliases.get(name, name): pages[aliases.get(name, name)] for name in names}
     token = issue_api_token(url, NATIONAL) if any(who == "api" for who, _ in pages.values()) else None
     port = free_port()
     instance = tempfile.mkdtemp(prefix="bench-instance-")
@@ -238,6 +297,7 @@ def run(
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    floor_requests = floor_requests or rounds * 4
     try:
         for _ in range(100):
             try:
@@ -245,21 +305,35 @@ def run(
                 break
             except OSError:
                 time.sleep(0.2)
+        # The floor: what the same server and clients do with a static file and the anonymous login page.
+        floor = {}
+        for kind, path in FLOOR_PAGES.items():
+            times, seconds, failed = closed_loops(base, clients, path, floor_requests)
+            floor[kind] = {
+                "path": path,
+                "requests": len(times),
+                "p50": round(statistics.median(times), 1),
+                "p95": round(percentile(times, 95), 1),
+                "throughput_rps": round(len(times) / seconds, 1),
+                "errors": len(failed),
+            }
         sessions = []
         for _ in range(clients):
             people = {"national": Client(base), "provincial": Client(base)}
             people["national"].login(NATIONAL)
             people["provincial"].login(PROVINCIAL)
-            for who in {w for w, _ in pages.values()}:  # the national supervisor, a named caseworker
+            for who in {w for w, _ in pages.values()}:  # the national supervisor, named users
                 if who == "national_supervisor" or who.startswith("user:"):
                     people[who] = Client(base)
                     people[who].login(NATIONAL_SUPERVISOR if who == "national_supervisor" else who[5:])
             people["api"] = Client(base, {"Authorization": f"Bearer {token}", "Accept": "application/json"})
             sessions.append(people)
+        sizes: dict[str, int] = {}
         for people in sessions:  # warm-up
-            for who, path in pages.values():
-                status = people[who].get(path)[0]
-                assert status == 200, (status, path)
+            for name, (who, path) in pages.items():
+                status, _ms, size = people[who].get(path)
+                assert status == 200, (status, name, who, path)
+                sizes[name] = size
         timings: dict[str, list[float]] = {name: [] for name in pages}
         errors = []
         lock = threading.Lock()
@@ -267,7 +341,7 @@ def run(
         def work(people: dict[str, Client]):
             for _ in range(rounds):
                 for name, (who, path) in pages.items():
-                    status, ms = people[who].get(path)
+                    status, ms, _size = people[who].get(path)
                     with lock:
                         timings[name].append(ms)
                         if status != 200:
@@ -285,6 +359,18 @@ def run(
         server.wait(timeout=15)
     requests = sum(len(v) for v in timings.values())
     load = os.getloadavg()
+    static_p50, login_p50 = floor["static"]["p50"], floor["login"]["p50"]
+    pages_ms = {}
+    for name, v in timings.items():
+        p50 = statistics.median(v)
+        pages_ms[name] = {
+            "p50": round(p50, 1),
+            "p95": round(percentile(v, 95), 1),
+            "ratio_p50_to_static": round(p50 / static_p50, 1) if static_p50 else None,
+            "ratio_p50_to_login": round(p50 / login_p50, 1) if login_p50 else None,
+            "html_kb": round(sizes[name] / 1024, 1),
+        }
+    throughput = requests / elapsed
     result = {
         # Other processes on the machine skew the figures: the 1-minute load average before and after.
         "load_average_1m_at_start": round(load_at_start, 2),
@@ -295,24 +381,32 @@ def run(
         "cases": case_count,
         "gunicorn_workers": workers,
         "concurrent_clients": clients,
+        "floor": floor,
         "requests": requests,
-        "throughput_rps": round(requests / elapsed, 1),
+        "throughput_rps": round(throughput, 1),
+        "throughput_ratio_to_static": round(throughput / floor["static"]["throughput_rps"], 3),
         "errors": len(errors),
         "error_statuses": dict(collections.Counter(f"{name}:{status}" for name, status in errors)),
-        "pages_ms": {
-            name: {"p50": round(statistics.median(v), 1), "p95": round(percentile(v, 95), 1)}
-            for name, v in timings.items()
-        },
+        "pages_ms": pages_ms,
     }
-    ratios = {
-        "deep_over_first_p95": ("enterprise_list_deep_page", "enterprise_list_first_page"),
-        "case_deep_over_first_p95": ("case_list_deep_page", "case_list_first_page"),
-        "api_deep_over_first_p95": ("api_case_list_deep_page", "api_case_list_first_page"),
+    deep_over_first = {}
+    for key, (deep, first) in DEEP_PAIRS.items():
+        if deep in pages_ms and first in pages_ms:
+            ratio = round(pages_ms[deep]["p95"] / pages_ms[first]["p95"], 2)
+            deep_over_first[key] = {"ratio": ratio, "ok": ratio <= DEEP_OVER_FIRST_LIMIT}
+            if key != "visit_deep_over_first_p95":
+                result[key] = ratio
+    result["targets"] = {
+        "p95_over_150ms": [name for name, m in pages_ms.items() if m["p95"] > PAGE_P95_LIMIT_MS],
+        "pages_over_150kb": [name for name, m in pages_ms.items() if m["html_kb"] > PAGE_SIZE_LIMIT_KB],
+        "throughput_ratio_ok": result["throughput_ratio_to_static"] >= THROUGHPUT_RATIO_FLOOR,
+        "deep_over_first": deep_over_first,
     }
-    for key, (deep, first) in ratios.items():
-        if deep in result["pages_ms"] and first in result["pages_ms"]:
-            result[key] = round(result["pages_ms"][deep]["p95"] / result["pages_ms"][first]["p95"], 2)
-    result["urls"] = {name: path for name, (_, path) in pages.items() if name.startswith(("case", "api"))}
+    result["scopes"] = {name: scopes[name] for name in pages}
+    result["who"] = {name: who for name, (who, _) in pages.items()}
+    result["urls"] = {name: path for name, (_, path) in pages.items()}
+    result["aliases"] = aliases
+    result["skipped"] = skipped
     return result
 
 
@@ -322,7 +416,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=25, help="passes over every page per client")
-    parser.add_argument("--only", choices=["all", "cases", "enterprises"], default="all", help="which pages to measure")
+    parser.add_argument(
+        "--only",
+        choices=["all", "cases", "enterprises", "processes"],
+        default="all",
+        help="which pages to measure (processes: bench.mix's pages of every process alone)",
+    )
+    parser.add_argument(
+        "--scope",
+        choices=["all", "national", "workstation", "provincial", "applicant", "busiest"],
+        default="all",
+        help="measure only the pages of this scope (the JSON's scopes)",
+    )
+    parser.add_argument(
+        "--floor-requests", type=int, default=None, help="requests per client for each floor page (4 x rounds)"
+    )
     parser.add_argument(
         "--quiet-load",
         type=float,
@@ -334,7 +442,9 @@ def main() -> None:
     args = parser.parse_args()
     quiet = (args.quiet_load, args.max_wait) if args.quiet_load is not None else None
     names = [n for n in args.pages.split(",") if n] or None
-    result = run(args.url, args.workers, args.clients, args.rounds, args.only, quiet, names)
+    result = run(
+        args.url, args.workers, args.clients, args.rounds, args.only, quiet, names, args.scope, args.floor_requests
+    )
     print(json.dumps(result, ensure_ascii=False))
 
 

@@ -3,21 +3,29 @@
     python -m bench.profile_page --url sqlite:///bench/out/bench.sqlite3 --path /cases
     python -m bench.profile_page --url postgresql+psycopg://postgres@127.0.0.1:5432/ipaid_bench \\
         --path /api/v1/cases --token "$(flask --app wsgi api-token create --email caseworker0.cn@bench.cn | tail -1)"
+    python -m bench.profile_page --url sqlite:///bench/out/bench.sqlite3 --path /visits --json
 
 Logs in as ``--email`` (the national caseworker by default) through the login form, times
-``--repeat`` requests, then profiles one more and prints the top functions by cumulative time
-and the time spent in SQL (statements, total milliseconds) and in templates.
+``--repeat`` requests, then profiles one more and prints the top functions by cumulative time.
+Each request's time is split three ways: SQL (every statement, from SQLAlchemy's cursor events),
+templates (from Flask's ``before_render_template`` to ``template_rendered``, the outermost render
+only, less the SQL run while rendering, e.g. lazy loads) and the rest, the view's own Python.
+``--json`` prints one line instead, ``{path, status, bytes, ms_p50, sql_statements, sql_ms,
+template_ms, other_ms}`` (per request), for a script to loop over pages.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import re
+import statistics
 import time
 
+from flask import before_render_template, template_rendered
 from sqlalchemy import event
 
 from bench.generate import PASSWORD
@@ -32,6 +40,7 @@ def main() -> None:
     parser.add_argument("--token", default=None, help="a Bearer token instead of logging in (API paths)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--json", action="store_true", help="print one JSON line of the figures (no profile)")
     args = parser.parse_args()
 
     from app import create_app
@@ -48,10 +57,12 @@ def main() -> None:
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
         client.post("/login", data={"csrf_token": token, "email": args.email, "password": PASSWORD})
     first = client.get(args.path, headers=headers)
-    print(f"{args.path}: status {first.status_code}, {len(first.data)} bytes")
+    if not args.json:
+        print(f"{args.path}: status {first.status_code}, {len(first.data)} bytes")
 
-    sql = {"statements": 0, "ms": 0.0}
+    sql = {"statements": 0, "ms": 0.0, "ms_in_templates": 0.0}
     per_statement: dict[str, float] = {}
+    rendering = {"depth": 0, "started": 0.0, "ms": 0.0, "renders": 0}
     with app.app_context():
         engine = db.session.get_bind()
 
@@ -62,22 +73,66 @@ def main() -> None:
         ms = (time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())) * 1000
         sql["statements"] += 1
         sql["ms"] += ms
+        if rendering["depth"]:
+            sql["ms_in_templates"] += ms
         key = " ".join(statement.split())
         per_statement[key] = per_statement.get(key, 0.0) + ms
+
+    def render_starts(sender, template, context, **extra):
+        if rendering["depth"] == 0:  # a template rendered inside another's render is counted in the outer one
+            rendering["started"] = time.perf_counter()
+            rendering["renders"] += 1
+        rendering["depth"] += 1
+
+    def render_ends(sender, template, context, **extra):
+        rendering["depth"] -= 1
+        if rendering["depth"] == 0:
+            rendering["ms"] += (time.perf_counter() - rendering["started"]) * 1000
 
     timings = []
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
+    before_render_template.connect(render_starts, app)
+    template_rendered.connect(render_ends, app)
     for _ in range(args.repeat):
         started = time.perf_counter()
         client.get(args.path, headers=headers)
         timings.append((time.perf_counter() - started) * 1000)
     event.remove(engine, "before_cursor_execute", before)
     event.remove(engine, "after_cursor_execute", after)
+    before_render_template.disconnect(render_starts, app)
+    template_rendered.disconnect(render_ends, app)
+    total_ms = sum(timings) / args.repeat
+    sql_ms = sql["ms"] / args.repeat
+    template_ms = (rendering["ms"] - sql["ms_in_templates"]) / args.repeat
+    other_ms = total_ms - sql_ms - template_ms
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "path": args.path,
+                    "email": None if args.token else args.email,
+                    "status": first.status_code,
+                    "bytes": len(first.data),
+                    "ms_p50": round(statistics.median(timings), 1),
+                    "sql_statements": round(sql["statements"] / args.repeat),
+                    "sql_ms": round(sql_ms, 1),
+                    "template_ms": round(template_ms, 1),
+                    "other_ms": round(other_ms, 1),
+                }
+            )
+        )
+        return
     print(
         f"ms per request: {sorted(round(t, 1) for t in timings)}; SQL per request: "
         f"{sql['statements'] / args.repeat:.0f} statements, {sql['ms'] / args.repeat:.1f} ms; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"ms per request (mean {total_ms:.1f}): SQL {sql_ms:.1f} "
+        f"({sql['ms_in_templates'] / args.repeat:.1f} of it while rendering), "
+        f"template {template_ms:.1f} ({rendering['renders'] / args.repeat:.0f} renders, SQL excluded), "
+        f"other (Python) {other_ms:.1f}"
     )
     for statement, ms in sorted(per_statement.items(), key=lambda kv: -kv[1])[:5]:
         short = statement if len(statement) <= 300 else statement[:150] + " … " + statement[-150:]

@@ -3,8 +3,9 @@
 The first scan after the generator has to record every overdue and due-soon clock of
 100,000 cases (a backlog no centre would have: the generated history is years long and nobody
 ever scanned it); the ones after it find nothing new, which is what cron sees every minute.
-Each run is the real command in its own process. Works on a copy of a SQLite file, or on the
-PostgreSQL database given (whose events and notifications it then keeps). Prints JSON.
+Each run is the real command in its own process. Works on a copy: of the SQLite file, or of the
+PostgreSQL database (``CREATE DATABASE … TEMPLATE``, dropped at the end), so the same generated
+backlog can be scanned again. Prints JSON.
 
     .venv/bin/python -m bench.scan --url sqlite:///bench/out/bench.sqlite3
 """
@@ -21,7 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, make_url, select, text
+
+from config import normalise_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,18 +47,33 @@ def run_scan(url: str) -> tuple[float, dict]:
     return seconds, json.loads(line)
 
 
+def batch_size() -> int | None:
+    """Clocks the scan records per transaction (None before it batched)."""
+    from app.clocks import scan
+
+    return getattr(scan, "BATCH", None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="a database made by bench.generate")
     parser.add_argument("--idle-runs", type=int, default=5, help="scans after the first one")
     args = parser.parse_args()
     url = args.url
-    scratch = None
+    scratch = pg_copy = None
     if url.startswith("sqlite:///"):
         scratch = tempfile.mkdtemp(prefix="bench-scan-")
         copy = Path(scratch) / "scan.sqlite3"
         shutil.copy(url.removeprefix("sqlite:///"), copy)
         url = f"sqlite:///{copy}"
+    else:
+        source = make_url(normalise_database_url(url))
+        pg_copy = f"{source.database}_scan"
+        admin = create_engine(source.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{pg_copy}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{pg_copy}" TEMPLATE "{source.database}"')
+        url = source.set(database=pg_copy).render_as_string(hide_password=False)
     try:
         engine = create_engine(url)
         with engine.connect() as conn:
@@ -84,6 +102,7 @@ def main() -> None:
             json.dumps(
                 {
                     "database": url.split(":", 1)[0],
+                    "batch": batch_size(),
                     "cases": cases,
                     "running_clocks": running,
                     "first_scan": {"seconds": round(first_seconds, 2), **first},
@@ -102,6 +121,11 @@ def main() -> None:
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
+        if pg_copy:
+            engine.dispose()
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{pg_copy}"')
+            admin.dispose()
 
 
 if __name__ == "__main__":

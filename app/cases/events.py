@@ -107,13 +107,19 @@ def record_event(
     subject_type: str | None = None,
     subject_id: int | None = None,
     subject=None,
+    head: CaseAuditHead | None = None,
+    flush: bool = True,
 ) -> CaseEvent:
     """Append one event to the case's chain (the only way events are written). A track handled
     under the case names itself (``subject_type``, ``subject_id``); its states are then its own, and
-    the event seals the digest of ``subject``'s audited fields beside the case's."""
-    head = db.session.execute(
-        select(CaseAuditHead).where(CaseAuditHead.case_id == case.id).with_for_update()
-    ).scalar_one_or_none()
+    the event seals the digest of ``subject``'s audited fields beside the case's.
+
+    ``head``: the chain's head, already locked by the caller (the SLA scan locks a batch's heads in
+    one statement); ``flush=False`` leaves the insert to the caller's next flush."""
+    if head is None:
+        head = db.session.execute(
+            select(CaseAuditHead).where(CaseAuditHead.case_id == case.id).with_for_update()
+        ).scalar_one_or_none()
     if head is None:
         head = CaseAuditHead(case_id=case.id, seq=0, hash=GENESIS, seal="")
         db.session.add(head)
@@ -135,7 +141,8 @@ def record_event(
 
     link(event, head, case.id)
     db.session.add(event)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return event
 
 

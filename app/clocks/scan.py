@@ -16,8 +16,12 @@ unpaused and due; only the scan whose update changed the row records the event a
 notifications, in the same transaction. The case row is locked first, in the same order as the
 one door (case, then its clocks), so a scan never deadlocks with an action on the case, and the
 event's state is the case's current one (``audit-verify`` checks that states follow each other).
-Each clock commits on its own; e-mail goes out only after the commits (``deliver_pending``,
-which also retries notifications whose e-mail failed before).
+The clocks under cases are handled in batches of ``BATCH``: one statement locks the batch's cases
+(in id order, so two scans never deadlock), one claims its clocks of each kind (``UPDATE …
+RETURNING``), and the batch commits once. A batch that fails (a lock timeout, a deadlock victim)
+is rolled back and retried clock by clock, each committing on its own, so one busy case holds up
+nothing else. E-mail goes out only after the commits (``deliver_pending``, which also retries
+notifications whose e-mail failed before).
 
 A clock handled under no case (``case_id`` None: a visit's follow-up) is escalated by the feature that
 owns its subject (``app.clocks.free``), which locks its subject first and claims the clock the same
@@ -34,6 +38,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
 from app.cases.models import Case
@@ -47,6 +52,8 @@ DUE_SOON = "clock_due_soon"
 BREACHED = "clock_breached"
 # Held (PostgreSQL) while one scan e-mails, so two scans at once never send the same notification twice.
 MAIL_LOCK_KEY = 0x51A5_CA11
+# Clocks under cases claimed, recorded and committed together (see the module's docstring).
+BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,16 @@ class ScanResult:
             or self.staged_removed
             or any(self.others.values())
         )
+
+    def tally(self, kind: str, notified: int | None) -> None:
+        """Count one clock's escalation (``notified`` None: there was nothing left to record)."""
+        if notified is None:
+            return
+        if kind == BREACHED:
+            self.breached += 1
+        else:
+            self.due_soon += 1
+        self.notifications += notified
 
     def as_dict(self) -> dict:
         return {
@@ -125,9 +142,10 @@ def candidates(now: datetime) -> list[tuple[int, int, str]]:
     return [(row.id, row.case_id, BREACHED if row.is_breached else DUE_SOON) for row in rows]
 
 
-def claim(clock_id: int, kind: str, now: datetime) -> bool:
-    """Set the clock's mark if it is still unset and still applies; True for the one scan that set it."""
-    stmt = update(CaseClock).where(CaseClock.id == clock_id, counting_clock(), CaseClock.breach_recorded_at.is_(None))
+def _claim_statement(kind: str, now: datetime):
+    """``UPDATE`` setting ``kind``'s mark on the clocks (narrowed by the caller) whose mark is still
+    unset and still applies, ``RETURNING`` the ids of those it set."""
+    stmt = update(CaseClock).where(counting_clock(), CaseClock.breach_recorded_at.is_(None))
     if kind == BREACHED:
         stmt = stmt.where(CaseClock.due_at < now).values(
             breach_recorded_at=now,
@@ -137,8 +155,13 @@ def claim(clock_id: int, kind: str, now: datetime) -> bool:
         stmt = stmt.where(
             CaseClock.due_soon_recorded_at.is_(None), CaseClock.warn_at <= now, CaseClock.due_at >= now
         ).values(due_soon_recorded_at=now)
-    result = db.session.execute(stmt.execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return stmt.returning(CaseClock.id).execution_options(synchronize_session=False)
+
+
+def claim(clock_id: int, kind: str, now: datetime) -> bool:
+    """Set the clock's mark if it is still unset and still applies; True for the one scan that set it."""
+    claimed = db.session.execute(_claim_statement(kind, now).where(CaseClock.id == clock_id)).scalars().all()
+    return len(claimed) == 1
 
 
 _claim = claim
@@ -158,6 +181,33 @@ def active_users(ids) -> list[int]:
 def supervisors_for(case: Case) -> list[int]:
     """The active supervisors of the case's centre; when it has none, of the nearest centre above it that has."""
     return supervisors_of(case.centre)
+
+
+def supervisors_by_centre(centre_ids) -> dict[int, list[int]]:
+    """``supervisors_of`` for many centres in two statements: centre id -> the active supervisors of
+    that centre or, when it has none, of the nearest centre above it that has."""
+    from app.centres.models import Centre
+
+    wanted = sorted(set(centre_ids))
+    if not wanted:
+        return {}
+    lineages = {
+        centre_id: [int(part) for part in path.strip("/").split("/") if part]
+        for centre_id, path in db.session.execute(select(Centre.id, Centre.path).where(Centre.id.in_(wanted)))
+    }
+    everyone = sorted({i for lineage in lineages.values() for i in lineage})
+    by_centre: dict[int, list[int]] = {}
+    for user_id, centre_id in db.session.execute(
+        select(User.id, User.centre_id).where(
+            User.role == Role.SUPERVISOR, User.is_active.is_(True), User.centre_id.in_(everyone)
+        )
+    ):
+        by_centre.setdefault(centre_id, []).append(user_id)
+    found = {}
+    for centre_id, lineage in lineages.items():
+        nearest = next((c for c in reversed(lineage) if c in by_centre), None)
+        found[centre_id] = sorted(by_centre[nearest]) if nearest is not None else []
+    return found
 
 
 def supervisors_of(centre) -> list[int]:
@@ -236,27 +286,136 @@ def escalate_free(clock_id: int, kind: str, now: datetime) -> int | None:
     return FREE_KINDS[row.subject_type].escalate(clock_id, row.subject_id, kind, now)
 
 
+def _one(result: ScanResult, clock_id: int, case_id: int | None, kind: str, now: datetime) -> None:
+    """Escalate one clock in a transaction of its own (a clock under no case, or a failed batch's)."""
+    try:
+        notified = escalate(clock_id, case_id, kind, now)
+        db.session.commit()
+    except DBAPIError as exc:  # a lock timeout or deadlock victim: the next scan tries again
+        db.session.rollback()
+        log.warning("sla-scan: clock %s of case %s not escalated: %s", clock_id, case_id, exc)
+        result.errors += 1
+        return
+    result.tally(kind, notified)
+
+
+def escalate_batch(batch: list[tuple[int, int, str]], now: datetime) -> list[tuple[str, int]]:
+    """Record the marks of a batch of clocks under cases (``(clock id, case id, kind)``) that this scan
+    is the one to claim: the cases locked in one statement, the clocks claimed in one per kind, each
+    claimed clock's event and notifications recorded as ``escalate`` records them. Returns ``(kind,
+    people notified)`` per clock recorded. Flushes; the caller commits the whole batch."""
+
+    case_ids = sorted({case_id for _, case_id, _ in batch})
+    cases = {
+        case.id: case
+        for case in db.session.execute(
+            select(Case)
+            .where(Case.id.in_(case_ids))
+            .order_by(Case.id)
+            .with_for_update()
+            .options(selectinload(Case.rights), selectinload(Case.respondents))
+            .execution_options(populate_existing=True)
+        ).scalars()
+    }
+    claimed: set[int] = set()
+    for kind in (BREACHED, DUE_SOON):
+        ids = [clock_id for clock_id, case_id, k in batch if k == kind and case_id in cases]
+        if ids:
+            claimed |= set(db.session.execute(_claim_statement(kind, now).where(CaseClock.id.in_(ids))).scalars())
+    if not claimed:
+        return []
+    clocks = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                CaseClock.id,
+                CaseClock.name,
+                CaseClock.trigger,
+                CaseClock.due_at,
+                CaseClock.subject_type,
+                CaseClock.subject_id,
+                CaseClock.responsible_id,
+            ).where(CaseClock.id.in_(claimed))
+        )
+    }
+    from app.cases.models import CaseAuditHead
+    from app.core.audit import GENESIS
+
+    recorded_cases = sorted({case_id for clock_id, case_id, _ in batch if clock_id in claimed})
+    heads = {
+        head.case_id: head
+        for head in db.session.execute(
+            select(CaseAuditHead)
+            .where(CaseAuditHead.case_id.in_(recorded_cases))
+            .order_by(CaseAuditHead.case_id)
+            .with_for_update()
+        ).scalars()
+    }
+    for case_id in recorded_cases:
+        if case_id not in heads:
+            heads[case_id] = CaseAuditHead(case_id=case_id, seq=0, hash=GENESIS, seal="")
+            db.session.add(heads[case_id])
+    wanted = {p for case in cases.values() for p in (case.first_responder_id, case.owner_id)}
+    wanted |= {row.responsible_id for row in clocks.values()}
+    active = set(active_users(wanted))
+    supervisors = supervisors_by_centre(
+        {cases[case_id].centre_id for clock_id, case_id, kind in batch if kind == BREACHED and clock_id in claimed}
+    )
+    outcomes = []
+    with db.session.no_autoflush:  # nothing below reads the database: one flush at the end
+        for clock_id, case_id, kind in batch:  # the most overdue first, as found
+            if clock_id in claimed:
+                outcomes.append(_record(cases[case_id], clocks[clock_id], kind, heads[case_id], active, supervisors))
+    db.session.flush()  # the batch's events and notifications, inserted together
+    return outcomes
+
+
+def _record(case: Case, clock, kind: str, head, active: set[int], supervisors: dict[int, list[int]]) -> tuple[str, int]:
+    """One claimed clock's event and notifications (``escalate_batch``), left to the caller's flush:
+    what ``escalate`` records for one clock. Returns ``(kind, people notified)``."""
+    from app.cases.services import record_event
+    from app.notifications.services import notify
+
+    due = clock.due_at.isoformat()
+    data = {"clock": clock.name.value, "trigger": clock.trigger, "due_at": due}
+    track = clock.subject_type not in (None, "case")
+    if track:  # a track's clock, recorded in its case's chain
+        data["subject"] = {"type": clock.subject_type, "id": clock.subject_id}
+    state = case.state
+    record_event(case, None, kind, from_state=state, to_state=state, data=data, internal=True, head=head, flush=False)
+    responsible = clock.responsible_id if track else None
+    people = [p for p in dict.fromkeys([case.first_responder_id, case.owner_id, responsible]) if p in active]
+    if kind == BREACHED:
+        people = list(dict.fromkeys(people + supervisors[case.centre_id]))
+    named = {"subject": TrackRef(clock.subject_id), "subject_type": clock.subject_type} if track else {}
+    rows = notify(people, kind, case, {"clock": clock.name.value, "due": due}, flush=False, **named)
+    return kind, len(rows)
+
+
 def scan(now: datetime | None = None, *, deliver: bool = True) -> ScanResult:
     """Record every due-soon and breach mark due at ``now`` (default: the current time), each
-    exactly once, then e-mail what is pending when SMTP is configured. Commits per clock."""
+    exactly once, then e-mail what is pending when SMTP is configured. Commits per batch of clocks
+    under cases, per clock under no case."""
     now = now or utcnow()
     result = ScanResult(now)
-    for clock_id, case_id, kind in candidates(now):
+    found = candidates(now)
+    under_cases = [c for c in found if c[1] is not None]
+    for start in range(0, len(under_cases), BATCH):
+        batch = under_cases[start : start + BATCH]
         try:
-            notified = escalate(clock_id, case_id, kind, now)
+            outcomes = escalate_batch(batch, now)
             db.session.commit()
-        except DBAPIError as exc:  # a lock timeout or deadlock victim: the next scan tries again
+        except DBAPIError as exc:  # a lock timeout or deadlock victim: clock by clock instead
             db.session.rollback()
-            log.warning("sla-scan: clock %s of case %s not escalated: %s", clock_id, case_id, exc)
-            result.errors += 1
+            log.warning("sla-scan: a batch of %s clocks not escalated at once, one by one instead: %s", len(batch), exc)
+            for clock_id, case_id, kind in batch:
+                _one(result, clock_id, case_id, kind, now)
             continue
-        if notified is None:
-            continue
-        if kind == BREACHED:
-            result.breached += 1
-        else:
-            result.due_soon += 1
-        result.notifications += notified
+        for kind, notified in outcomes:
+            result.tally(kind, notified)
+    for clock_id, case_id, kind in found:
+        if case_id is None:
+            _one(result, clock_id, case_id, kind, now)
     for name, hook in HOOKS:
         try:
             result.others[name] = hook(now)

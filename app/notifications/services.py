@@ -140,11 +140,13 @@ def notify(
     subject=None,
     subject_type: str | None = None,
     informs: str | None = None,
+    flush: bool = True,
 ) -> list[Notification]:
     """One notification for each of ``user_ids`` (duplicates and None dropped), about ``case`` and,
     when it is another workflow's subject handled under it, ``subject`` (named ``subject_type``);
     ``informs`` names the feedback it carries (see ``Notification.informs``). Each gets a delivery
-    owed on every channel configured now on which its user has an address."""
+    owed on every channel configured now on which its user has an address. ``flush=False`` leaves
+    the inserts to the caller's next flush (the SLA scan flushes a batch's at once)."""
     if kind not in TEXTS:
         raise ValueError(f"unknown notification kind {kind!r}")
     params = dict(params or {})
@@ -177,7 +179,8 @@ def notify(
             for channel in channels:
                 if user is not None and channel.address(user):
                     row.deliveries.append(NotificationDelivery(channel=channel.name))
-    db.session.flush()
+    if flush:
+        db.session.flush()
     if channels and has_request_context():
         from app.core.requests import after_commit
 

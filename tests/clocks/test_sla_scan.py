@@ -5,13 +5,14 @@ never escalated; the audit chains stay valid."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.models import Role, User
 from app.cases import services
@@ -237,6 +238,44 @@ def test_the_audit_chain_stays_valid_and_the_command_is_quiet_unless_something_h
     assert runner.invoke(args=["audit-verify"]).exit_code == 0
 
 
+def test_clocks_are_claimed_recorded_and_committed_in_batches(
+    app, world, make_case, at, session, monkeypatch, count_statements
+):
+    """Each batch claims its clocks in one statement; every clock is still recorded once, to the same
+    people, in a valid chain."""
+    import app.clocks.scan as scan_module
+
+    worker = world.users["caseworker"]
+    at(2026, 3, 2, 10)
+    cases = [make_case(world.applicant, world.enterprise, state="acknowledged", staff=worker) for _ in range(5)]
+    session.commit()
+    now = china(2026, 3, 20)
+    session.expire_all()
+    due = session.execute(
+        select(CaseClock.id).where(
+            CaseClock.case_id.in_([c.id for c in cases]), CaseClock.met_at.is_(None), CaseClock.due_at < now
+        )
+    ).all()
+    assert len(due) >= 5
+    monkeypatch.setattr(scan_module, "BATCH", 2)
+    with count_statements() as statements:
+        result = run(app, now)
+    assert (result.breached, result.due_soon, result.errors) == (len(due), 0, 0)
+    claims = [s for s in statements if s.lstrip().upper().startswith("UPDATE CASE_CLOCKS")]
+    assert len(claims) == -(-len(due) // 2)  # one claim per batch of two, not one per clock
+    for case in cases:
+        recorded = session.execute(
+            select(func.count(CaseClock.id)).where(
+                CaseClock.case_id == case.id, CaseClock.breach_recorded_at.is_not(None)
+            )
+        ).scalar()
+        assert recorded >= 1 and [m[0] for m in marks(session, case)] == ["clock_breached"] * recorded
+        assert notified(session, case, "clock_breached") == sorted({worker.id, world.users["supervisor"].id})
+        events = session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
+        assert verify_chain(case.number, list(events.scalars())) is None
+    assert run(app, now).breached == 0
+
+
 # ---- scans at the same time, on a database of their own ---------------------------------------------
 
 SCANS = 4
@@ -370,4 +409,58 @@ def test_scans_running_at_once_record_each_mark_once(race_app):
 
         problems, chains = verify_all_chains()
         assert problems == [] and chains == CASES
+        db.session.rollback()
+
+
+@pytest.fixture(scope="module")
+def lock_app(tmp_path_factory, app):
+    """An app whose connections give up waiting for a row lock after 300 ms (PostgreSQL)."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("a lock timeout on one row needs PostgreSQL (SQLite locks the whole database)")
+    from app.cases import documents
+    from app.core import audit
+
+    url = fresh_database_url(tmp_path_factory, "slalock")
+    other = make_app(
+        url + "?options=-c%20lock_timeout%3D300", UPLOAD_FOLDER=str(tmp_path_factory.mktemp("slalock-uploads"))
+    )
+    _default_session_factory()
+    try:
+        yield other
+    finally:
+        _default_session_factory()
+        other.extensions["db_engine"].dispose()
+        audit.configure(app)
+        documents.remember_app(app)
+
+
+@pytest.mark.e2e
+def test_a_batch_held_up_by_a_locked_case_is_recorded_clock_by_clock(lock_app):
+    """A case locked by someone else makes its batch fail: the batch is retried clock by clock, the
+    other cases' marks are recorded, the locked one's is left to the next scan, which records it."""
+    with lock_app.app_context():
+        seeded = _seed("SL")
+    later = seeded["warn_at"] + timedelta(days=2)
+    engine = lock_app.extensions["db_engine"]
+    holder = engine.connect()
+    holder.exec_driver_sql("SET lock_timeout = 0")
+    holder.execute(select(Case.id).where(Case.id == seeded["cases"][1]).with_for_update())
+    try:
+        with lock_app.app_context():
+            held = scan(later, deliver=False)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert (held.breached, held.errors) == (CASES - 1, 1)
+    with lock_app.app_context():
+        again = scan(later, deliver=False)
+        assert (again.breached, again.errors) == (1, 0)
+        from app.cases.cli import verify_all_chains
+
+        problems, chains = verify_all_chains()
+        assert problems == [] and chains == CASES
+        assert (
+            db.session.execute(select(func.count(CaseEvent.id)).where(CaseEvent.action == "clock_breached")).scalar()
+            == CASES
+        )
         db.session.rollback()
