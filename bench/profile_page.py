@@ -55,7 +55,12 @@ def main() -> None:
     if not args.token:
         html = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-        client.post("/login", data={"csrf_token": token, "email": args.email, "password": PASSWORD})
+        landing = client.post(
+            "/login", data={"csrf_token": token, "email": args.email, "password": PASSWORD}, follow_redirects=True
+        )
+        if landing.request.path == "/privacy/consent":  # a generated applicant agrees to the notice once
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', landing.get_data(as_text=True))
+            client.post(landing.request.full_path, data={"csrf_token": token.group(1)})
     first = client.get(args.path, headers=headers)
     if not args.json:
         print(f"{args.path}: status {first.status_code}, {len(first.data)} bytes")
