@@ -128,6 +128,11 @@ class CaseState(LabelledEnum):
 
 
 OPEN_STATES = tuple(s for s in CaseState if s.is_open)
+# The cases whose running deadlines are on the escalation board: the open ones, and declined ones (a
+# decline's feedback clock runs until the applicant is told). As SQL with the values written out, for
+# the partial index that serves the board (``ix_cases_board``) and the board's query, which must match.
+BOARD_STATES = (*OPEN_STATES, CaseState.DECLINED)
+BOARD_STATES_SQL = "state IN ({})".format(", ".join(f"'{s.value}'" for s in BOARD_STATES))
 
 
 class DeclineReason(LabelledEnum):

@@ -14,6 +14,7 @@ from sqlalchemy.sql import expression
 
 from app.auth.models import User
 from app.cases.enums import (
+    BOARD_STATES_SQL,
     CaseKind,
     CaseState,
     Channel,
@@ -83,6 +84,18 @@ class Case(Base):
         # "Due first" and the overdue filter: due times tie often (every clock is due at the end of
         # a day), so the id is in the index and a page starts its range scan at the cursor.
         Index("ix_cases_next_due_at_id", "next_due_at", "id"),
+        # The escalation board's join from running clocks to their cases: each case's state and scope read
+        # from this index alone. Its condition is the board's states (``app.clocks.queries.BOARD_STATES``:
+        # the open ones and declined), written out so both databases can match it to the board's query.
+        Index(
+            "ix_cases_board",
+            "id",
+            "state",
+            "centre_id",
+            "filed_by_id",
+            sqlite_where=text(BOARD_STATES_SQL),
+            postgresql_where=text(BOARD_STATES_SQL),
+        ),
         # The list's text search (LIKE '%words%') on PostgreSQL: a pg_trgm GIN index. SQLite has no
         # such index; there it is an empty partial index, so both schemas match these models.
         Index(

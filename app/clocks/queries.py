@@ -10,14 +10,14 @@ case transferred away keeps its earlier clocks with the centre that answered for
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, literal_column, or_, select, text, union_all
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
-from app.cases.enums import OPEN_STATES, CaseState
+from app.cases.enums import BOARD_STATES_SQL
 from app.cases.models import Case
 from app.cases.queries import china_day_start
 from app.centres.models import Centre
@@ -27,10 +27,12 @@ from app.core.scope import centre_subtree_ids, visible
 from app.enterprises.models import Enterprise
 from app.extensions import db
 
-BOARD_LIMIT = 200  # rows on the escalation board; more than this and the page says so (the counts are whole)
+BOARD_LIMIT = 50  # rows on one page of the escalation board; the next page continues after the last (keyset)
 
 OVERDUE, DUE_SOON = "overdue", "due_soon"
-BOARD_STATES = (*OPEN_STATES, CaseState.DECLINED)
+# The longest a clock is due soon before it is due: from the start of its due day to its end (a day),
+# with room to spare.
+WARN_LEAD = timedelta(days=2)
 
 
 # ---- the escalation board ----------------------------------------------------------------------------
@@ -47,12 +49,24 @@ class BoardRow:
 
 
 @dataclass
+class BoardCentre:
+    """One line of the board's summary: the viewer's own centre, or a centre just below it with its
+    whole subtree."""
+
+    centre: CentreLine
+    overdue: int = 0
+    due_soon: int = 0
+
+
+@dataclass
 class Board:
     rows: list[BoardRow] = field(default_factory=list)
-    truncated: bool = False
-    # Of the whole subtree, not only of the rows shown.
+    truncated: bool = False  # more rows follow this page (``next_after`` is where they start)
+    # Of the whole subtree (or of the centre chosen), not only of the rows shown.
     overdue_count: int = 0
     due_soon_count: int = 0
+    centres: list[BoardCentre] = field(default_factory=list)
+    next_after: str | None = None
 
     @property
     def overdue(self) -> list[BoardRow]:
@@ -63,35 +77,97 @@ class Board:
         return [r for r in self.rows if r.status == DUE_SOON]
 
 
-def escalation(user, now: datetime, limit: int = BOARD_LIMIT) -> Board:
-    """Every running, unpaused clock of an open (or declined) case in ``user``'s subtree that is overdue
-    (``now > due_at``) or due soon (``warn_at <= now <= due_at``), with its case, the case's
-    enterprise, centre, owner and first responder and the clock's responsible person, in one
-    statement. Ordered by due time: the most late first, then the due-soon ones, the soonest
-    first. At most ``limit`` rows (``truncated`` says when there were more)."""
-    if not getattr(user, "is_staff", False):
+def near_or_past(now: datetime) -> tuple:
+    """SQL: overdue, or due soon (``warn_at <= now``). A clock is due soon from the start of its due day
+    (``app.core.workdays.Due``), so never more than ``WARN_LEAD`` before its due time: the bound on
+    ``due_at`` lets both databases read the running clocks' due-time index for a range instead of
+    every clock."""
+    return (CaseClock.due_at < now + WARN_LEAD, or_(CaseClock.due_at < now, CaseClock.warn_at <= now))
+
+
+def board_cursor(clock: CaseClock) -> str:
+    """Where the next page of the board starts: after this clock (its due time and id)."""
+    return f"{clock.due_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S.%f')}~{clock.id}"
+
+
+def parse_board_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """``board_cursor``'s value back, or None for anything else (the first page is shown)."""
+    if not value or len(value) > 60 or "~" not in value:
+        return None
+    moment, _, clock_id = value.partition("~")
+    try:
+        due_at = datetime.strptime(moment, "%Y%m%dT%H%M%S.%f").replace(tzinfo=UTC)
+        number = int(clock_id)
+    except ValueError:
+        return None
+    return (due_at, number) if 0 < number < 2**63 else None
+
+
+def escalation(user, now: datetime, limit: int | None = None, after: str | None = None, centre=None) -> Board:
+    """Every running, unpaused clock of an open (or declined) case in ``user``'s subtree (or in the
+    subtree of ``centre``, one of the user's) that is overdue (``now > due_at``) or due soon
+    (``warn_at <= now <= due_at``), with its case, the case's enterprise, centre, owner and first
+    responder and the clock's responsible person, in one statement. Ordered by due time: the most
+    late first, then the due-soon ones, the soonest first; a page of at most ``limit`` rows, after
+    the ``after`` cursor (``truncated`` and ``next_after`` say where more follow). The counts are
+    whole, with a line per centre just below the viewer's (``centres``)."""
+    if not getattr(user, "is_staff", False) or user.centre is None:
         return Board()
+    limit = limit or BOARD_LIMIT
+    top = centre if centre is not None else user.centre
+    in_subtree = select(Centre.id).where(Centre.path.startswith(top.path, autoescape=True))
     on_board = (
         counting_clock(),
-        or_(CaseClock.due_at < now, CaseClock.warn_at <= now),
+        *near_or_past(now),
         # Open cases, and declined ones: a decline's feedback clock runs until the applicant
-        # is told, and a breach of it belongs on the board as much as any other.
-        Case.state.in_(BOARD_STATES),
+        # is told, and a breach of it belongs on the board as much as any other. Written out as the
+        # partial index ``ix_cases_board`` has it, so both databases read the cases from that index.
+        text(f"cases.{BOARD_STATES_SQL}"),
     )
-    overdue_count, total = db.session.execute(
-        visible(
-            select(func.coalesce(func.sum(sql_case((CaseClock.due_at < now, 1), else_=0)), 0), func.count(CaseClock.id))
-            .select_from(CaseClock)
-            .join(Case, Case.id == CaseClock.case_id)
-            .where(*on_board),
-            user,
-            Case,
-        )
-    ).one()
+    narrowed = (Case.centre_id.in_(in_subtree),) if centre is not None else ()
+    late = func.coalesce(func.sum(sql_case((CaseClock.due_at < now, 1), else_=0)), 0)
+    under_cases = visible(
+        select(Case.centre_id, late.label("late"), func.count(CaseClock.id).label("n"), literal(True).label("cased"))
+        .select_from(CaseClock)
+        .join(Case, Case.id == CaseClock.case_id)
+        .where(*on_board, *narrowed)
+        .group_by(Case.centre_id),
+        user,
+        Case,
+    )
+    # Clocks handled under no case (a visit's follow-up), scoped by the centre they run on.
+    free_on_board = (
+        CaseClock.case_id.is_(None),
+        counting_clock(),
+        *near_or_past(now),
+        CaseClock.centre_id.in_(in_subtree),
+    )
+    under_none = (
+        select(CaseClock.centre_id, late, func.count(CaseClock.id), literal(False))
+        .where(*free_on_board)
+        .group_by(CaseClock.centre_id)
+    )
+    # Both counts in one statement: (centre, overdue, on the board, under a case or not).
+    counted = db.session.execute(union_all(under_cases, under_none)).all()
+    has_cases = any(row[3] for row in counted)
+    has_free = any(not row[3] for row in counted)
+    counted = [row[:3] for row in counted]
+    board = Board()
+    board.centres = _summary(top, counted)
+    board.overdue_count = sum(line.overdue for line in board.centres)
+    board.due_soon_count = sum(line.due_soon for line in board.centres)
+    if not counted:
+        return board
+
+    cursor = parse_board_cursor(after)
+    page = ()
+    if cursor is not None:
+        due_at, clock_id = cursor
+        page = (or_(CaseClock.due_at > due_at, and_(CaseClock.due_at == due_at, CaseClock.id > clock_id)),)
     stmt = (
         select(CaseClock, Case)
         .join(Case, Case.id == CaseClock.case_id)
-        .where(*on_board)
+        .where(*on_board, *narrowed, *page)
         .options(
             joinedload(CaseClock.responsible).load_only(User.name),
             joinedload(Case.enterprise).load_only(Enterprise.name),
@@ -102,38 +178,23 @@ def escalation(user, now: datetime, limit: int = BOARD_LIMIT) -> Board:
         .order_by(CaseClock.due_at, CaseClock.id)
         .limit(limit + 1)
     )
-    result = db.session.execute(visible(stmt, user, Case)).unique().all()
-    # Clocks handled under no case (a visit's follow-up), scoped by the centre they run on.
-    free_on_board = (
-        CaseClock.case_id.is_(None),
-        counting_clock(),
-        or_(CaseClock.due_at < now, CaseClock.warn_at <= now),
-        CaseClock.centre_id.in_(centre_subtree_ids(user)),
-    )
-    free_overdue, free_total = db.session.execute(
-        select(func.coalesce(func.sum(sql_case((CaseClock.due_at < now, 1), else_=0)), 0), func.count(CaseClock.id))
-        .select_from(CaseClock)
-        .where(*free_on_board)
-    ).one()
+    result = db.session.execute(visible(stmt, user, Case)).unique().all() if has_cases else []
     free = []
-    if free_total:
+    if has_free:
         free = list(
             db.session.execute(
                 select(CaseClock)
-                .where(*free_on_board)
+                .where(*free_on_board, *page)
                 .options(joinedload(CaseClock.responsible).load_only(User.name))
                 .order_by(CaseClock.due_at, CaseClock.id)
                 .limit(limit + 1)
             ).scalars()
         )
     subjects = describe(free)
-    merged = sorted(
-        [*result, *((clock, None) for clock in free)], key=lambda pair: (pair[0].due_at, pair[1] is None, pair[0].id)
-    )
-    rows = []
+    merged = sorted([*result, *((clock, None) for clock in free)], key=lambda pair: (pair[0].due_at, pair[0].id))
     for clock, case_ in merged[:limit]:
         overdue = now > clock.due_at
-        rows.append(
+        board.rows.append(
             BoardRow(
                 clock=clock,
                 case=case_,
@@ -143,13 +204,61 @@ def escalation(user, now: datetime, limit: int = BOARD_LIMIT) -> Board:
                 subject=subjects.get(clock.id) if case_ is None else None,
             )
         )
-    overdue_count, total = int(overdue_count) + int(free_overdue), int(total) + int(free_total)
-    return Board(
-        rows=rows,
-        truncated=len(merged) > limit,
-        overdue_count=overdue_count,
-        due_soon_count=total - overdue_count,
-    )
+    board.truncated = len(merged) > limit
+    board.next_after = board_cursor(board.rows[-1].clock) if board.truncated else None
+    return board
+
+
+def _summary(top: Centre, counted) -> list[BoardCentre]:
+    """The counts of ``(centre id, overdue, on board)`` rolled up to ``top`` itself and each centre
+    just below it (with its subtree), in the centres' order; lines with nothing left out."""
+    if not counted:
+        return []
+    paths, lines = _roll_up_centres(top, {centre_id for centre_id, *_ in counted})
+    depth = len(top.ancestor_ids)
+    rolled: dict[int, list[int]] = {}
+    for centre_id, overdue, total in counted:
+        parts = [int(part) for part in paths[centre_id].strip("/").split("/") if part]
+        key = parts[depth] if len(parts) > depth else top.id
+        figures = rolled.setdefault(key, [0, 0])
+        figures[0] += int(overdue)
+        figures[1] += int(total) - int(overdue)
+    return [BoardCentre(centre=c, overdue=rolled[c.id][0], due_soon=rolled[c.id][1]) for c in lines if c.id in rolled]
+
+
+@dataclass
+class CentreLine:
+    """A centre as a line of the board's summary or of the rates names it (read without its model)."""
+
+    id: int
+    parent_id: int | None
+    code: str
+    name_zh: str
+    name_en: str
+
+    name = property(Centre.name.fget)
+
+
+def _roll_up_centres(top: Centre, ids: set[int]) -> tuple[dict[int, str], list[CentreLine]]:
+    """The paths of the centres of ``top``'s subtree (``ids`` among them), and ``top`` with the centres
+    just below it (the lines figures are rolled up to), in the tree's order: one light statement per
+    request (the whole country is 500 rows of six columns)."""
+    from flask import g, has_app_context
+
+    cache = g.setdefault("centre_subtrees", {}) if has_app_context() else {}
+    if top.id not in cache:  # the board and the rates of one page share it
+        cache[top.id] = db.session.execute(
+            select(Centre.id, Centre.path, Centre.parent_id, Centre.code, Centre.name_zh, Centre.name_en)
+            .where(Centre.path.startswith(top.path, autoescape=True))
+            .order_by(Centre.path)
+        ).all()
+    found = cache[top.id]
+    paths, lines = {}, []
+    for row in found:
+        paths[row.id] = row.path
+        if row.id == top.id or row.parent_id == top.id:
+            lines.append(CentreLine(row.id, row.parent_id, row.code, row.name_zh, row.name_en))
+    return paths, lines
 
 
 # ---- on-time rates -----------------------------------------------------------------------------------
@@ -212,22 +321,6 @@ def _counted_clocks(user, date_from: date, date_to: date, now: datetime):
     )
 
 
-def _grouped(key, user, date_from, date_to, now):
-    """A subquery: per ``key`` and clock name, how many were counted and how many on time."""
-    on_time = func.sum(sql_case((CaseClock.met_at <= CaseClock.due_at, 1), else_=0))
-    return (
-        select(
-            key.label("key"),
-            CaseClock.name.label("clock"),
-            func.count(CaseClock.id).label("counted"),
-            on_time.label("on_time"),
-        )
-        .where(*_counted_clocks(user, date_from, date_to, now))
-        .group_by(key, CaseClock.name)
-        .subquery()
-    )
-
-
 def period_rate(user, date_from: date, date_to: date, now: datetime) -> Rate:
     """On time and late over all the clocks ``on_time_rates`` counts for the period, in one
     statement (the home page's figure; the escalation board has the breakdown)."""
@@ -246,8 +339,9 @@ PEOPLE_SHOWN = 100  # the per-person table of a wide scope shows the most late f
 def on_time_rates(user, date_from: date, date_to: date, now: datetime) -> OnTimeRates:
     """On time (met by the due time) and late (met after it, or still running past it) for the
     clocks due in the period, per clock, per centre and per person (the clock's responsible
-    person when it started, or whoever met it): two GROUP BY statements, whatever the number of
-    clocks. The per-clock and overall figures are the sums of the centres' groups.
+    person when it started, or whoever met it): one GROUP BY statement over the clocks (by centre,
+    person and clock, read from the covering index of due times), whatever their number, rolled up
+    here. The per-clock and overall figures are the sums of the centres' groups.
 
     "Per centre" is the viewer's own centre and each centre just below it with its whole
     subtree, so a national supervisor reads 31 provinces rather than 500 centres, and a city
@@ -256,16 +350,18 @@ def on_time_rates(user, date_from: date, date_to: date, now: datetime) -> OnTime
     if not getattr(user, "is_staff", False) or user.centre is None:
         return rates
 
-    # "+ 0": grouped by the bare column, SQLite walks the centre index through every clock to
-    # avoid a sort (150 ms at 300,000 clocks) instead of reading the period's range of due times.
-    by_centre = _grouped(CaseClock.centre_id + 0, user, date_from, date_to, now)
-    grouped = db.session.execute(
-        select(by_centre.c.key, by_centre.c.clock, by_centre.c.counted, by_centre.c.on_time)
+    counted_clocks = _counted_clocks(user, date_from, date_to, now)
+    on_time = func.coalesce(func.sum(sql_case((CaseClock.met_at <= CaseClock.due_at, 1), else_=0)), 0)
+    # "+ 0": grouped by the bare column, SQLite would walk the centre index through every clock to
+    # avoid a sort instead of reading the period's range of due times.
+    centre_key = CaseClock.centre_id + literal_column("0")
+    by_centre = db.session.execute(
+        select(centre_key, CaseClock.name, func.count(), on_time)
+        .where(*counted_clocks)
+        .group_by(centre_key, CaseClock.name)
     ).all()
-    paths = dict(
-        db.session.execute(select(Centre.id, Centre.path).where(Centre.id.in_({r.key for r in grouped}))).all()
-    )
     own = user.centre
+    paths, lines = _roll_up_centres(own, {r[0] for r in by_centre})
     depth = len(own.ancestor_ids)
 
     def row_centre(centre_id: int) -> int:
@@ -274,32 +370,48 @@ def on_time_rates(user, date_from: date, date_to: date, now: datetime) -> OnTime
         return ids[depth] if len(ids) > depth else own.id
 
     rolled: dict[int, RateRow] = {}
-    for key, clock, counted, on_time in grouped:
-        row = rolled.setdefault(row_centre(key), RateRow(key=row_centre(key), label=""))
-        on_time, late = int(on_time or 0), int(counted) - int(on_time or 0)
-        row.by_clock[ClockName(clock)].add(on_time, late)
-        row.total.add(on_time, late)
-        rates.by_clock[ClockName(clock)].add(on_time, late)
-        rates.total.add(on_time, late)
-    for centre in db.session.execute(select(Centre).where(Centre.id.in_(list(rolled))).order_by(Centre.path)).scalars():
-        rolled[centre.id].label = f"{centre.name}（{centre.code}）"
-        rates.centres.append(rolled[centre.id])
+    for centre_id, clock, counted, met_on_time in by_centre:
+        key = row_centre(centre_id)
+        row = rolled.setdefault(key, RateRow(key=key, label=""))
+        on_time_n, late = int(met_on_time), int(counted) - int(met_on_time)
+        row.by_clock[ClockName(clock)].add(on_time_n, late)
+        row.total.add(on_time_n, late)
+        rates.by_clock[ClockName(clock)].add(on_time_n, late)
+        rates.total.add(on_time_n, late)
+    for centre in lines:
+        if centre.id in rolled:
+            rolled[centre.id].label = f"{centre.name}（{centre.code}）"
+            rates.centres.append(rolled[centre.id])
 
-    by_person = _grouped(CaseClock.responsible_id, user, date_from, date_to, now)
+    # Per person, the most late first (who needs help is at the top): the people shown are ranked in
+    # the database, so a national scope reads the breakdown of PEOPLE_SHOWN people, not of everyone.
+    late_count = func.count() - on_time
+    top = db.session.execute(
+        select(CaseClock.responsible_id, func.count().over())
+        .where(*counted_clocks)
+        .group_by(CaseClock.responsible_id)
+        .order_by(late_count.desc(), CaseClock.responsible_id)
+        .limit(PEOPLE_SHOWN)
+    ).all()
     people: dict[int | None, RateRow] = {}
-    for user_id, name, clock, counted, on_time in db.session.execute(
-        select(by_person.c.key, User.name, by_person.c.clock, by_person.c.counted, by_person.c.on_time)
-        .outerjoin(User, User.id == by_person.c.key)
-        .order_by(User.name, by_person.c.key)
-    ):
-        row = people.setdefault(user_id, RateRow(key=user_id, label=name or ""))
-        on_time, late = int(on_time or 0), int(counted) - int(on_time or 0)
-        row.by_clock[ClockName(clock)].add(on_time, late)
-        row.total.add(on_time, late)
-    # Most late first: who needs help is at the top.
-    ranked = sorted(people.values(), key=lambda r: (-r.total.late, r.label, r.key or 0))
-    rates.people = ranked[:PEOPLE_SHOWN]
-    rates.people_left_out = max(0, len(ranked) - PEOPLE_SHOWN)
+    shown = [person for person, _ in top]
+    if shown:
+        person = CaseClock.responsible_id.in_([p for p in shown if p is not None])
+        if None in shown:
+            person = or_(person, CaseClock.responsible_id.is_(None))
+        for user_id, name, clock, counted, met_on_time in db.session.execute(
+            select(CaseClock.responsible_id, User.name, CaseClock.name, func.count(), on_time)
+            .outerjoin(User, User.id == CaseClock.responsible_id)
+            .where(*counted_clocks, person)
+            .group_by(CaseClock.responsible_id, User.name, CaseClock.name)
+        ):
+            row = people.setdefault(user_id, RateRow(key=user_id, label=name or ""))
+            on_time_n, late = int(met_on_time), int(counted) - int(met_on_time)
+            row.by_clock[ClockName(clock)].add(on_time_n, late)
+            row.total.add(on_time_n, late)
+    everyone = int(top[0][1]) if top else 0
+    rates.people = sorted(people.values(), key=lambda r: (-r.total.late, r.label, r.key or 0))
+    rates.people_left_out = max(0, everyone - len(rates.people))
     return rates
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -144,6 +144,60 @@ def escalation_board():
     if valid:
         form.fill_defaults(now.astimezone(DISPLAY_TZ).date())
         rates = on_time_rates(current_user, form.date_from.data, form.date_to.data, now)
-    board = escalation(current_user, now)
-    html = render_template("clocks/escalation.html", form=form, board=board, rates=rates, now=now, **_page_context())
+    centre = _chosen_centre()
+    board = escalation(current_user, now, after=request.args.get("after"), centre=centre)
+    html = render_template(
+        "clocks/escalation.html",
+        form=form,
+        board=board,
+        rates=rates,
+        now=now,
+        centre=centre,
+        first_page=not request.args.get("after"),
+        labels=_board_labels(),
+        **_page_context(),
+    )
     return html, 200 if valid else 422
+
+
+def _chosen_centre():
+    """The centre whose subtree the board is narrowed to (``?centre=ID``): one of the viewer's centre's
+    subtree; None for the whole subtree. Anything else is a 404, as another centre's page is."""
+    from app.centres.models import Centre
+    from app.extensions import db
+
+    raw = request.args.get("centre")
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 12:
+        abort(404)
+    chosen = db.session.get(Centre, int(raw))
+    own = current_user.centre
+    if chosen is None or own is None or not chosen.path.startswith(own.path):
+        abort(404)
+    return chosen if chosen.id != own.id else None
+
+
+def _board_labels() -> dict:
+    """What every row of the board repeats, translated once per page rather than once per row."""
+    from app.cases.enums import CaseState
+    from app.clocks.models import ClockName
+    from app.core.workflow import REGISTRY
+
+    return {
+        "clock": _("Clock"),
+        "due": _("Due"),
+        "late_or_due": _("Late by / due in"),
+        "responsible": _("Responsible"),
+        "owner": _("Owner"),
+        "first_responder": _("First responder"),
+        "centre": _("Centre"),
+        "nobody": _("Nobody"),
+        "overdue": _("Overdue"),
+        "due_soon": _("Due soon"),
+        # Formatted per cell of the rates' tables (``|format``), translated once.
+        "on_time_late": _("%(on_time)d on time, %(late)d late"),
+        "clocks": {name: str(name.label) for name in ClockName},
+        "states": {state: str(state.label) for state in CaseState},
+        "tracks": {name: str(workflow.label) for name, workflow in REGISTRY.items()},
+    }

@@ -228,6 +228,64 @@ def test_the_board_page_shows_lateness_and_who_answers(world, board, login, froz
     assert world.users["supervisor"].name in board_html  # the county case's owner and responsible
 
 
+def test_the_board_pages_continue_after_the_last_row_shown(world, board):
+    rows, city, county, sibling = board
+    supervisor = world.users["supervisor"]
+    first = escalation(supervisor, NOW, limit=3)
+    assert [r.clock.id for r in first.rows] == [rows[k].id for k in ("late_2d3h", "late_30min", "soon_5h")]
+    assert first.truncated and first.next_after
+    second = escalation(supervisor, NOW, limit=3, after=first.next_after)
+    assert [r.clock.id for r in second.rows] == [rows["soon_20h"].id]
+    assert not second.truncated and second.next_after is None
+    # The counts stay whole on every page; a cursor that does not parse shows the first page.
+    assert (second.overdue_count, second.due_soon_count) == (2, 2)
+    for bad in ("x", "20261210T000000.000000~abc", "99999999T999999.000000~1", "~", "1" * 80):
+        assert [r.clock.id for r in escalation(supervisor, NOW, limit=3, after=bad).rows] == [
+            r.clock.id for r in first.rows
+        ]
+
+
+def test_the_board_page_links_its_next_page(world, board, login, frozen, monkeypatch):
+    import app.clocks.queries as queries
+
+    rows, city, county, sibling = board
+    frozen(NOW)
+    monkeypatch.setattr(queries, "BOARD_LIMIT", 3)
+    client = login(world.users["supervisor"])
+    html = client.get("/escalation").get_data(as_text=True)
+    link = re.search(r'<a [^>]*rel="next" href="([^"]+)"', html)
+    assert link, html
+    second = client.get(link.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200
+    page = re.search(r'aria-labelledby="board-heading">(.*?)</section>', second.get_data(as_text=True), re.S).group(1)
+    assert "due in 20 h 0 min" in page and "late by 2 d 3 h" not in page
+    assert 'rel="next"' not in page and "The most late first" in page
+    assert client.get("/escalation?after=%00garbage").status_code in (200, 400)
+
+
+def test_the_board_sums_up_each_centre_below_and_narrows_to_one(world, board, login, frozen):
+    rows, city, county, sibling = board
+    supervisor = world.users["supervisor"]
+    result = escalation(supervisor, NOW)
+    lines = {line.centre.id: (line.overdue, line.due_soon) for line in result.centres}
+    assert lines == {world.city.id: (1, 1), world.county.id: (1, 1)}
+    narrowed = escalation(supervisor, NOW, centre=world.county)
+    assert [r.clock.id for r in narrowed.rows] == [rows["late_30min"].id, rows["soon_20h"].id]
+    assert (narrowed.overdue_count, narrowed.due_soon_count) == (1, 1)
+
+    frozen(NOW)
+    client = login(supervisor)
+    html = client.get("/escalation").get_data(as_text=True)
+    assert f"/escalation?centre={world.county.id}" in html
+    page = client.get(f"/escalation?centre={world.county.id}").get_data(as_text=True)
+    board_html = re.search(r'aria-labelledby="board-heading">(.*?)</section>', page, re.S).group(1)
+    assert set(CASE_NUMBER.findall(board_html)) == {county.number}
+    assert f"（{world.county.code}）" in board_html.split("</h2>")[0]
+    # Another city's centre, a centre that does not exist, or no number at all: not found.
+    for other in (world.sibling.id, 999999, "abc", "-1", "1" * 40):
+        assert client.get(f"/escalation?centre={other}").status_code == 404
+
+
 # ---- on-time rates -----------------------------------------------------------------------------------
 
 
