@@ -146,3 +146,54 @@ def test_administrators_see_and_export_the_log_of_their_cases_only(world, cases,
     sibling_list = login(world.sibling_admin).get("/privacy/access-log").get_data(as_text=True)
     assert person.number not in sibling_list
     assert login(world.users["supervisor"]).get(f"/cases/{person.number}/access-log").status_code == 403
+
+
+# ---- a read while others write, on a database of its own ------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_a_case_page_read_while_another_connection_commits_is_still_logged(tmp_path_factory, app, password_hash):
+    """On SQLite a GET's read transaction cannot become a write once another connection has committed
+    since it began ("database is locked" at once): the log's insert must not fail the page then."""
+    import functools
+
+    from app.auth.models import User
+    from app.cases.attachments import add_attachment
+    from app.cases.models import Case
+    from app.core import audit, documents
+    from app.extensions import db
+    from app.privacy.access_log import log_read
+    from tests.conftest import build_world, fresh_database_url, make_app, new_centre, new_enterprise, new_user
+
+    url = fresh_database_url(tmp_path_factory, "readlog")
+    other = make_app(url, UPLOAD_FOLDER=str(tmp_path_factory.mktemp("readlog-uploads")))
+    db.session.remove()
+    db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
+    try:
+        with other.app_context():
+            world = build_world(
+                functools.partial(new_centre, db.session),
+                functools.partial(new_user, db.session, password_hash),
+                functools.partial(new_enterprise, db.session),
+            )
+            person, _, _ = _build(world, db.session, add_attachment)
+            case_id, reader_id, number = person.id, world.users["caseworker"].id, person.number
+        with other.test_request_context(f"/cases/{number}", method="GET"):
+            other.preprocess_request()
+            case = db.session.get(Case, case_id)  # the page's read begins
+            log_read(db.session.get(User, reader_id), case, ReadKind.CASE_PAGE)
+            with other.extensions["db_engine"].connect() as writer:  # someone else writes meanwhile
+                writer.execute(text("UPDATE centres SET phone = phone || '0' WHERE id = :id"), {"id": case.centre_id})
+                writer.commit()
+            response = other.process_response(other.response_class("the page"))
+            other.do_teardown_request()
+        assert response.status_code == 200
+        with other.app_context():
+            logged = db.session.execute(select(PersonalDataRead.case_id, PersonalDataRead.user_id)).all()
+            assert logged == [(case_id, reader_id)]
+            db.session.rollback()
+    finally:
+        db.session.remove()
+        other.extensions["db_engine"].dispose()
+        audit.configure(app)
+        documents.remember_app(app)
