@@ -108,3 +108,29 @@ def test_select_options_follow_the_language(world, login):
     c.set_cookie("lang", "en")
     html = c.get("/admin/users/new").get_data(as_text=True)
     assert ">Caseworker</option>" in html
+
+
+def test_translations_found_once_still_follow_a_forced_locale(app):
+    """The translations are looked up once per request (``app.core.i18n.FastDomain``), yet a document
+    rendered in the other language inside the request (``force_locale``) is in that language, in
+    Python, in lazy labels and in templates, and the request's own language comes back after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext, refresh
+
+    from app.cases.enums import CaseState
+
+    def texts():
+        return gettext("Overdue"), str(CaseState.CLOSED.label), render_template_string("{{ _('Overdue') }}")
+
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        english = texts()
+        assert english == ("Overdue", "Closed", "Overdue")
+        with force_locale("zh_CN"):
+            chinese = texts()
+        assert chinese[0] == chinese[2] != "Overdue" and chinese[1] != "Closed"
+        assert texts() == english
+        from flask import g
+
+        g._flask_babel.babel_locale = None  # as a language switch does before refresh()
+        refresh()
+        assert texts() == english
