@@ -26,7 +26,7 @@ from app.clocks.free import FreeSubject, describe
 from app.clocks.models import CaseClock
 from app.extensions import db
 
-LIMIT = 200  # per section; a caseworker with more open cases than this needs their supervisor
+LIMIT = 50  # per section, the earliest due first; the case list (linked when there are more) has them all
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,9 @@ class MyWork:
     first_taken: list[Case] = field(default_factory=list)
     offers: list[CaseHandover] = field(default_factory=list)
     tracks: list[TrackDeadline] = field(default_factory=list)
+    # More than the section shows (its rows are the first ``LIMIT``, due first).
+    owned_more: bool = False
+    first_taken_more: bool = False
 
 
 def _due_first(stmt):
@@ -61,8 +64,9 @@ def _case_loads():
     )
 
 
-def my_work(user, limit: int = LIMIT) -> MyWork:
-    """What ``user`` (staff) answers for now; empty for anyone else."""
+def my_work(user, limit: int | None = None) -> MyWork:
+    """What ``user`` (staff) answers for now, at most ``limit`` (``LIMIT``) of each; empty for anyone else."""
+    limit = limit or LIMIT
     work = MyWork()
     if not getattr(user, "is_staff", False):
         return work
@@ -71,9 +75,10 @@ def my_work(user, limit: int = LIMIT) -> MyWork:
     open_ = or_(Case.state.in_(OPEN_STATES), Case.next_due_at.is_not(None))
     work.owned = list(
         db.session.execute(
-            _due_first(select(Case).where(Case.owner_id == user.id, open_)).options(*_case_loads()).limit(limit)
+            _due_first(select(Case).where(Case.owner_id == user.id, open_)).options(*_case_loads()).limit(limit + 1)
         ).scalars()
     )
+    work.owned, work.owned_more = work.owned[:limit], len(work.owned) > limit
     work.first_taken = list(
         db.session.execute(
             _due_first(
@@ -84,9 +89,10 @@ def my_work(user, limit: int = LIMIT) -> MyWork:
                 )
             )
             .options(*_case_loads())
-            .limit(limit)
+            .limit(limit + 1)
         ).scalars()
     )
+    work.first_taken, work.first_taken_more = work.first_taken[:limit], len(work.first_taken) > limit
     work.offers = offers_for(user, limit)
     work.tracks = track_deadlines(user, limit)
     return work

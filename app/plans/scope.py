@@ -15,9 +15,10 @@ def _plans(stmt, user):
     if user.is_staff:
         from app.cases.assignments import sql_clause
 
-        seen = visible(select(Case.id), user, Case)
-        beyond = select(Case.id).where(sql_clause(user))
-        return stmt.where(or_(Plan.case_id.in_(seen), Plan.case_id.in_(beyond)))
+        # One correlated EXISTS on the plan's own case, as the referrals' rule (no gathering of every case).
+        seen = visible(select(Case.id), user, Case).whereclause
+        reach = sql_clause(user) if seen is None else or_(seen, sql_clause(user))
+        return stmt.where(select(Case.id).where(Case.id == Plan.case_id, reach).exists())
     return stmt.where(
         Plan.state.in_(list(PUBLIC_STATES)),
         Plan.case_id.in_(select(Case.id).where(Case.enterprise_id.in_(active_enterprise_ids(user)))),

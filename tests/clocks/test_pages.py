@@ -111,6 +111,25 @@ def test_my_work_shows_owned_first_taken_and_offered_cases_and_never_another_cen
     assert sibling.number not in login(world.users["supervisor"]).get("/my-work").get_data(as_text=True)
 
 
+def test_my_work_shows_the_earliest_due_of_each_section_and_links_the_rest(
+    world, make_case, session, login, monkeypatch
+):
+    import app.clocks.mywork as mywork
+
+    worker = world.users["caseworker"]
+    cases = [make_case(world.applicant, world.enterprise, state="acknowledged", staff=worker) for _ in range(3)]
+    session.commit()
+    monkeypatch.setattr(mywork, "LIMIT", 2)
+    html = login(worker).get("/my-work").get_data(as_text=True)
+    shown = section(html, "owned-heading")
+    assert len(shown) == 2 and shown < {c.number for c in cases}
+    assert "/cases?owner=me&amp;sort=due" in html and ">2+<" in html
+    monkeypatch.setattr(mywork, "LIMIT", 3)
+    html = login(worker).get("/my-work").get_data(as_text=True)
+    assert section(html, "owned-heading") == {c.number for c in cases}
+    assert "owner=me" not in html
+
+
 def test_my_work_marks_overdue_and_due_soon_cases(world, make_case, session, login, frozen, at):
     worker = world.users["caseworker"]
     at(2026, 12, 1, 9)  # Tuesday: the handling clock is due on Friday the 4th
