@@ -22,6 +22,21 @@ from config import TestingConfig, normalise_database_url
 from tests.helpers import PASSWORD, post_form, valid_credit_code
 
 
+def _cheap_password_hashing() -> None:
+    """argon2id with the smallest cost in the tests: the application's profile (64 MiB, three passes)
+    costs about a tenth of a second per login and the suite logs in thousands of times. The hashes are
+    still argon2id, verified by the same code; ``tests/auth/test_login.py`` holds the application's
+    own profile to OWASP's minimum."""
+    from argon2 import PasswordHasher
+
+    from app.auth import passwords
+
+    passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+_cheap_password_hashing()
+
+
 def _hypothesis_profile() -> None:
     """``HYPOTHESIS_PROFILE=ci`` (set by ``.ci/run``): every property test and fuzz run draws the
     same examples each time, so CI says the same about the same code; on a developer's machine
