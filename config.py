@@ -81,6 +81,9 @@ class Config:
     # Years after a case ends before its complainant's personal data are anonymised (app/privacy/retention.py),
     # where a centre and its parents set none; never fewer than 3 (the Civil Code's limitation period).
     PRIVACY_RETENTION_YEARS = _int_env("PRIVACY_RETENTION_YEARS", 5)
+    # Figures of a report not yet issued (a month's preview, the statistics of any period) are counted
+    # again at most this often per process and say when they were counted (0: every request).
+    REPORT_FIGURES_SECONDS = _int_env("REPORT_FIGURES_SECONDS", 60)
 
     # Notifications are e-mailed through this SMTP server when MAIL_SERVER is set.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -174,6 +177,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"  # on, as in production; tests reset it before each test
     WTF_CSRF_ENABLED = True
     MAIL_SERVER = None  # the mail tests start their own SMTP server and set it
+    REPORT_FIGURES_SECONDS = 0  # figures counted on every request (a test that wants them kept sets it)
 
 
 CONFIGS = {

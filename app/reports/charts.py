@@ -78,6 +78,8 @@ def _config(**kw) -> dict:
     return base
 
 
+#: A number with three decimals or more (pygal writes coordinates to 15 digits; labels have two at most).
+LONG_DECIMAL_RE = re.compile(r"(\d\.\d)\d{2,}")
 STYLE_RE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 ID_RE = re.compile(r"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -93,6 +95,7 @@ def _split(chart, name: str) -> tuple[str, str]:
     css = "\n".join(html.unescape(m) for m in STYLE_RE.findall(svg))
     svg = STYLE_RE.sub("", svg)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(_title_of(chart))}" ', 1)
+    svg = LONG_DECIMAL_RE.sub(r"\1", svg)  # coordinates to a tenth of a pixel: a third of the bytes
     return svg, css + EXTRA_CSS.replace("#ID", f"#report-chart-{name}")
 
 

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, false, func, literal, or_, select
+from sqlalchemy import Select, and_, bindparam, false, func, literal, or_, select, true
 from sqlalchemy import case as sql_case
 
 from app.cases.enums import CaseKind, Channel, IPType
@@ -73,23 +73,52 @@ class Filters:
 
 @dataclass(frozen=True)
 class Ctx:
-    """What a condition needs: the period's bounds and the moment the figures are taken."""
+    """What a condition needs: the period's bounds and the moment the figures are taken. ``SYMBOLIC``
+    holds bound parameters instead of values: the counting statements are built (and compiled) once
+    per process and executed with ``params()``."""
 
-    period: Period
-    start: datetime
-    after: datetime
-    now: datetime
+    period: Period | None
+    start: object  # the period's first moment (UTC)
+    after: object  # the moment after its last day
+    now: object
+    first: object  # its first day
+    last: object  # its last day
 
     @classmethod
     def of(cls, period: Period, now: datetime) -> Ctx:
         start, after = period.bounds()
-        return cls(period, start, after, now)
+        return cls(period, start, after, now, period.start, period.end)
+
+    def params(self) -> dict:
+        return {
+            "r_start": self.start,
+            "r_after": self.after,
+            "r_now": self.now,
+            "r_first": self.first,
+            "r_last": self.last,
+        }
 
     def within(self, column):
         return and_(column >= self.start, column < self.after)
 
     def within_days(self, column):
-        return and_(column >= self.period.start, column <= self.period.end)
+        return and_(column >= self.first, column <= self.last)
+
+
+SYMBOLIC = Ctx(
+    None, bindparam("r_start"), bindparam("r_after"), bindparam("r_now"), bindparam("r_first"), bindparam("r_last")
+)
+
+
+@dataclass(frozen=True)
+class _Within(Ctx):
+    """``SYMBOLIC`` for the measures of a statement whose WHERE already holds the period's range of
+    ``column``: their own test of that range is left out (a row's sums test only what tells them apart)."""
+
+    column: object = None
+
+    def within(self, column):
+        return true() if column is self.column else super().within(column)
 
 
 # ---- the tables --------------------------------------------------------------------------------------
@@ -108,16 +137,21 @@ class Table:
     filterable: bool = True
     # The rows a period can count at all, by the table's indexed times (None: any measure's condition).
     touches: Callable | None = None
+    # The table's measures counted apart, each part by one statement over the period's range of one
+    # indexed time (every measure of a part tests that range): ((the time, the measures' key prefixes), …).
+    parts: tuple = ()
 
-    def base(self, filters: Filters) -> Select:
+    def base(self, filters: Filters, symbolic: bool = False) -> Select:
+        """The table's rows the filters keep; ``symbolic``: the filters' values as bound parameters
+        (``f_kind``, ``f_ip_type``: ``filter_params``)."""
         stmt = select().select_from(self.model)
         if filters.any and self.filterable:
             if self.model is not Case:
                 stmt = stmt.join(Case, Case.id == self.model.case_id)
             if filters.kind is not None:
-                stmt = stmt.where(Case.kind == filters.kind)
+                stmt = stmt.where(Case.kind == (bindparam("f_kind") if symbolic else filters.kind))
             if filters.ip_type is not None:
-                stmt = stmt.where(Case.ip_type == filters.ip_type)
+                stmt = stmt.where(Case.ip_type == (bindparam("f_ip_type") if symbolic else filters.ip_type))
         return stmt
 
 
@@ -131,6 +165,11 @@ TABLES = {
             "case",
             lambda: Case.id,
             touches=lambda c: or_(c.within(Case.submitted_at), c.within(Case.decided_at), c.within(Case.closed_at)),
+            parts=(
+                (lambda: Case.submitted_at, ("cases.received", "cases.channel.", "cases.kind.", "cases.ip_type.")),
+                (lambda: Case.decided_at, ("cases.accepted", "cases.declined", "cases.answered")),
+                (lambda: Case.closed_at, ("cases.closed", "ratings.")),
+            ),
         ),
         Table(
             "clocks",
@@ -469,19 +508,22 @@ def compute(
     centres = _centres(centre, subtree)
     report.groups = _groups(centre, centres, subtree)
     group_of = _group_of(centre, centres, subtree)
-    scope = [c.id for c in centres]
+    scope = _scope(centres)
+    visits = _Visits.of(centres, scope, list(periods.values()), report)
 
     for key, p in periods.items():
         ctx = Ctx.of(p, now)
         per_group: dict = defaultdict(lambda: defaultdict(int))
         for table in TABLES.values():
             for centre_id, sums in _count_table(table, ctx, scope, filters, report).items():
+                if centre_id not in group_of:  # a centre added since the centres were read
+                    continue
                 for target in (None, group_of[centre_id]):
                     for measure_key, amount in sums.items():
                         per_group[target][measure_key] += amount
         report.values[key] = per_group
-        report.medians[key] = _medians(ctx, centre, centres, subtree, filters, report)
-        _visits_minimum(report, key, p, centres, group_of, per_group, now)
+        report.medians[key] = _medians(ctx, centre, centres, scope, subtree, filters, report)
+        _visits_minimum(report, key, p, visits, group_of, now)
         report.fund[key] = _fund(ctx, scope, filters, report)
     if trend:
         report.trend = _trend(period, scope, filters, now, report)
@@ -500,6 +542,19 @@ def _centres(centre: Centre, subtree: bool) -> list[Centre]:
             select(Centre).where(Centre.path.startswith(centre.path, autoescape=True)).order_by(Centre.path)
         ).scalars()
     )
+
+
+def _scope(centres: list[Centre]) -> list[int] | None:
+    """The ids of the centres counted, or None when they are every centre (the national centre with
+    its subtree): the statements then read each table's time ranges with no list of 500 ids."""
+    ids = [c.id for c in centres]
+    if len(ids) > 1 and len(ids) == db.session.execute(select(func.count()).select_from(Centre)).scalar_one():
+        return None
+    return ids
+
+
+def _in(column, scope: list[int] | None):
+    return true() if scope is None else column.in_(scope)
 
 
 def _groups(centre: Centre, centres: list[Centre], subtree: bool) -> list[Group]:
@@ -523,11 +578,61 @@ def _group_of(centre: Centre, centres: list[Centre], subtree: bool) -> dict[int,
     return out
 
 
-def _count_table(table: Table, ctx: Ctx, scope: list[int], filters: Filters, report: Report) -> dict:
-    """{centre id: {measure key: sum}} for every measure of ``table``: one statement."""
+def _count_table(table: Table, ctx: Ctx, scope: list[int] | None, filters: Filters, report: Report) -> dict:
+    """{centre id: {measure key: sum}} for every measure of ``table``: one statement (or one per part
+    of the table, each over the range of one indexed time)."""
     if filters.any and not table.filterable:
         return {}
-    measures = [m for m in MEASURES.values() if m.table == table.key]
+    params = {**ctx.params(), **_filter_params(filters), "scope": scope or []}
+    out: dict = defaultdict(dict)
+    for part in range(max(1, len(table.parts))):
+        stmt, read = _statement(table.key, part, filters.kind is not None, filters.ip_type is not None, scope is None)
+        report.statements += 1
+        for row in db.session.execute(stmt, params).all():
+            read(out, row)
+    return out
+
+
+def _filter_params(filters: Filters) -> dict:
+    return {"f_kind": filters.kind, "f_ip_type": filters.ip_type}
+
+
+#: The counting statements, built once per process: {(table, part, by kind, by type, every centre):
+#: (the statement with bound parameters, what reads a row of it into {centre id: {measure: sum}})}.
+_STATEMENTS: dict = {}
+
+
+def _statement(table_key: str, part: int, kind: bool, ip_type: bool, everything: bool):
+    key = (table_key, part, kind, ip_type, everything)
+    if key not in _STATEMENTS:
+        table = TABLES[table_key]
+        filters = Filters(
+            CaseKind.COMPLAINT if kind else None, IPType.TRADEMARK if ip_type else None
+        )  # their kind only
+        scope = None if everything else bindparam("scope", expanding=True)
+        if table_key == "clocks":
+            _STATEMENTS[key] = _clocks_statement(filters, scope)
+        else:
+            measures = [m for m in MEASURES.values() if m.table == table_key]
+            ctx = SYMBOLIC
+            if table.parts:
+                column, prefixes = table.parts[part]
+                measures, touches = [m for m in measures if m.key.startswith(prefixes)], SYMBOLIC.within(column())
+                ctx = _Within(
+                    *(getattr(SYMBOLIC, f) for f in ("period", "start", "after", "now", "first", "last")), column()
+                )
+            else:
+                touches = table.touches(SYMBOLIC) if table.touches else None
+            _STATEMENTS[key] = _sums_statement(table, measures, touches, filters, scope, ctx)
+    return _STATEMENTS[key]
+
+
+def _in_scope(column, scope):
+    """``scope``: None (every centre) or the expanding bound parameter of the centres' ids."""
+    return true() if scope is None else column.in_(scope)
+
+
+def _sums_statement(table: Table, measures: list[Measure], touches, filters: Filters, scope, ctx: Ctx = SYMBOLIC):
     conditions = [m.when(ctx) for m in measures]
     columns = [
         func.coalesce(func.sum(sql_case((cond, m.amount()), else_=0)), 0)
@@ -535,16 +640,55 @@ def _count_table(table: Table, ctx: Ctx, scope: list[int], filters: Filters, rep
     ]
     centre_col = table.centre()
     stmt = (
-        table.base(filters)
+        table.base(filters, symbolic=True)
         .add_columns(centre_col, *columns)
-        .where(centre_col.in_(scope), table.touches(ctx) if table.touches else or_(*conditions))
+        .where(_in_scope(centre_col, scope), touches if touches is not None else or_(*conditions))
         .group_by(centre_col)
     )
-    report.statements += 1
-    return {
-        row[0]: {m.key: int(v) for m, v in zip(measures, row[1:], strict=True) if v}
-        for row in db.session.execute(stmt).all()
-    }
+    keys = [m.key for m in measures]
+
+    def read(out: dict, row) -> None:
+        sums = out[row[0]]
+        for k, v in zip(keys, row[1:], strict=True):
+            if v:
+                sums[k] = int(v)
+
+    return stmt, read
+
+
+def _clocks_statement(filters: Filters, scope):
+    """The clocks' measures (``clocks.<name>.counted`` and ``.on_time``, the conditions of
+    ``_clock_counted``) by centre and clock in one statement over the range of due times, which the
+    covering index ``ix_case_clocks_due_at_met_at_cover`` holds: two sums a row, not two per clock."""
+    c = SYMBOLIC
+    decided = and_(
+        CaseClock.stopped_at.is_(None),
+        c.within(CaseClock.due_at),
+        or_(CaseClock.met_at.is_not(None), and_(CaseClock.paused_at.is_(None), CaseClock.due_at < c.now)),
+    )
+    stmt = (
+        TABLES["clocks"]
+        .base(filters, symbolic=True)
+        .add_columns(
+            CaseClock.centre_id,
+            CaseClock.name,
+            func.count(),
+            func.coalesce(func.sum(sql_case((CaseClock.met_at <= CaseClock.due_at, 1), else_=0)), 0),
+        )
+        .where(_in_scope(CaseClock.centre_id, scope), decided)
+        .group_by(CaseClock.centre_id, CaseClock.name)
+    )
+    keys = {name.value: (f"clocks.{name.value}.counted", f"clocks.{name.value}.on_time") for name in ClockName}
+
+    def read(out: dict, row) -> None:
+        centre_id, name, counted, on_time = row
+        counted_key, on_time_key = keys[ClockName(name).value]
+        if counted:
+            out[centre_id][counted_key] = int(counted)
+        if on_time:
+            out[centre_id][on_time_key] = int(on_time)
+
+    return stmt, read
 
 
 def members(
@@ -577,7 +721,9 @@ def _days_between(start, end):
     return func.extract("epoch", end - start) / 86400.0
 
 
-def _medians(ctx: Ctx, centre: Centre, centres: list[Centre], subtree: bool, filters: Filters, report: Report) -> dict:
+def _medians(
+    ctx: Ctx, centre: Centre, centres: list[Centre], scope, subtree: bool, filters: Filters, report: Report
+) -> dict:
     """{group id or None: the median days from opening to the end of the mediations that ended in the
     period after being opened}, by window functions in SQL: one statement for the groups, one for all."""
     table = TABLES["mediations"]
@@ -595,7 +741,7 @@ def _medians(ctx: Ctx, centre: Centre, centres: list[Centre], subtree: bool, fil
             table.base(filters)
             .join(Centre, Centre.id == Mediation.centre_id)
             .add_columns((group_expr if grouped else literal(0)).label("grp"), days.label("d"))
-            .where(Mediation.centre_id.in_([c.id for c in centres]), ended)
+            .where(_in(Mediation.centre_id, scope), ended)
             .subquery()
         )
         ranked = select(
@@ -615,32 +761,55 @@ def _medians(ctx: Ctx, centre: Centre, centres: list[Centre], subtree: bool, fil
     return out
 
 
-def _visits_minimum(report: Report, key: str, p: Period, centres, group_of, per_group, now) -> None:
+@dataclass
+class _Visits:
+    """What the visits' minimum needs, read once for the three periods: each owing centre's monthly
+    minimum and first month owed (``visits.compliance.owes``: active, created before the month began),
+    and the visits done per centre and month over all the periods' whole months (one statement)."""
+
+    required_by: dict  # {centre id: visits required a month}, the active centres only
+    owed_from: dict  # {centre id: the day it was created, China time}
+    counts: dict  # {(centre id, month): visits done}
+
+    @classmethod
+    def of(cls, centres: list[Centre], scope, periods: list[Period], report: Report) -> _Visits:
+        from app.visits.compliance import _counts, required_by_centre
+
+        active = [c for c in centres if c.is_active]
+        required_by = required_by_centre(active)
+        owed_from = {c.id: china_day(c.created_at) for c in active}
+        months = [m for p in periods for m in _whole_months(p)]
+        counts = {}
+        if months and active:
+            counts = _counts(scope, min(months), _next(max(months)))
+            report.statements += 1
+        return cls(required_by, owed_from, counts)
+
+
+def _whole_months(p: Period) -> list[date]:
+    """The first days of the whole months of the period (a run of days that starts or ends mid-month
+    owes nothing for the part-months)."""
+    return [m.start for m in p.months_back(_months_in(p)) if m.start >= p.start and m.end <= p.end]
+
+
+def _visits_minimum(report: Report, key: str, p: Period, visits: _Visits, group_of, now) -> None:
     """Visits required in the period (each owing centre's monthly minimum × the months it owes) and the
     centres that ended a month short, from the per-centre counts of one statement."""
-    from app.visits.compliance import _counts, owes, required_by_centre
-
-    required_by = required_by_centre(centres)
-    # The whole months of the period (a run of days that starts or ends mid-month owes nothing for
-    # the part-months).
-    months = [m.start for m in p.months_back(_months_in(p)) if m.start >= p.start and m.end <= p.end]
-    counts = _counts([c.id for c in centres], months[0], _next(months[-1])) if months else {}
-    report.statements += 1 if months else 0
+    months = _whole_months(p)
     this_month = china_day(now).replace(day=1)
     required: dict = defaultdict(int)
     short: dict = defaultdict(int)
-    for c in centres:
-        if not c.is_active:
-            continue
+    for centre_id, created in visits.owed_from.items():
+        need = visits.required_by[centre_id]
+        group = group_of[centre_id]
         for month in months:
-            if not owes(c, month):
+            if created > month:
                 continue
-            need = required_by[c.id]
             required[None] += need
-            required[group_of[c.id]] += need
-            if month < this_month and counts.get((c.id, month), 0) < need:
+            required[group] += need
+            if month < this_month and visits.counts.get((centre_id, month), 0) < need:
                 short[None] += 1
-                short[group_of[c.id]] += 1
+                short[group] += 1
     report.visits_required[key] = dict(required)
     report.centres_short[key] = dict(short)
 
@@ -653,7 +822,7 @@ def _next(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _fund(ctx: Ctx, scope: list[int], filters: Filters, report: Report) -> dict:
+def _fund(ctx: Ctx, scope: list[int] | None, filters: Filters, report: Report) -> dict:
     """The payouts of the period (from the ledger, for the requests of the scope's centres) and, for
     the funds kept by a centre of the scope, the money held, committed and available at its end."""
     from app.fund import ledger
@@ -664,7 +833,7 @@ def _fund(ctx: Ctx, scope: list[int], filters: Filters, report: Report) -> dict:
         .where(
             LedgerEntry.kind == EntryKind.PAYOUT,
             ctx.within_days(LedgerEntry.occurred_on),
-            FundRequest.centre_id.in_(scope),
+            _in(FundRequest.centre_id, scope),
         )
     )
     if filters.any:
@@ -674,7 +843,7 @@ def _fund(ctx: Ctx, scope: list[int], filters: Filters, report: Report) -> dict:
         if filters.ip_type is not None:
             paid = paid.where(Case.ip_type == filters.ip_type)
     payouts = int(db.session.execute(paid).scalar_one())
-    fund_ids = list(db.session.execute(select(Fund.id).where(Fund.centre_id.in_(scope))).scalars())
+    fund_ids = list(db.session.execute(select(Fund.id).where(_in(Fund.centre_id, scope))).scalars())
     report.statements += 2
     out = {"payouts_fen": payouts, "funds": len(fund_ids), "balance_fen": 0, "committed_fen": 0, "available_fen": 0}
     if fund_ids:
@@ -686,7 +855,7 @@ def _fund(ctx: Ctx, scope: list[int], filters: Filters, report: Report) -> dict:
     return out
 
 
-def _trend(period: Period, scope: list[int], filters: Filters, now: datetime, report: Report) -> list:
+def _trend(period: Period, scope: list[int] | None, filters: Filters, now: datetime, report: Report) -> list:
     """The on-time rate of each clock in each of the 12 months up to the period: one statement, the
     month found by a CASE over the months' bounds."""
     months = period.months_back(TREND_MONTHS)
@@ -708,7 +877,7 @@ def _trend(period: Period, scope: list[int], filters: Filters, now: datetime, re
             func.count(),
             func.coalesce(func.sum(sql_case((CaseClock.met_at <= CaseClock.due_at, 1), else_=0)), 0),
         )
-        .where(CaseClock.centre_id.in_(scope), decided)
+        .where(_in(CaseClock.centre_id, scope), decided)
         .group_by(which, CaseClock.name)
     )
     report.statements += 1
@@ -719,7 +888,7 @@ def _trend(period: Period, scope: list[int], filters: Filters, now: datetime, re
     return points
 
 
-def _not_counted(period: Period, scope: list[int], report: Report) -> tuple[list, list]:
+def _not_counted(period: Period, scope: list[int] | None, report: Report) -> tuple[list, list]:
     """The clocks of the scope the figures could not count because the working-day calendar of a year
     is not entered (their due time is unknown), and the years of the period whose calendar is missing."""
     from app.clocks.models import CalendarYear
@@ -728,7 +897,7 @@ def _not_counted(period: Period, scope: list[int], report: Report) -> tuple[list
     stmt = (
         select(CaseClock.name, CaseClock.unknown_year, func.count())
         .where(
-            CaseClock.centre_id.in_(scope),
+            _in(CaseClock.centre_id, scope),
             CaseClock.unknown_year.is_not(None),
             CaseClock.met_at.is_(None),
             CaseClock.stopped_at.is_(None),

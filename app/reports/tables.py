@@ -9,6 +9,7 @@ and the same period a year before, and the measure a drill-down opens (None for 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -376,33 +377,44 @@ def trend(data: dict) -> list[tuple[str, float | None]]:
 
 def show(value, unit: str) -> str:
     """A figure as the tables print it: counts as integers, fen as yuan, rates as percentages."""
-    from flask_babel import format_decimal, format_percent
-
     if value is None:
         return "—"
     if unit == FEN:
         return yuan(value)
     if unit == RATE:
-        return format_percent(value, "#,##0.0%")
+        return _number(value, "#,##0.0%")
     if unit in (DAYS, AVERAGE):
-        return format_decimal(value, "#,##0.0")
-    return format_decimal(value, "#,##0")
+        return _number(value, "#,##0.0")
+    return _number(value, "#,##0")
 
 
 def show_change(line: Line, against: str) -> str:
     """The change against ``against``: +12.5% for counts and sums, +3.1 points for rates."""
-    from flask_babel import format_decimal, format_percent
-
     if line.unit == RATE:
         diff = line.difference(against)
         return (
             "—"
             if diff is None
-            else _(
-                "%(sign)s%(points)s pts", sign="+" if diff >= 0 else "−", points=format_decimal(abs(diff) * 100, "0.0")
-            )
+            else _("%(sign)s%(points)s pts", sign="+" if diff >= 0 else "−", points=_number(abs(diff) * 100, "0.0"))
         )
     change = line.change(against)
     if change is None:
         return "—"
-    return ("+" if change >= 0 else "−") + format_percent(abs(change), "#,##0.0%")
+    return ("+" if change >= 0 else "−") + _number(abs(change), "#,##0.0%")
+
+
+@lru_cache(maxsize=16)
+def _pattern(pattern: str):
+    from babel.numbers import parse_pattern
+
+    return parse_pattern(pattern)
+
+
+def _number(value, pattern: str) -> str:
+    """``value`` in the reader's locale by ``pattern`` (babel's ``format_decimal``/``format_percent``,
+    the pattern parsed once per process instead of once per figure)."""
+    from babel import Locale
+    from babel.numbers import LC_NUMERIC
+    from flask_babel import get_locale
+
+    return _pattern(pattern).apply(value, Locale.parse(get_locale() or LC_NUMERIC))

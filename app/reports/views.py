@@ -11,17 +11,17 @@ counted the figure (``figures.members``), so its count is the figure.
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, or_, select
 
 from app.auth.models import Role
 from app.cases.enums import CaseKind, IPType
 from app.cases.models import Case
 from app.centres.models import Centre
-from app.centres.queries import centres_in_scope
 from app.core.db import utcnow
 from app.core.enums import member_of
 from app.core.errors import ServiceError
@@ -29,7 +29,7 @@ from app.core.i18n import current_language
 from app.core.permissions import centre_in_scope, roles_required
 from app.core.workdays import china_day
 from app.extensions import db
-from app.reports import charts, figures, render, tables, workbook
+from app.reports import charts, figures, recent, render, tables, workbook
 from app.reports.forms import SCOPES, MonthForm, StatisticsForm, parse_day
 from app.reports.periods import Period, parse_month, parse_range
 
@@ -63,6 +63,20 @@ def report_change(line, against: str) -> str:
     return tables.show_change(line, against)
 
 
+@bp.app_template_global("report_drill_url")
+def report_drill_url(drill_args: dict):
+    """A function of (measure, period) giving the drill-down's URL, as ``url_for("reports.drill",
+    measure=…, period=…, **drill_args)`` would: the page's part of the query string is built once,
+    not once for each of its 200 figures."""
+    path = url_for("reports.drill")
+    tail = urlencode(drill_args)
+
+    def drill(measure: str, period: str) -> str:
+        return f"{path}?{urlencode({'measure': measure, 'period': period})}&{tail}"
+
+    return drill
+
+
 @bp.app_template_global("report_period_titles")
 def report_period_titles(data: dict) -> list[tuple[str, str, str]]:
     """(key, title, the period's dates in words) of the periods the figures hold."""
@@ -85,6 +99,21 @@ def centre_or_404(code: str | None) -> Centre:
     if centre is None or not centre_in_scope(current_user, centre):
         abort(404)
     return centre
+
+
+def picker_centres(centre: Centre) -> list[Centre]:
+    """The centres the page's picker offers: the way from the reader's own centre down to the one shown,
+    then the centres just below it (each of those opens its own report, and so on down): a few lines,
+    not every centre of a national subtree."""
+    ids = centre.ancestor_ids
+    own = current_user.centre
+    way = ids[ids.index(own.id) :] if own is not None and own.id in ids else [centre.id]
+    rows = db.session.execute(
+        select(Centre).where(or_(Centre.id.in_(way), Centre.parent_id == centre.id)).order_by(Centre.path)
+    ).scalars()
+    above = {c.id: c for c in rows}
+    children = sorted((c for c in above.values() if c.parent_id == centre.id), key=lambda c: c.code)
+    return [above[i] for i in way if i in above] + children
 
 
 def default_month() -> Period:
@@ -120,9 +149,8 @@ def _issued_info(issued) -> dict | None:
 
 def _read_month_args():
     """(form, centre, period or None, subtree, error) from the query string."""
-    centres = centres_in_scope(current_user)
-    form = MonthForm(formdata=request.args).fill(centres)
     centre = centre_or_404(request.args.get("centre"))
+    form = MonthForm(formdata=request.args).fill(picker_centres(centre))
     form.centre.data = centre.code
     subtree = request.args.get("scope", "subtree") != "alone"
     form.scope.data = "subtree" if subtree else "alone"
@@ -145,12 +173,19 @@ def monthly():
     form, centre, period, subtree = _read_month_args()
     if period is None:
         return render_template("reports/monthly.html", form=form, centre=centre, data=None)
-    loaded = load(centre, period, subtree)
-    data = loaded.data
     lang = "en" if current_language() == "en" else "zh"
+
+    def count():
+        loaded = load(centre, period, subtree)
+        return loaded, charts.all_charts(loaded.data, inline_style=False) if loaded.issued is None else None
+
+    # A preview's figures (and charts) may be a minute old (``app.reports.recent``); issued ones are frozen.
+    loaded, counted_charts = recent.remembered(("monthly", centre.id, period.key, subtree, lang), count)
+    data = loaded.data
     args = _month_args(centre, period, subtree)
     return render_template(
         "reports/monthly.html",
+        counted_at=_counted_at(data) if loaded.issued is None else None,
         form=form,
         centre=centre,
         period=period,
@@ -162,7 +197,7 @@ def monthly():
         breakdown=tables.breakdown(data, lang) if len(data["groups"]) > 1 else [],
         breakdown_labels=tables.breakdown_labels(),
         breakdown_drills=BREAKDOWN_DRILLS,
-        charts=charts.all_charts(data, inline_style=False),
+        charts=counted_charts or charts.all_charts(data, inline_style=False),
         notes=render._notes(data),
         child_links={
             g["code"]: url_for("reports.monthly", centre=g["code"], month=period.key, scope="subtree")
@@ -223,6 +258,14 @@ def _filters_from(args) -> figures.Filters:
     if (args.get("kind") and kind is None) or (args.get("ip_type") and ip_type is None):
         abort(404)
     return figures.Filters(kind, ip_type)
+
+
+def _counted_at(data: dict) -> datetime | None:
+    """When figures counted now (not issued) were counted."""
+    try:
+        return datetime.fromisoformat(data["taken_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _taken_at(centre: Centre, period: Period, subtree: bool) -> datetime | None:
@@ -384,9 +427,8 @@ def charts_css():
 @bp.get("/statistics")
 @roles_required(*VIEWERS)
 def statistics():
-    centres = centres_in_scope(current_user)
-    form = StatisticsForm(formdata=request.args).fill(centres)
     centre = centre_or_404(request.args.get("centre"))
+    form = StatisticsForm(formdata=request.args).fill(picker_centres(centre))
     form.centre.data = centre.code
     subtree = request.args.get("scope", "subtree") != "alone"
     form.scope.data = "subtree" if subtree else "alone"
@@ -411,8 +453,15 @@ def statistics():
     if errors or period is None:
         return render_template("reports/statistics.html", form=form, centre=centre, data=None)
     filters = figures.Filters(kind, ip_type)
-    data = figures.as_dict(figures.compute(centre, period, subtree=subtree, filters=filters))
     lang = "en" if current_language() == "en" else "zh"
+
+    def count():
+        counted = figures.as_dict(figures.compute(centre, period, subtree=subtree, filters=filters))
+        return counted, charts.all_charts(counted, inline_style=False)
+
+    # Figures of any period may be a minute old (``app.reports.recent``): the page says when they were counted.
+    key = ("statistics", centre.id, period.start, period.end, subtree, kind, ip_type, lang)
+    data, counted_charts = recent.remembered(key, count)
     args = {
         "centre": centre.code,
         "date_from": period.start.isoformat(),
@@ -433,8 +482,14 @@ def statistics():
         breakdown=tables.breakdown(data, lang) if len(data["groups"]) > 1 else [],
         breakdown_labels=tables.breakdown_labels(),
         breakdown_drills=BREAKDOWN_DRILLS,
-        charts=charts.all_charts(data, inline_style=False),
+        charts=counted_charts,
+        counted_at=_counted_at(data),
         notes=render._notes(data),
         filters_text=render._filters_text(data),
         scopes=SCOPES,
+        child_links={
+            g["code"]: url_for("reports.statistics", **{**args, "centre": g["code"]})
+            for g in data["groups"]
+            if not g["own"]
+        },
     )

@@ -211,3 +211,68 @@ def test_whatever_the_query_string_the_pages_never_fail(world, login):
         assert r.status_code < 500, (path, args)
 
     run()
+
+
+def test_the_breakdown_rows_open_their_own_reports_and_the_picker_offers_a_few_centres(rworld, login):
+    """The per-centre table is the centre's own cases and one row per centre just below it: each such
+    row's name opens that centre's own report (monthly and statistics alike), where its figures open their
+    lists; the picker offers the way from the reader's centre down to the one shown and the centres just
+    below it, never every centre of the subtree."""
+    import re
+
+    c = login(rworld.supervisor)
+    stats = f"/reports/statistics?centre={rworld.province.code}&date_from=2026-09-15&date_to=2026-10-20"
+    for path in (stats, url(rworld)):
+        html = c.get(path).get_data(as_text=True)
+        table = html.split('id="breakdown"', 1)[1].split("</table>", 1)[0]
+        rows = table.split("<tr")
+        for city in rworld.cities:
+            city_row = [r for r in rows if f"centre={city.code}&amp;" in r]
+            assert len(city_row) == 1  # the row's name opens the city's own report
+            assert "reports/monthly/list" not in city_row[0]  # its figures are drilled from its own report
+        own_row = [r for r in rows if f"group={rworld.province.code}" in r]
+        assert own_row and "reports/monthly/list" in own_row[0]  # the centre's own cases still drill here
+        picker = html.split('id="centre"', 1)[1].split("</select>", 1)[0]
+        offered = set(re.findall(r'value="([^"]+)"', picker))
+        assert offered == {rworld.province.code, *(city.code for city in rworld.cities)}
+    assert f"/reports/statistics?centre={rworld.cities[0].code}&amp;date_from=2026-09-15" in c.get(stats).get_data(
+        as_text=True
+    )
+    html = c.get(url(rworld, centre=rworld.county.code)).get_data(as_text=True)
+    picker = html.split('id="centre"', 1)[1].split("</select>", 1)[0]
+    offered = set(re.findall(r'value="([^"]+)"', picker))
+    assert offered == {rworld.province.code, rworld.cities[1].code, rworld.county.code}
+
+
+def test_figures_not_issued_are_kept_a_minute_and_say_when_they_were_counted(app, rworld, login, monkeypatch):
+    """With REPORT_FIGURES_SECONDS set (60 outside the tests), the statistics of a period are counted once
+    and served again, saying when they were counted; a period not asked before is counted afresh."""
+    from app.reports import recent
+
+    monkeypatch.setitem(app.config, "REPORT_FIGURES_SECONDS", 60)
+    recent.forget()
+    c = login(rworld.english)
+    base = f"/reports/statistics?centre={rworld.province.code}&date_from=2026-09-15&date_to=2026-10-20"
+    counted = []
+    original = recent.remembered
+
+    def spy(key, count):
+        def counting():
+            counted.append(key[0])
+            return count()
+
+        return original(key, counting)
+
+    monkeypatch.setattr(recent, "remembered", spy)
+    first = c.get(base).get_data(as_text=True)
+    again = c.get(base).get_data(as_text=True)
+    assert counted == ["statistics"]
+    assert 'id="counted-at"' in first and "Figures as of" in first
+    strip = lambda html: html.split('id="counted-at"')[1]  # noqa: E731  (the navigation differs by CSRF token)
+    assert strip(first) == strip(again)
+    c.get(base.replace("2026-10-20", "2026-10-21"))
+    assert counted == ["statistics", "statistics"]
+    monkeypatch.setitem(app.config, "REPORT_FIGURES_SECONDS", 0)
+    c.get(base)
+    assert counted == ["statistics", "statistics", "statistics"]
+    recent.forget()
