@@ -7,7 +7,7 @@ it (a province's customs serve every city of the province), the nearest region f
 
 from __future__ import annotations
 
-from sqlalchemy import Select, String, case, cast, select
+from sqlalchemy import Select, String, case, cast, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from app.agencies.models import Agency, AgencyKind
@@ -107,15 +107,21 @@ def agencies_stmt(
     include_inactive: bool = False,
     subtree_only: bool = False,
     inactive_only: bool = False,
+    within: Centre | None = None,
 ) -> Select:
     """The agencies ``user`` may see (the scope rule: their centre's line), filtered: on ``region_centre``,
     of ``kind``, taking ``right``, with ``q`` in the name, address, e-mail or contact; ``subtree_only``:
-    only those of the user's centre and below (the ones an administrator manages). Unordered."""
+    only those of the user's centre and below (the ones an administrator manages); ``within``: only
+    those of that centre's region and the regions below it. Unordered."""
     stmt = visible(select(Agency), user, Agency)
     if subtree_only:
         stmt = stmt.where(Agency.centre_id.in_(centre_subtree_ids(user)))
     if region_centre is not None:
         stmt = stmt.where(Agency.centre_id == region_centre.id)
+    if within is not None:
+        stmt = stmt.where(
+            Agency.centre_id.in_(select(Centre.id).where(Centre.path.startswith(within.path, autoescape=True)))
+        )
     if kind is not None:
         stmt = stmt.where(Agency.kind == kind)
     if right is not None:
@@ -146,19 +152,32 @@ def agencies_for(
     inactive_only: bool = False,
     limit: int | None = None,
     offset: int = 0,
+    within: Centre | None = None,
+    after: Agency | None = None,
 ) -> list[Agency]:
-    """``agencies_stmt``'s agencies with their centres, by region (the tree's order), kind and name."""
+    """``agencies_stmt``'s agencies with their centres, by region (the tree's order), kind and name;
+    ``after``: those that come after that agency in this order (a keyset page: a deep page costs what
+    the first does)."""
     stmt = (
-        agencies_stmt(user, region_centre, kind, right, q, include_inactive, subtree_only, inactive_only)
+        agencies_stmt(user, region_centre, kind, right, q, include_inactive, subtree_only, inactive_only, within)
         .join(Centre, Centre.id == Agency.centre_id)
         .options(joinedload(Agency.centre))
-        .order_by(Centre.path, kind_rank(), Agency.name, Agency.id)
+        .order_by(*_list_order())
     )
+    if after is not None:
+        stmt = stmt.where(
+            tuple_(*_list_order())
+            > tuple_(after.centre.path, KIND_RANK.get(after.kind, len(KIND_ORDER)), after.name, after.id)
+        )
     if offset:
         stmt = stmt.offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(db.session.execute(stmt).scalars())
+
+
+def _list_order():
+    return Centre.path, kind_rank(), Agency.name, Agency.id
 
 
 def get_agency(agency_id, user) -> Agency | None:

@@ -17,7 +17,7 @@ from app.agencies.forms import AgencyForm, ImportForm
 from app.agencies.models import Agency, AgencyKind
 from app.cases.enums import IPType
 from app.centres.models import Centre
-from app.centres.queries import centre_choices
+from app.centres.queries import centre_choices, centre_label, children_of, line_to
 from app.core.errors import ServiceError
 from app.core.forms import AppForm
 from app.core.permissions import admin_required
@@ -27,7 +27,7 @@ from app.extensions import db
 
 bp = Blueprint("agencies", __name__, url_prefix="/admin/agencies")
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 STATUSES = ("active", "inactive")
 
 
@@ -52,18 +52,19 @@ def _choice(enum_cls, value):
 @bp.get("")
 @admin_required
 def index():
-    """The agencies of the administrator's regions, filtered by region, kind, right, text and status."""
+    """The agencies of the administrator's regions, filtered by region (with the regions below it), kind,
+    right, text and status; pages of ``PAGE_SIZE`` continued after the last one shown (``?after=``)."""
     region_id = id_arg("centre")
     region = get_visible(Centre, region_id, current_user) if region_id else None
     kind = _choice(AgencyKind, request.args.get("kind"))
     right = _choice(IPType, request.args.get("right"))
     status = request.args.get("status") if request.args.get("status") in STATUSES else ""
     q = (request.args.get("q") or "").strip()[:100]
-    page = id_arg("page") or 1
-    page = min(page, 10_000)
+    after_id = id_arg("after")
+    after = queries.get_agency(after_id, current_user) if after_id else None
     rows = queries.agencies_for(
         current_user,
-        region_centre=region,
+        within=region,
         kind=kind,
         right=right,
         q=q,
@@ -71,14 +72,15 @@ def index():
         inactive_only=status == "inactive",
         subtree_only=True,
         limit=PAGE_SIZE + 1,
-        offset=(page - 1) * PAGE_SIZE,
+        after=after,
     )
+    shown = rows[:PAGE_SIZE]
     return render_template(
         "agencies/index.html",
-        agencies=rows[:PAGE_SIZE],
-        has_next=len(rows) > PAGE_SIZE,
-        page=page,
-        centres=centre_choices(current_user, active_only=False),
+        agencies=shown,
+        next_after=shown[-1].id if len(rows) > PAGE_SIZE else None,
+        first_page=after is not None,
+        centres=_region_filter_choices(region),
         filters={
             "centre": region.id if region else "",
             "kind": kind.value if kind else "",
@@ -89,8 +91,36 @@ def index():
         kinds=AgencyKind,
         rights=IPType,
         rights_labels=queries.rights_labels,
+        labels=_row_labels(),
         action_form=AppForm(),
     )
+
+
+def _region_filter_choices(region: Centre | None) -> list[tuple[int, str]]:
+    """The regions the filter offers, a few dozen however large the tree: the administrator's own, the
+    line down to the chosen one, and the regions directly below the chosen one (or their own), so a
+    region deep in the tree is reached a level at a time."""
+    top = region or current_user.centre
+    line = [*line_to(current_user, top), top] if top.id != current_user.centre_id else [top]
+    base = current_user.centre.depth
+    choices = [(c.id, centre_label(c, c.depth - base)) for c in line]
+    choices += [(c.id, centre_label(c, c.depth - base)) for c in children_of(top)]
+    return choices
+
+
+def _row_labels() -> dict:
+    """The words each row repeats, translated once per page."""
+    return {
+        "kinds": {k: str(k.label) for k in AgencyKind},
+        # The rights in ``IPType``'s order, as ``queries.rights_labels`` lists them.
+        "rights": [(t.value, str(t.label)) for t in IPType],
+        "active": _("Active"),
+        "deactivated": _("Deactivated"),
+        "edit": _("Edit"),
+        "deactivate": _("Deactivate"),
+        "reactivate": _("Reactivate"),
+        "confirm": _("Deactivate this agency? It will no longer be offered for referrals."),
+    }
 
 
 def _fields(form: AgencyForm) -> dict:

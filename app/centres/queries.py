@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.centres.models import Centre
@@ -36,6 +37,51 @@ def staff_counts(centre_ids) -> dict[int, int]:
         select(User.centre_id, func.count(User.id)).where(User.centre_id.in_(centre_ids)).group_by(User.centre_id)
     ).all()
     return dict(rows)
+
+
+def children_of(centre: Centre) -> list[Centre]:
+    """The centres directly below ``centre``, by code (one statement)."""
+    return list(db.session.execute(select(Centre).where(Centre.parent_id == centre.id).order_by(Centre.code)).scalars())
+
+
+def below_counts(root: Centre, centre_ids) -> dict[int, int]:
+    """Centre id -> how many centres stand below it (its whole subtree but itself), for centres of
+    ``root``'s subtree, in one statement: the paths of that subtree (short strings of ids), each counted
+    for the ancestors it names."""
+    wanted = set(centre_ids)
+    if not wanted:
+        return {}
+    counts: dict[int, int] = {}
+    paths = db.session.execute(select(Centre.path).where(Centre.path.startswith(root.path, autoescape=True)))
+    for (path,) in paths:
+        for part in path.strip("/").split("/")[:-1]:  # its ancestors, not itself
+            ancestor = int(part)
+            if ancestor in wanted:
+                counts[ancestor] = counts.get(ancestor, 0) + 1
+    return counts
+
+
+def line_to(user, centre: Centre) -> list[Centre]:
+    """The centres from ``user``'s own down to ``centre``'s parent (the breadcrumb of a branch)."""
+    ids = centre.ancestor_ids[user.centre.depth : -1]
+    if not ids:
+        return []
+    found = {c.id: c for c in db.session.execute(select(Centre).where(Centre.id.in_(ids))).scalars()}
+    return [found[i] for i in ids if i in found]
+
+
+def search_centres(user, q: str, limit: int) -> list[Centre]:
+    """The centres of ``user``'s subtree whose code or name (either language) holds ``q``, by path
+    (the tree's order), at most ``limit``."""
+    stmt = visible(select(Centre), user, Centre).where(
+        or_(
+            Centre.code.icontains(q, autoescape=True),
+            Centre.name_zh.icontains(q, autoescape=True),
+            Centre.name_en.icontains(q, autoescape=True),
+        )
+    )
+    stmt = stmt.options(selectinload(Centre.parent)).order_by(Centre.path).limit(limit)
+    return list(db.session.execute(stmt).scalars())
 
 
 def centre_label(centre: Centre, indent: int = 0) -> str:

@@ -29,6 +29,12 @@ class Enterprise(Base):
             name="classified_has_figures",
         ),
     )
+    # The flags a list shows beside an enterprise: the column and its label.
+    PRIORITY_FLAGS = (
+        ("is_specialised_new", _l("Specialised and new")),
+        ("is_little_giant", _l("Little giant")),
+        ("is_in_hardship", _l("Economic hardship")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
@@ -72,14 +78,7 @@ class Enterprise(Base):
 
     @property
     def priority_flags(self) -> list[str]:
-        flags = []
-        if self.is_specialised_new:
-            flags.append(str(_l("Specialised and new")))
-        if self.is_little_giant:
-            flags.append(str(_l("Little giant")))
-        if self.is_in_hardship:
-            flags.append(str(_l("Economic hardship")))
-        return flags
+        return [str(label) for name, label in self.PRIORITY_FLAGS if getattr(self, name)]
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.credit_code}>"

@@ -12,6 +12,7 @@ from wtforms import StringField
 from wtforms.validators import Optional
 
 from app.auth.models import Role
+from app.centres.models import Centre
 from app.centres.queries import centre_choices, centre_label
 from app.core.errors import ConflictError, ServiceError
 from app.core.forms import AppForm, max_length, strip_filter, version_of
@@ -90,7 +91,9 @@ def index():
     size = request.args.get("size") or ""
     industry = request.args.get("industry") or ""
     after = id_arg("after")
-    stmt = visible(select(Enterprise).options(selectinload(Enterprise.centre)), current_user, Enterprise)
+    stmt = visible(
+        select(Enterprise).options(selectinload(Enterprise.centre).load_only(Centre.code)), current_user, Enterprise
+    )
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(Enterprise.name.ilike(like), Enterprise.credit_code.ilike(like)))
@@ -111,7 +114,17 @@ def index():
         industry=industry,
         sizes=SizeClass,
         industries=Industry,
+        labels=_list_labels(),
     )
+
+
+def _list_labels() -> dict:
+    """The words the rows repeat, translated once per page (not once per row)."""
+    return {
+        "industries": {i: i.label for i in Industry},
+        "sizes": {s: s.label for s in SizeClass},
+        "flags": [(name, str(label)) for name, label in Enterprise.PRIORITY_FLAGS],
+    }
 
 
 @bp.get("/enterprises/requests")

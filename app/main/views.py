@@ -91,11 +91,19 @@ def _applicant_home(notes):
     )
 
 
+# The enterprises of a scope are counted up to this many: a national scope holds every enterprise of the
+# country, and counting them all would read the whole table on every home page. Above it the home says
+# "more than" (the list pages through them all).
+ENTERPRISE_COUNT_CAP = 10_000
+
+
 def _staff_stats(user) -> dict:
-    """The four figures of the staff home, in one statement."""
+    """The four figures of the staff home, in one statement; the enterprises counted up to
+    ``ENTERPRISE_COUNT_CAP`` (one more tells the home there are more)."""
+    capped = visible(select(Enterprise.id), user, Enterprise).limit(ENTERPRISE_COUNT_CAP + 1).subquery()
     enterprises, pending, centres, staff = db.session.execute(
         select(
-            visible(select(func.count(Enterprise.id)), user, Enterprise).scalar_subquery(),
+            select(func.count()).select_from(capped).scalar_subquery(),
             visible(
                 select(func.count(EnterpriseMember.id)).where(EnterpriseMember.status == MembershipStatus.PENDING),
                 user,
@@ -105,7 +113,13 @@ def _staff_stats(user) -> dict:
             visible(select(func.count(User.id)), user, User).scalar_subquery(),
         )
     ).one()
-    return {"enterprises": enterprises, "pending_members": pending, "centres": centres, "staff": staff}
+    return {
+        "enterprises": min(enterprises, ENTERPRISE_COUNT_CAP),
+        "enterprises_more": enterprises > ENTERPRISE_COUNT_CAP,
+        "pending_members": pending,
+        "centres": centres,
+        "staff": staff,
+    }
 
 
 @bp.post("/language")

@@ -205,3 +205,57 @@ def test_a_name_taken_meanwhile_is_refused_kindly(directory, regions, login, ses
     assert response.status_code == 422 and "already has an agency of this name" in response.get_data(as_text=True)
     session.expire_all()
     assert _count(session) == before and session.get(Agency, agency.id).name == "乙市公安局"
+
+
+def _listed(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<tr id="agency-(\d+)">', page)]
+
+
+def test_the_list_continues_page_after_page(directory, regions, login, monkeypatch):
+    from app.agencies import views
+
+    client = login(regions.province_admin)
+    everything = _listed(client.get("/admin/agencies").get_data(as_text=True))
+    assert len(everything) == 9  # the province's, the city's, the county's and the sibling's
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    seen, url, pages = [], "/admin/agencies", 0
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        pages += 1
+        assert len(_listed(page)) <= 4
+        seen += _listed(page)
+        assert ('id="agencies-first-page"' in page) == (pages > 1)
+        found = re.search(r'href="(/admin/agencies\?after=\d+[^"]*)"', page)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == everything and pages == 3  # the same order, nothing twice, nothing left out
+    # filters carry over to the next page
+    page = client.get("/admin/agencies?status=active").get_data(as_text=True)
+    assert re.search(r'href="/admin/agencies\?after=\d+[^"]*status=active', page)
+    # a cursor outside the administrator's regions (or unknown) is ignored: the first page
+    first = _listed(client.get("/admin/agencies").get_data(as_text=True))
+    assert _listed(client.get(f"/admin/agencies?after={directory.far_market.id}").get_data(as_text=True)) == first
+    assert _listed(client.get("/admin/agencies?after=999999").get_data(as_text=True)) == first
+
+
+def test_the_region_filter_takes_the_regions_below_and_offers_a_level_at_a_time(directory, regions, login):
+    client = login(regions.province_admin)
+    page = client.get(f"/admin/agencies?centre={regions.city.id}").get_data(as_text=True)
+    assert set(_listed(page)) == {
+        directory.city_market.id,
+        directory.city_patent.id,
+        directory.city_police.id,
+        directory.city_old.id,
+        directory.county_market.id,  # the county stands below the city
+    }
+    choices = re.search(r'<select[^>]*id="f-centre".*?</select>', page, re.S).group(0)
+    for centre in (regions.province, regions.city, regions.county):  # the line down and the level below
+        assert f'value="{centre.id}"' in choices
+    assert f'value="{regions.sibling.id}"' not in choices  # beside the chosen one: back up a level
+    choices = re.search(
+        r'<select[^>]*id="f-centre".*?</select>', client.get("/admin/agencies").get_data(as_text=True), re.S
+    ).group(0)
+    assert f'value="{regions.city.id}"' in choices and f'value="{regions.sibling.id}"' in choices
+    assert f'value="{regions.county.id}"' not in choices  # two levels down: reached through the city
+    # a region outside the administrator's is not a filter at all
+    page = login(regions.users["admin"]).get(f"/admin/agencies?centre={regions.sibling.id}").get_data(as_text=True)
+    assert directory.sibling_market.name not in page

@@ -334,3 +334,67 @@ def test_every_demo_account_logs_in_and_sees_its_home(app, session):
         assert user.role.value == role
         home = client.get("/").get_data(as_text=True)
         assert user.name in home and 'lang="zh-CN"' in home
+
+
+# ---- the collapsed tree (/centres) -------------------------------------------------------------------------
+
+
+def _centre_rows(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'<tr id="centre-(\d+)"', html))
+
+
+def test_the_tree_shows_the_viewers_centre_and_its_children_only(world, login, make_centre):
+    deep = make_centre("CACW", parent=world.county, level=CentreLevel.WORKSTATION)
+    html = login(world.province_admin).get("/centres").get_data(as_text=True)
+    # The province and the two cities directly below it; the county and its workstation stay folded.
+    assert _centre_rows(html) == {str(world.province.id), str(world.city.id), str(world.sibling.id)}
+    assert f"/centres?under={world.city.id}" in html  # the city has centres below it: it can be opened
+    assert f"/centres?under={world.sibling.id}" not in html  # the sibling has none
+    assert str(deep.id) not in _centre_rows(html)
+
+
+def test_a_branch_opens_below_a_child_with_its_breadcrumb(world, login, make_centre):
+    deep = make_centre("CACW", parent=world.county, level=CentreLevel.WORKSTATION)
+    client = login(world.province_admin)
+    html = client.get(f"/centres?under={world.city.id}").get_data(as_text=True)
+    assert _centre_rows(html) == {str(world.city.id), str(world.county.id)}
+    assert 'class="breadcrumb"' in html and world.province.name_zh in html
+    html = client.get(f"/centres?under={world.county.id}").get_data(as_text=True)
+    assert _centre_rows(html) == {str(world.county.id), str(deep.id)}
+
+
+def test_a_search_finds_a_centre_deep_in_the_tree(world, login, make_centre):
+    deep = make_centre("CACW", parent=world.county, level=CentreLevel.WORKSTATION, name_zh="深处工作站")
+    client = login(world.province_admin)
+    html = client.get("/centres", query_string={"q": "深处"}).get_data(as_text=True)
+    assert f"/centres/{deep.id}" in html
+    assert f"/centres?under={world.county.id}" in html  # where it stands: its parent's branch
+    html = client.get("/centres", query_string={"q": "cacw"}).get_data(as_text=True)  # by code, any case
+    assert f"/centres/{deep.id}" in html
+
+
+def test_a_search_and_a_branch_keep_to_the_viewers_subtree(world, login, make_centre):
+    outside = make_centre("PBW", parent=world.other_province, level=CentreLevel.MUNICIPAL, name_zh="外省深处中心")
+    client = login(world.users["admin"])  # at the city
+    assert client.get(f"/centres?under={world.sibling.id}").status_code == 404
+    assert client.get(f"/centres?under={world.province.id}").status_code == 404  # above the viewer
+    assert client.get(f"/centres?under={outside.id}").status_code == 404
+    html = client.get("/centres", query_string={"q": "深处"}).get_data(as_text=True)
+    assert f"/centres/{outside.id}" not in html
+    html = client.get("/centres", query_string={"q": "CB"}).get_data(as_text=True)
+    assert f"/centres/{world.sibling.id}" not in html
+    assert login(world.province_admin).get(f"/centres?under={world.other_province.id}").status_code == 404
+
+
+def test_the_centres_below_count_the_whole_branch(world, login, make_centre):
+    make_centre("CACW", parent=world.county, level=CentreLevel.WORKSTATION)
+    html = login(world.province_admin).get("/centres").get_data(as_text=True)
+    # The city row: two centres below it (the county and its workstation), linked to the city's branch.
+    assert f'<a href="/centres?under={world.city.id}" title="{world.city.name_zh}">2</a>' in html
+
+
+def test_a_centre_page_links_to_its_branch(world, login):
+    client = login(world.province_admin)
+    assert f'href="/centres?under={world.city.id}"' in client.get(f"/centres/{world.city.id}").get_data(as_text=True)

@@ -265,3 +265,24 @@ def test_home_pages_do_not_grow_with_cases(world, login, make_case, count_statem
     many = statements_for(client, count_statements, "/")
     assert many == few, f"{role}: {few} statements with few cases, {many} with many (N+1?)"
     assert few <= 20, few
+
+
+def _enterprise_figure(html: str) -> str:
+    return re.search(r'<div class="display-6">(.*?)</div><a href="/enterprises">', html, re.S).group(1)
+
+
+def test_the_enterprises_of_a_scope_are_counted_up_to_a_cap(world, login, make_enterprise, monkeypatch):
+    """A national scope would count every enterprise of the country on each home page: the count stops
+    one past ``ENTERPRISE_COUNT_CAP`` and the home says "more than" the cap."""
+    from app.main import views
+
+    client = login(world.users["caseworker"])  # the city: its enterprise and the county's
+    assert _enterprise_figure(client.get("/").get_data(as_text=True)) == "2"
+    monkeypatch.setattr(views, "ENTERPRISE_COUNT_CAP", 2)
+    assert _enterprise_figure(client.get("/").get_data(as_text=True)) == "2"  # exactly the cap: no "more"
+    make_enterprise(world.county)
+    figure = _enterprise_figure(client.get("/").get_data(as_text=True))
+    assert '<span aria-hidden="true">2+</span>' in figure and "2" in re.sub(r"<[^>]+>", "", figure)
+    assert 'class="visually-hidden"' in figure
+    monkeypatch.setattr(views, "ENTERPRISE_COUNT_CAP", 10_000)
+    assert _enterprise_figure(client.get("/").get_data(as_text=True)) == "3"
