@@ -98,22 +98,28 @@ def operation(
         **{f"HTTP_{code}": (other, text) for code, other, text in also},
         **{f"HTTP_{code}": (schemas.Error, RESPONSE_TEXTS[code]) for code in codes},
     )
-    declare = api.validate(
-        query=query,
-        json=json,
-        form=form,
-        headers=schemas.Language,
-        resp=answers,
-        tags=[tag],
-        security={} if public else None,
-        validation_error_status=422 if 422 in codes else 400,
-        skip_validation=True,
-    )
+
+    def declare():
+        return api.validate(
+            query=query,
+            json=json,
+            form=form,
+            headers=schemas.Language,
+            resp=answers,
+            tags=[tag],
+            security={} if public else None,
+            validation_error_status=422 if 422 in codes else 400,
+            skip_validation=True,
+        )
 
     def decorate(view):
+        # spectree builds every model's JSON schema when it decorates (about a second for the whole API
+        # at every process start); the view itself is served undecorated, since spectree only documents
+        # here, and the declaration is applied when the document is first asked for (``_generated``).
         if content is not None:
             view.openapi_content = (str(status), content)
-        return declare(view)
+        view.openapi_declare = declare
+        return view
 
     return decorate
 
@@ -127,6 +133,20 @@ def _generated() -> dict:
 
     app = Flask(__name__)
     app.register_blueprint(bp)
+    for endpoint, view in list(app.view_functions.items()):
+        declare = getattr(view, "openapi_declare", None)
+        if declare is not None:
+            app.view_functions[endpoint] = declare()(view)
+            continue
+        view_class = getattr(view, "view_class", None)  # a MethodView: its methods carry the declarations
+        methods = {
+            name: method.openapi_declare()(method)
+            for name in ("get", "post", "put", "patch", "delete")
+            if (method := getattr(view_class, name, None)) is not None and hasattr(method, "openapi_declare")
+        }
+        if methods:
+            declared = type(view_class.__name__, (view_class,), {"__module__": view_class.__module__, **methods})
+            app.view_functions[endpoint] = declared.as_view(view.__name__)
     with app.app_context():
         return _finish(copy.deepcopy(api.spec), app)
 

@@ -24,6 +24,7 @@ Settings (app config): ``PDF_COMPACT_FONTS`` (default True) and ``PDF_REUSE_FONT
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import mimetypes
@@ -37,14 +38,16 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from flask import current_app
 from flask_babel import force_locale, format_date, format_datetime
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+if TYPE_CHECKING:  # WeasyPrint is imported when a document is rendered: it costs every process start 0.5 s
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +98,8 @@ def render_pdf(template_name: str, context: dict, lang: str) -> bytes:
         )
     fetcher = static_url_fetcher(app)
     font_config, stylesheets = _stylesheets(app, fetcher)
+    from weasyprint import HTML
+
     document = HTML(string=html, base_url=_static_base_url(app), url_fetcher=fetcher)
     return document.write_pdf(
         font_config=font_config,
@@ -148,27 +153,35 @@ class RefusedURL(ValueError):
     pass
 
 
-class StaticFetcher(URLFetcher):
-    """Serves ``file:`` URLs inside the given folders and refuses every other URL."""
+@functools.cache
+def _static_fetcher_class():
+    """``StaticFetcher``: made on first use, so that WeasyPrint is imported only when a document is rendered."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def __init__(self, roots):
-        super().__init__(timeout=1, allowed_protocols=("file",), allow_redirects=False)
-        self.roots = tuple(Path(r).resolve() for r in roots)
+    class StaticFetcher(URLFetcher):
+        """Serves ``file:`` URLs inside the given folders and refuses every other URL."""
 
-    def fetch(self, url, headers=None):
-        parts = urlsplit(url)
-        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            raise RefusedURL(f"only the app's own static files may be used in a PDF: {url[:200]}")
-        path = Path(url2pathname(parts.path)).resolve()
-        if not any(root in path.parents for root in self.roots) or not path.is_file():
-            raise RefusedURL(f"not one of the app's static files: {url[:200]}")
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+        def __init__(self, roots):
+            super().__init__(timeout=1, allowed_protocols=("file",), allow_redirects=False)
+            self.roots = tuple(Path(r).resolve() for r in roots)
+
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+                raise RefusedURL(f"only the app's own static files may be used in a PDF: {url[:200]}")
+            path = Path(url2pathname(parts.path)).resolve()
+            if not any(root in path.parents for root in self.roots) or not path.is_file():
+                raise RefusedURL(f"not one of the app's static files: {url[:200]}")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+    return StaticFetcher
 
 
-def static_url_fetcher(app=None) -> StaticFetcher:
+def static_url_fetcher(app=None):
+    """A URL fetcher that serves the app's own static files and fonts, and refuses any other URL."""
     app = app or current_app
-    return StaticFetcher([app.static_folder, _font_dir(app)])
+    return _static_fetcher_class()([app.static_folder, _font_dir(app)])
 
 
 def _static_base_url(app) -> str:
@@ -198,6 +211,9 @@ def _stylesheets(app, fetcher) -> tuple[FontConfiguration, list[CSS]]:
 
 
 def _new_stylesheets(app, fetcher, compact: bool, print_css: Path) -> tuple[FontConfiguration, list[CSS]]:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
     font_config = FontConfiguration()
     rules = []
     if compact:
