@@ -266,20 +266,9 @@ def server_exceptions(log: Path, most: int = 10) -> dict[str, int]:
     return dict(collections.Counter(line[:300] for line in found).most_common(most))
 
 
-def run(
-    url: str,
-    workers: int,
-    clients: int,
-    rounds: int,
-    only: str = "all",
-    quiet: tuple | None = None,
-    names: list[str] | None = None,
-    scope: str = "all",
-    floor_requests: int | None = None,
-    strict: bool = False,
-) -> dict:
-    load_at_start = wait_for_quiet(*quiet) if quiet else os.getloadavg()[0]
-    url = normalise_database_url(url)
+def the_mix(url: str, only: str = "all", scope: str = "all", names: list[str] | None = None) -> types.SimpleNamespace:
+    """The pages to measure (name -> (who, path)) with their scopes, aliases and the pages skipped, and
+    the database's counts: what ``run`` serves and ``bench.sweep`` requests in-process."""
     engine = create_engine(url)
     from app.cases.models import Case
     from app.enterprises.models import Enterprise
@@ -319,6 +308,28 @@ def run(
         pages = {name: page for name, page in pages.items() if scopes[name] == scope}
     if names:  # a name of the processes' mix that an earlier page measures stands for that page
         pages = {aliases.get(name, name): pages[aliases.get(name, name)] for name in names}
+    return types.SimpleNamespace(
+        pages=pages, scopes=scopes, aliases=aliases, skipped=skipped, enterprises=count, cases=case_count
+    )
+
+
+def run(
+    url: str,
+    workers: int,
+    clients: int,
+    rounds: int,
+    only: str = "all",
+    quiet: tuple | None = None,
+    names: list[str] | None = None,
+    scope: str = "all",
+    floor_requests: int | None = None,
+    strict: bool = False,
+) -> dict:
+    load_at_start = wait_for_quiet(*quiet) if quiet else os.getloadavg()[0]
+    url = normalise_database_url(url)
+    mix = the_mix(url, only, scope, names)
+    pages, scopes, aliases, skipped = mix.pages, mix.scopes, mix.aliases, mix.skipped
+    count, case_count = mix.enterprises, mix.cases
     token = issue_api_token(url, NATIONAL) if any(who == "api" for who, _ in pages.values()) else None
     port = free_port()
     instance = tempfile.mkdtemp(prefix="bench-instance-")
