@@ -364,19 +364,27 @@ def on_time_rates(user, date_from: date, date_to: date, now: datetime) -> OnTime
     paths, lines = _roll_up_centres(own, {r[0] for r in by_centre})
     depth = len(own.ancestor_ids)
 
+    line_of: dict[int, int] = {}
+
     def row_centre(centre_id: int) -> int:
         """The viewer's centre itself, or the centre just below it whose subtree holds ``centre_id``."""
-        ids = [int(part) for part in paths[centre_id].strip("/").split("/") if part]
-        return ids[depth] if len(ids) > depth else own.id
+        if centre_id not in line_of:
+            ids = [int(part) for part in paths[centre_id].strip("/").split("/") if part]
+            line_of[centre_id] = ids[depth] if len(ids) > depth else own.id
+        return line_of[centre_id]
 
     rolled: dict[int, RateRow] = {}
+    names = {name.value: name for name in QUICK_CLOCKS}
     for centre_id, clock, counted, met_on_time in by_centre:
         key = row_centre(centre_id)
-        row = rolled.setdefault(key, RateRow(key=key, label=""))
+        row = rolled.get(key)
+        if row is None:
+            row = rolled[key] = RateRow(key=key, label="")
         on_time_n, late = int(met_on_time), int(counted) - int(met_on_time)
-        row.by_clock[ClockName(clock)].add(on_time_n, late)
+        name = names.get(clock) or ClockName(clock)
+        row.by_clock[name].add(on_time_n, late)
         row.total.add(on_time_n, late)
-        rates.by_clock[ClockName(clock)].add(on_time_n, late)
+        rates.by_clock[name].add(on_time_n, late)
         rates.total.add(on_time_n, late)
     for centre in lines:
         if centre.id in rolled:

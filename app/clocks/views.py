@@ -23,9 +23,10 @@ from app.clocks.display import STATES, clock_state, track_label, track_path
 from app.clocks.models import QUICK_CLOCKS
 from app.clocks.mywork import my_work
 from app.clocks.queries import DUE_SOON, OVERDUE, due_states, escalation, on_time_rates
+from app.core import recent
 from app.core.db import utcnow
 from app.core.forms import AppForm, DateRangeChecks
-from app.core.i18n import DISPLAY_TZ
+from app.core.i18n import DISPLAY_TZ, current_language
 from app.core.permissions import roles_required
 
 bp = Blueprint("clocks", __name__)
@@ -141,9 +142,13 @@ def escalation_board():
     form = PeriodForm()
     valid = form.validate()
     rates = None
+    rates_counted_at = None
     if valid:
         form.fill_defaults(now.astimezone(DISPLAY_TZ).date())
-        rates = on_time_rates(current_user, form.date_from.data, form.date_to.data, now)
+        first, last = form.date_from.data, form.date_to.data
+        # The rates of a period may be a minute old (``app.core.recent``); the page says when they were counted.
+        key = ("on_time_rates", current_user.centre_id, first, last, current_language())
+        rates, rates_counted_at = recent.remembered(key, lambda: (on_time_rates(current_user, first, last, now), now))
     centre = _chosen_centre()
     board = escalation(current_user, now, after=request.args.get("after"), centre=centre)
     html = render_template(
@@ -151,6 +156,7 @@ def escalation_board():
         form=form,
         board=board,
         rates=rates,
+        rates_counted_at=rates_counted_at,
         now=now,
         centre=centre,
         first_page=not request.args.get("after"),

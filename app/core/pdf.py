@@ -24,6 +24,7 @@ Settings (app config): ``PDF_COMPACT_FONTS`` (default True) and ``PDF_REUSE_FONT
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import logging
@@ -192,6 +193,15 @@ def _static_base_url(app) -> str:
 # ---- fonts -------------------------------------------------------------------------------------------
 
 _local = threading.local()
+
+
+@atexit.register
+def _forget_stylesheets() -> None:
+    """Let the kept font configuration clean up while WeasyPrint's modules still exist (imported on
+    first use, they are torn down before it at exit otherwise)."""
+    _local.__dict__.clear()
+
+
 _build_lock = threading.Lock()
 _compact_paths: dict[tuple, Path | None] = {}
 

@@ -22,6 +22,7 @@ from app.auth.models import Role
 from app.cases.enums import CaseKind, IPType
 from app.cases.models import Case
 from app.centres.models import Centre
+from app.core import recent
 from app.core.db import utcnow
 from app.core.enums import member_of
 from app.core.errors import ServiceError
@@ -29,7 +30,7 @@ from app.core.i18n import current_language
 from app.core.permissions import centre_in_scope, roles_required
 from app.core.workdays import china_day
 from app.extensions import db
-from app.reports import charts, figures, recent, render, tables, workbook
+from app.reports import charts, figures, render, tables, workbook
 from app.reports.forms import SCOPES, MonthForm, StatisticsForm, parse_day
 from app.reports.periods import Period, parse_month, parse_range
 
@@ -179,7 +180,7 @@ def monthly():
         loaded = load(centre, period, subtree)
         return loaded, charts.all_charts(loaded.data, inline_style=False) if loaded.issued is None else None
 
-    # A preview's figures (and charts) may be a minute old (``app.reports.recent``); issued ones are frozen.
+    # A preview's figures (and charts) may be a minute old (``app.core.recent``); issued ones are frozen.
     loaded, counted_charts = recent.remembered(("monthly", centre.id, period.key, subtree, lang), count)
     data = loaded.data
     args = _month_args(centre, period, subtree)
@@ -459,7 +460,7 @@ def statistics():
         counted = figures.as_dict(figures.compute(centre, period, subtree=subtree, filters=filters))
         return counted, charts.all_charts(counted, inline_style=False)
 
-    # Figures of any period may be a minute old (``app.reports.recent``): the page says when they were counted.
+    # Figures of any period may be a minute old (``app.core.recent``): the page says when they were counted.
     key = ("statistics", centre.id, period.start, period.end, subtree, kind, ip_type, lang)
     data, counted_charts = recent.remembered(key, count)
     args = {

@@ -531,3 +531,19 @@ def test_the_per_person_table_is_capped_for_a_wide_scope(world, december, monkey
     monkeypatch.setattr(queries, "PEOPLE_SHOWN", 1)
     rates = on_time_rates(world.users["supervisor"], date(2026, 12, 1), date(2026, 12, 31), NOW)
     assert len(rates.people) == 1 and rates.people_left_out == 1
+
+
+def test_the_rates_may_be_a_minute_old_and_say_so(app, world, december, login, frozen, monkeypatch):
+    from app.core import recent
+
+    monkeypatch.setitem(app.config, "REPORT_FIGURES_SECONDS", 60)
+    recent.forget()
+    client = login(world.users["supervisor"])
+    frozen(NOW)
+    first = client.get("/escalation").get_data(as_text=True)
+    assert "3 on time, 2 late" in first and 'id="rates-counted-at"' not in first  # counted for this request
+    frozen(NOW + timedelta(seconds=30))
+    again = client.get("/escalation").get_data(as_text=True)
+    assert "3 on time, 2 late" in again and 'id="rates-counted-at"' in again
+    assert "Rates as of 2026-12-10 10:00" in again
+    recent.forget()

@@ -247,7 +247,7 @@ def test_the_breakdown_rows_open_their_own_reports_and_the_picker_offers_a_few_c
 def test_figures_not_issued_are_kept_a_minute_and_say_when_they_were_counted(app, rworld, login, monkeypatch):
     """With REPORT_FIGURES_SECONDS set (60 outside the tests), the statistics of a period are counted once
     and served again, saying when they were counted; a period not asked before is counted afresh."""
-    from app.reports import recent
+    from app.core import recent
 
     monkeypatch.setitem(app.config, "REPORT_FIGURES_SECONDS", 60)
     recent.forget()

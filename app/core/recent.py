@@ -1,11 +1,12 @@
-"""Report figures counted a moment ago: kept per process for ``REPORT_FIGURES_SECONDS`` (a minute).
+"""Figures of a period counted a moment ago: kept per process for ``REPORT_FIGURES_SECONDS`` (a minute).
 
-A report not yet issued (a month's preview, the statistics of any period) is counted from the cases
-themselves; at national scale that reads a year of cases and clocks, more than a page may cost. Such
-figures may be a minute old: the page says when they were counted ("Figures as of 10:42"). Issued
-reports are frozen in ``monthly_reports`` and never counted again. The entries are keyed by the
-database, the centre, the period, the scope and the filters, so one reader's figures are another's
-for the same report (the view checks who may read it before asking); at most ``SIZE`` are kept.
+A report not yet issued (a month's preview, the statistics of any period) and the escalation board's
+on-time rates are counted from the cases and clocks themselves; at national scale that reads a
+month's or a year's rows, more than a page may cost. Such figures may be a minute old, and the page
+says when they were counted ("Figures as of 10:42"). Issued reports are frozen in ``monthly_reports``
+and never counted again. The entries are keyed by the database and what the caller names (the centre,
+the period, the scope, the filters, the language), so one reader's figures are another's for the same
+figures (the view checks who may read them before asking); at most ``SIZE`` are kept.
 """
 
 from __future__ import annotations
