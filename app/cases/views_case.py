@@ -211,8 +211,10 @@ def show(number: str):
     if not current_user.is_staff:
         # The page shows the applicant every step: the notifications about it are read (and a
         # decision's feedback clock met, app.cases.feedback).
+        from app.core.db import about_to_write
         from app.notifications.services import mark_read
 
+        about_to_write()
         mark_read(current_user, case_id=case.id)
     return render_case(case)
 

@@ -74,6 +74,21 @@ class UTCDateTime(TypeDecorator):
 sqlite_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar("sqlite_begin_mode", default="IMMEDIATE")
 
 
+def about_to_write() -> None:
+    """Call before the first write of a request that began as a read (a GET begins DEFERRED on SQLite).
+    In WAL mode a read transaction cannot become a write once another connection has committed since
+    it began: SQLite answers "database is locked" at once, without the busy timeout's wait, so a page
+    read while others write would fail. On SQLite this ends the read (committing nothing written yet;
+    what was loaded is reloaded on use) and lets the write begin ``IMMEDIATE``, queueing behind the
+    other writers. Nothing to do on PostgreSQL, or when the request began as a write."""
+    from app.extensions import db
+
+    if db.session.get_bind().dialect.name != "sqlite" or sqlite_begin_mode.get() == "IMMEDIATE":
+        return
+    db.session.commit()
+    sqlite_begin_mode.set("IMMEDIATE")  # a request's own token resets it at teardown
+
+
 @contextmanager
 def begin_mode(mode: str):
     token = sqlite_begin_mode.set(mode)

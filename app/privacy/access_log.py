@@ -29,7 +29,7 @@ from sqlalchemy.orm import aliased
 from app.auth.models import Role
 from app.cases.enums import ComplainantType
 from app.cases.models import Case
-from app.core.db import sqlite_begin_mode, utcnow
+from app.core.db import about_to_write, utcnow
 from app.core.scope import centre_subtree_ids, scope_rule
 from app.extensions import db
 from app.privacy.models import PersonalDataRead, ReadKind
@@ -111,19 +111,6 @@ def write(rows: list[dict]) -> None:
         db.session.execute(insert(PersonalDataRead), rows)
 
 
-def _read_becomes_write() -> None:
-    """On SQLite, end a read-only request's transaction and let the log's insert begin one that waits
-    its turn. A GET begins DEFERRED (a read); in WAL mode a read transaction cannot become a write
-    once another connection has committed since it began: SQLite answers "database is locked" at
-    once, without the busy timeout's wait, so a case page read while others write would fail. The
-    page is rendered by now and nothing of this request is written yet, so ending the read loses
-    nothing; ``BEGIN IMMEDIATE`` then queues behind the other writers. PostgreSQL needs none of this."""
-    if db.session.get_bind().dialect.name != "sqlite" or sqlite_begin_mode.get() == "IMMEDIATE":
-        return
-    db.session.commit()
-    sqlite_begin_mode.set("IMMEDIATE")  # reset with the request's own token at teardown
-
-
 def log_streamed(user, case_ids, what: ReadKind = ReadKind.EXPORT) -> None:
     """A streamed response's batch of cases, written and committed now: the request's own
     transaction has already committed when its body is streamed."""
@@ -149,7 +136,7 @@ def register(state) -> None:
                 # The commit hook will roll this transaction back: written again at teardown.
                 g._personal_data_reads_after_rollback = rows
             else:
-                _read_becomes_write()
+                about_to_write()  # the page is rendered: ending its read loses nothing
                 write(rows)  # the commit hook, registered earlier, runs after this one
         return response
 

@@ -197,3 +197,56 @@ def test_a_case_page_read_while_another_connection_commits_is_still_logged(tmp_p
         other.extensions["db_engine"].dispose()
         audit.configure(app)
         documents.remember_app(app)
+
+
+@pytest.mark.e2e
+def test_an_applicant_reading_a_case_page_while_another_connection_commits_marks_it_read(
+    tmp_path_factory, app, password_hash
+):
+    """The applicant's case page marks its notifications read: a write in a GET, as the read log's."""
+    import functools
+
+    from flask_login import login_user
+
+    from app.auth.models import User
+    from app.cases.attachments import add_attachment
+    from app.core import audit, documents
+    from app.extensions import db
+    from app.notifications.models import Notification
+    from app.notifications.services import notify
+    from tests.conftest import build_world, fresh_database_url, make_app, new_centre, new_enterprise, new_user
+
+    url = fresh_database_url(tmp_path_factory, "readmark")
+    other = make_app(url, UPLOAD_FOLDER=str(tmp_path_factory.mktemp("readmark-uploads")))
+    db.session.remove()
+    db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
+    try:
+        with other.app_context():
+            world = build_world(
+                functools.partial(new_centre, db.session),
+                functools.partial(new_user, db.session, password_hash),
+                functools.partial(new_enterprise, db.session),
+            )
+            _, _, firm = _build(world, db.session, add_attachment)
+            notify([world.applicant.id], "applicant_message", firm, {"comment": "x"})
+            db.session.commit()
+            number, applicant_id, centre_id = firm.ref, world.applicant.id, firm.centre_id
+        with other.test_request_context(f"/cases/{number}", method="GET"):
+            other.preprocess_request()
+            login_user(db.session.get(User, applicant_id))  # the request's read begins
+            with other.extensions["db_engine"].connect() as writer:  # someone else writes meanwhile
+                writer.execute(text("UPDATE centres SET phone = phone || '0' WHERE id = :id"), {"id": centre_id})
+                writer.commit()
+            response = other.make_response(other.view_functions["cases.show"](number))
+            response = other.process_response(response)
+            other.do_teardown_request()
+        assert response.status_code == 200
+        with other.app_context():
+            unread = db.session.execute(select(Notification.id).where(Notification.read_at.is_(None))).all()
+            assert unread == []
+            db.session.rollback()
+    finally:
+        db.session.remove()
+        other.extensions["db_engine"].dispose()
+        audit.configure(app)
+        documents.remember_app(app)
