@@ -166,7 +166,8 @@ def list_visits(
     stmt = list_stmt(user, month=month, centre_id=centre_id, state=state, enterprise_id=enterprise_id, subtree=subtree)
     day = day_of()
     if start is not None:
-        stmt = stmt.where(or_(day < start.day, and_(day == start.day, Visit.id < start.id)))
+        # "day <= start" first: the index of the list's order is then read from the cursor on, not scanned.
+        stmt = stmt.where(day <= start.day, or_(day < start.day, and_(day == start.day, Visit.id < start.id)))
     rows = list(
         db.session.execute(stmt.options(*_list_loads(user)).order_by(day.desc(), Visit.id.desc()).limit(limit + 1))
         .unique()
