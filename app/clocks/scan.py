@@ -41,8 +41,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
-from app.cases.models import Case
+from app.cases.models import Case, CaseAuditHead
 from app.clocks.models import CaseClock, counting_clock
+from app.core.audit import GENESIS
 from app.core.db import utcnow
 from app.extensions import db
 
@@ -239,9 +240,6 @@ def recipients(case: Case, kind: str, responsible_id: int | None = None) -> list
 def escalate(clock_id: int, case_id: int, kind: str, now: datetime) -> int | None:
     """Record ``kind`` for one clock if this scan is the one to claim it; returns how many people
     were notified, or None when there was nothing (left) to record. Flushes; the caller commits."""
-    from app.cases.services import record_event
-    from app.notifications.services import notify
-
     if case_id is None:
         return escalate_free(clock_id, kind, now)
     case = db.session.execute(
@@ -259,18 +257,8 @@ def escalate(clock_id: int, case_id: int, kind: str, now: datetime) -> int | Non
             CaseClock.responsible_id,
         ).where(CaseClock.id == clock_id)
     ).one()
-    due = clock.due_at.isoformat()
-    data = {"clock": clock.name.value, "trigger": clock.trigger, "due_at": due}
-    track = clock.subject_type not in (None, "case")
-    if track:  # a track's clock, recorded in its case's chain
-        data["subject"] = {"type": clock.subject_type, "id": clock.subject_id}
-    record_event(case, None, kind, from_state=case.state, to_state=case.state, data=data, internal=True)
-    # A case's own clocks go to whoever has the case now; a track's also to whoever answers for it,
-    # and its notification names the track (its workflow and id), as its actions' notifications do.
-    people = recipients(case, kind, clock.responsible_id if track else None)
-    named = {"subject": TrackRef(clock.subject_id), "subject_type": clock.subject_type} if track else {}
-    rows = notify(people, kind, case, {"clock": clock.name.value, "due": due}, **named)
-    return len(rows)
+    # A case's own clocks go to whoever has the case now; a track's also to whoever answers for it.
+    return _record(case, clock, kind, recipients(case, kind, clock.responsible_id if _track(clock) else None))
 
 
 def escalate_free(clock_id: int, kind: str, now: datetime) -> int | None:
@@ -338,9 +326,6 @@ def escalate_batch(batch: list[tuple[int, int, str]], now: datetime) -> list[tup
             ).where(CaseClock.id.in_(claimed))
         )
     }
-    from app.cases.models import CaseAuditHead
-    from app.core.audit import GENESIS
-
     recorded_cases = sorted({case_id for clock_id, case_id, _ in batch if clock_id in claimed})
     heads = {
         head.case_id: head
@@ -365,31 +350,39 @@ def escalate_batch(batch: list[tuple[int, int, str]], now: datetime) -> list[tup
     with db.session.no_autoflush:  # nothing below reads the database: one flush at the end
         for clock_id, case_id, kind in batch:  # the most overdue first, as found
             if clock_id in claimed:
-                outcomes.append(_record(cases[case_id], clocks[clock_id], kind, heads[case_id], active, supervisors))
+                case, clock = cases[case_id], clocks[clock_id]
+                responsible = clock.responsible_id if _track(clock) else None
+                people = [
+                    p for p in dict.fromkeys([case.first_responder_id, case.owner_id, responsible]) if p in active
+                ]
+                if kind == BREACHED:
+                    people = list(dict.fromkeys(people + supervisors[case.centre_id]))
+                outcomes.append((kind, _record(case, clock, kind, people, head=heads[case_id], flush=False)))
     db.session.flush()  # the batch's events and notifications, inserted together
     return outcomes
 
 
-def _record(case: Case, clock, kind: str, head, active: set[int], supervisors: dict[int, list[int]]) -> tuple[str, int]:
-    """One claimed clock's event and notifications (``escalate_batch``), left to the caller's flush:
-    what ``escalate`` records for one clock. Returns ``(kind, people notified)``."""
+def _track(clock) -> bool:
+    """A track's clock (a mediation's…), recorded in its case's chain; not one of the case's own."""
+    return clock.subject_type not in (None, "case")
+
+
+def _record(case: Case, clock, kind: str, people, *, head=None, flush: bool = True) -> int:
+    """Record one claimed clock's ``kind``: its event in the case's chain and its notifications to
+    ``people``; returns how many were notified. ``head``: the chain's head when the caller locked it;
+    ``flush=False`` leaves the inserts to the caller's flush (a batch's)."""
     from app.cases.services import record_event
     from app.notifications.services import notify
 
     due = clock.due_at.isoformat()
     data = {"clock": clock.name.value, "trigger": clock.trigger, "due_at": due}
-    track = clock.subject_type not in (None, "case")
-    if track:  # a track's clock, recorded in its case's chain
+    if _track(clock):
         data["subject"] = {"type": clock.subject_type, "id": clock.subject_id}
     state = case.state
-    record_event(case, None, kind, from_state=state, to_state=state, data=data, internal=True, head=head, flush=False)
-    responsible = clock.responsible_id if track else None
-    people = [p for p in dict.fromkeys([case.first_responder_id, case.owner_id, responsible]) if p in active]
-    if kind == BREACHED:
-        people = list(dict.fromkeys(people + supervisors[case.centre_id]))
-    named = {"subject": TrackRef(clock.subject_id), "subject_type": clock.subject_type} if track else {}
-    rows = notify(people, kind, case, {"clock": clock.name.value, "due": due}, flush=False, **named)
-    return kind, len(rows)
+    record_event(case, None, kind, from_state=state, to_state=state, data=data, internal=True, head=head, flush=flush)
+    # A track's notification names the track (its workflow and id), as its actions' notifications do.
+    named = {"subject": TrackRef(clock.subject_id), "subject_type": clock.subject_type} if _track(clock) else {}
+    return len(notify(people, kind, case, {"clock": clock.name.value, "due": due}, flush=flush, **named))
 
 
 def scan(now: datetime | None = None, *, deliver: bool = True) -> ScanResult:
