@@ -41,6 +41,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--json", action="store_true", help="print one JSON line of the figures (no profile)")
+    parser.add_argument(
+        "--explain", type=int, default=0, metavar="N", help="print the plans of the N slowest statements"
+    )
     args = parser.parse_args()
 
     from app import create_app
@@ -67,6 +70,7 @@ def main() -> None:
 
     sql = {"statements": 0, "ms": 0.0, "ms_in_templates": 0.0}
     per_statement: dict[str, float] = {}
+    examples: dict[str, tuple] = {}  # a statement's text and parameters as last run, to explain it
     rendering = {"depth": 0, "started": 0.0, "ms": 0.0, "renders": 0}
     with app.app_context():
         engine = db.session.get_bind()
@@ -82,6 +86,7 @@ def main() -> None:
             sql["ms_in_templates"] += ms
         key = " ".join(statement.split())
         per_statement[key] = per_statement.get(key, 0.0) + ms
+        examples[key] = (statement, parameters)
 
     def render_starts(sender, template, context, **extra):
         if rendering["depth"] == 0:  # a template rendered inside another's render is counted in the outer one
@@ -142,6 +147,20 @@ def main() -> None:
     for statement, ms in sorted(per_statement.items(), key=lambda kv: -kv[1])[:5]:
         short = statement if len(statement) <= 300 else statement[:150] + " … " + statement[-150:]
         print(f"  {ms / args.repeat:8.1f} ms  {short}")
+    slowest = sorted(per_statement.items(), key=lambda kv: -kv[1])[: args.explain]
+    for key, _ms in slowest:
+        statement, parameters = examples[key]
+        postgres = engine.dialect.name == "postgresql"
+        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(prefix + statement, parameters)
+            plan = [" | ".join(str(v) for v in row) for row in cursor.fetchall()]
+        finally:
+            raw.close()
+        print(f"\nplan of: {key[:200]} …")
+        print("\n".join(plan))
     profile = cProfile.Profile()
     profile.enable()
     client.get(args.path, headers=headers)

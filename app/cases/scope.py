@@ -5,10 +5,12 @@ from sqlalchemy import or_
 from app.cases.enums import CaseState
 from app.cases.models import Case
 from app.centres.models import CentreLevel
+from app.core.db import among
 from app.core.scope import active_enterprise_ids, centre_subtree_ids, scope_rule
 from app.extensions import db
 
 WIDE_LEVELS = (CentreLevel.NATIONAL, CentreLevel.PROVINCIAL)
+NARROW_CASES = 5000  # at most this many cases in a scope: its ids are read first (``case_seen``)
 
 
 @scope_rule(Case)
@@ -35,3 +37,37 @@ def _centre_column(user):
     if centre is not None and centre.level in WIDE_LEVELS and db.session.get_bind().dialect.name == "sqlite":
         return Case.centre_id + 0
     return Case.centre_id
+
+
+def case_seen(case_id, user, *, answers_for: bool = True):
+    """SQL for the scope rules of what belongs to a case (a referral, a plan, a mediation, a fund
+    request): the row's case (``case_id``, its column) is one ``user``, a member of staff, may see,
+    or (``answers_for``) answers for beyond their scope (``app.cases.assignments``).
+
+    Written for the breadth of the scope, so that no planner has to guess it. A national or
+    provincial scope holds most cases: a list reads its rows in the order of its own index and
+    checks each one's case by its primary key (a correlated EXISTS), and finds a page's worth at
+    once. A narrower scope holds a few hundred cases (a few thousand at a million): their ids are
+    read first (from the centre index) and the rows looked up by them. Left to the planner, both
+    databases read the list's index in order for a workstation too, checking every row in the
+    country to find the few of its scope (the estimate of the scope's OR cannot be right)."""
+    from sqlalchemy import select, union
+
+    from app.cases.assignments import ASSIGNMENTS, sql_clause
+    from app.core.scope import visible
+
+    seen = visible(select(Case.id), user, Case)
+    centre = user.centre
+    if centre is None or centre.level not in WIDE_LEVELS:
+        # Each way of reaching a case on its own (the scope, then each assignment), each read from its
+        # own index: one OR of them all would be read case by case through the whole table.
+        parts = [seen, *(select(Case.id).where(a.condition(user)) for a in ASSIGNMENTS if answers_for)]
+        found = union(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+        ids = db.session.execute(select(found.c.id).limit(NARROW_CASES + 1)).scalars().all()
+        if len(ids) <= NARROW_CASES:
+            return among(case_id, ids)
+    reach = seen.whereclause
+    if answers_for:
+        reach = sql_clause(user) if reach is None else or_(reach, sql_clause(user))
+    # Never correlated to a ``cases`` of the outer statement (a list may join the row's case itself).
+    return select(Case.id).where(Case.id == case_id, reach).correlate_except(Case).exists()

@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, func, literal, literal_column, or_, select, text, union_all
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.cases.enums import BOARD_STATES_SQL
@@ -23,6 +24,7 @@ from app.cases.queries import china_day_start
 from app.centres.models import Centre
 from app.clocks.free import FreeSubject, describe
 from app.clocks.models import QUICK_CLOCKS, CaseClock, ClockName, counting_clock
+from app.core.db import among
 from app.core.scope import centre_subtree_ids, visible
 from app.enterprises.models import Enterprise
 from app.extensions import db
@@ -127,7 +129,7 @@ def escalation(user, now: datetime, limit: int | None = None, after: str | None 
     narrowed = (Case.centre_id.in_(in_subtree),) if centre is not None else ()
     late = func.coalesce(func.sum(sql_case((CaseClock.due_at < now, 1), else_=0)), 0)
     under_cases = visible(
-        select(Case.centre_id, late.label("late"), func.count(CaseClock.id).label("n"), literal(True).label("cased"))
+        select(Case.centre_id, late.label("late"), func.count().label("n"), literal(True).label("cased"))
         .select_from(CaseClock)
         .join(Case, Case.id == CaseClock.case_id)
         .where(*on_board, *narrowed)
@@ -143,7 +145,7 @@ def escalation(user, now: datetime, limit: int | None = None, after: str | None 
         CaseClock.centre_id.in_(in_subtree),
     )
     under_none = (
-        select(CaseClock.centre_id, late, func.count(CaseClock.id), literal(False))
+        select(CaseClock.centre_id, late, func.count(), literal(False))
         .where(*free_on_board)
         .group_by(CaseClock.centre_id)
     )
@@ -169,11 +171,8 @@ def escalation(user, now: datetime, limit: int | None = None, after: str | None 
         .join(Case, Case.id == CaseClock.case_id)
         .where(*on_board, *narrowed, *page)
         .options(
-            joinedload(CaseClock.responsible).load_only(User.name),
-            joinedload(Case.enterprise).load_only(Enterprise.name),
             joinedload(Case.centre).load_only(Centre.code, Centre.name_zh, Centre.name_en),
-            joinedload(Case.owner).load_only(User.name),
-            joinedload(Case.first_responder).load_only(User.name),
+            joinedload(Case.enterprise).load_only(Enterprise.name),
         )
         .order_by(CaseClock.due_at, CaseClock.id)
         .limit(limit + 1)
@@ -183,13 +182,10 @@ def escalation(user, now: datetime, limit: int | None = None, after: str | None 
     if has_free:
         free = list(
             db.session.execute(
-                select(CaseClock)
-                .where(*free_on_board, *page)
-                .options(joinedload(CaseClock.responsible).load_only(User.name))
-                .order_by(CaseClock.due_at, CaseClock.id)
-                .limit(limit + 1)
+                select(CaseClock).where(*free_on_board, *page).order_by(CaseClock.due_at, CaseClock.id).limit(limit + 1)
             ).scalars()
         )
+    _attach_names([clock for clock, _ in result] + free, [case_ for _, case_ in result])
     subjects = describe(free)
     merged = sorted([*result, *((clock, None) for clock in free)], key=lambda pair: (pair[0].due_at, pair[0].id))
     for clock, case_ in merged[:limit]:
@@ -207,6 +203,29 @@ def escalation(user, now: datetime, limit: int | None = None, after: str | None 
     board.truncated = len(merged) > limit
     board.next_after = board_cursor(board.rows[-1].clock) if board.truncated else None
     return board
+
+
+def _attach_names(clocks: list[CaseClock], cases: list[Case]) -> None:
+    """Give the board's clocks their responsible person and its cases their owner and first
+    responder (names only), read in one statement by id. Joined into the page's statement (three
+    more joins of ``users``) they made a join that PostgreSQL spent about 16 ms planning, every
+    time, to read 51 rows."""
+    user_ids = {clock.responsible_id for clock in clocks}
+    user_ids |= {case_.owner_id for case_ in cases} | {case_.first_responder_id for case_ in cases}
+    user_ids.discard(None)
+    people = {}
+    if user_ids:
+        people = {
+            person.id: person
+            for person in db.session.execute(
+                select(User).options(load_only(User.name)).where(among(User.id, user_ids))
+            ).scalars()
+        }
+    for clock in clocks:
+        set_committed_value(clock, "responsible", people.get(clock.responsible_id))
+    for case_ in cases:
+        set_committed_value(case_, "owner", people.get(case_.owner_id))
+        set_committed_value(case_, "first_responder", people.get(case_.first_responder_id))
 
 
 def _summary(top: Centre, counted) -> list[BoardCentre]:

@@ -11,19 +11,16 @@
 from sqlalchemy import false, literal, or_, select
 
 from app.cases.models import Case
+from app.cases.scope import case_seen
 from app.centres.models import Centre
-from app.core.scope import active_enterprise_ids, scope_rule, visible
+from app.core.scope import active_enterprise_ids, scope_rule
 from app.fund.models import Fund, FundMembership, FundRequest, LedgerEntry
 
 
 @scope_rule(FundRequest)
 def _requests(stmt, user):
     if user.is_staff:
-        from app.cases.assignments import sql_clause
-
-        seen = visible(select(Case.id), user, Case).whereclause
-        reach = sql_clause(user) if seen is None else or_(seen, sql_clause(user))
-        return stmt.where(select(Case.id).where(Case.id == FundRequest.case_id, reach).exists())
+        return stmt.where(case_seen(FundRequest.case_id, user))
     return stmt.where(
         FundRequest.case_id.in_(select(Case.id).where(Case.enterprise_id.in_(active_enterprise_ids(user))))
     )

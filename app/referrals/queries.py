@@ -24,6 +24,7 @@ from app.cases.tracks import register_open_items
 from app.centres.models import Centre
 from app.clocks.display import clock_state
 from app.clocks.models import CaseClock
+from app.core.db import among
 from app.core.scope import visible
 from app.core.views import MAX_ID
 from app.extensions import db
@@ -225,8 +226,8 @@ def _overdue_ids(now: datetime) -> list[int]:
 def _segment(user, late: int, unheard: int, overdue_ids: list[int], states, after: Cursor | None):
     """The keys (``id``, ``heard``) of one segment's rows the user may see, in list order."""
     heard = func.coalesce(Referral.last_word_at, Referral.sent_at)
-    overdue = Referral.id.in_(overdue_ids)
-    stmt = visible(select(Referral.id, heard.label("heard")), user, Referral).where(overdue if late else ~overdue)
+    stmt = visible(select(Referral.id, heard.label("heard")), user, Referral)
+    stmt = stmt.where(among(Referral.id, overdue_ids, negate=not late))
     if states is not None:
         stmt = stmt.where(Referral.state.in_(states))
     if unheard:
