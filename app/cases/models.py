@@ -104,6 +104,21 @@ class Case(Base):
             sqlite_where=text(BOARD_STATES_SQL),
             postgresql_where=text(BOARD_STATES_SQL),
         ),
+        # One person's cases on the board ("my work": those they own, those they first took up).
+        Index(
+            "ix_cases_owner_open",
+            "owner_id",
+            "next_due_at",
+            sqlite_where=text(BOARD_STATES_SQL),
+            postgresql_where=text(BOARD_STATES_SQL),
+        ),
+        Index(
+            "ix_cases_first_responder_open",
+            "first_responder_id",
+            "next_due_at",
+            sqlite_where=text(BOARD_STATES_SQL),
+            postgresql_where=text(BOARD_STATES_SQL),
+        ),
         # The list's text search (LIKE '%words%') on PostgreSQL: a pg_trgm GIN index. SQLite has no
         # such index; there it is an empty partial index, so both schemas match these models.
         Index(

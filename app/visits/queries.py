@@ -184,7 +184,8 @@ def enterprise_history(user, enterprise, limit: int = PAGE_SIZE) -> list[Visit]:
 
 
 def planned_for(user, limit: int = PAGE_SIZE) -> list[Visit]:
-    """The planned visits ``user`` goes on, the soonest first (their "my work")."""
+    """The planned visits ``user`` goes on, the soonest first (their "my work"), with what it shows
+    of them: their centre and their enterprises' names."""
     if not getattr(user, "is_staff", False):
         return []
     stmt = (
@@ -193,7 +194,10 @@ def planned_for(user, limit: int = PAGE_SIZE) -> list[Visit]:
             Visit.state == VisitState.PLANNED,
             Visit.id.in_(select(VisitStaff.visit_id).where(VisitStaff.user_id == user.id)),
         )
-        .options(*_list_loads(user))
+        .options(
+            joinedload(Visit.centre),
+            selectinload(Visit.enterprise_links).joinedload(VisitEnterprise.enterprise).load_only(Enterprise.name),
+        )
         .order_by(Visit.planned_on, Visit.id)
         .limit(limit)
     )
