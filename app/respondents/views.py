@@ -21,6 +21,7 @@ from wtforms.validators import Optional
 from app.auth.models import Role
 from app.cases.queries import MAX_QUERY, china_day_start
 from app.cases.tracks import TrackPanel, register_panel
+from app.core import recent
 from app.core.db import utcnow
 from app.core.forms import AppForm, DateRangeChecks
 from app.core.i18n import DISPLAY_TZ
@@ -150,8 +151,20 @@ def ranking():
     first, last = form.days(utcnow().astimezone(DISPLAY_TZ).date())
     since = china_day_start(first) if first else None
     until = china_day_start(last + timedelta(days=1)) if last and last < PeriodForm.LATEST else None
-    rows = [
-        {"r": r, "url": _search_url(r, first, last)}
-        for r in queries.ranking(current_user, since=since, until=until, limit=RANKING_LIMIT)
-    ]
-    return render_template("respondents/ranking.html", form=form, rows=rows, invalid=False, period=(first, last))
+    # Counting reads every case of the period in the subtree (a year of the country's, for its
+    # supervisors): the counts may be a minute old (``app.core.recent``) and the page says when they were
+    # counted. They depend on the subtree and the period alone (drafts are nobody's case against anyone).
+    now = utcnow()
+    key = ("respondent_ranking", current_user.centre_id, since, until, RANKING_LIMIT)
+    ranked, counted_at = recent.remembered(
+        key, lambda: (queries.ranking(current_user, since=since, until=until, limit=RANKING_LIMIT), now)
+    )
+    rows = [{"r": r, "url": _search_url(r, first, last)} for r in ranked]
+    return render_template(
+        "respondents/ranking.html",
+        form=form,
+        rows=rows,
+        invalid=False,
+        period=(first, last),
+        counted_at=counted_at if counted_at < now else None,
+    )

@@ -4,6 +4,7 @@ some), and the ranking of respondents (caseworkers and supervisors) with its per
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -155,3 +156,28 @@ def test_the_navigation_link(world, login):
         assert 'href="/respondents"' in login(world.users[role]).get("/").get_data(as_text=True)
     for role in ("mediator", "applicant", "admin"):
         assert 'href="/respondents"' not in login(world.users[role]).get("/").get_data(as_text=True)
+
+
+def test_the_counts_may_be_a_minute_old_say_so_and_stay_with_their_subtree(app, world, login, against, monkeypatch):
+    from app.core import recent
+
+    monkeypatch.setitem(app.config, "REPORT_FIGURES_SECONDS", 60)
+    recent.forget()
+    against("乙贸易有限公司")
+    client = login(world.users["caseworker"])
+    client.set_cookie("lang", "en")
+    first = client.get("/respondents").get_data(as_text=True)
+    assert "乙贸易有限公司" in first and 'id="ranking-counted-at"' not in first  # counted for this request
+    against("丙有限公司")  # filed within the minute: not counted yet, and the page says how old its counts are
+    again = client.get("/respondents").get_data(as_text=True)
+    assert "丙有限公司" not in again and "乙贸易有限公司" in again
+    assert 'id="ranking-counted-at"' in again and "Counts as of" in again
+    # Another subtree's counts are its own, whoever asked first.
+    sibling = login(world.sibling_caseworker).get("/respondents").get_data(as_text=True)
+    assert "乙贸易有限公司" not in sibling
+    # A minute later they are counted again.
+    later_clock = time.monotonic() + 61
+    monkeypatch.setattr(recent.time, "monotonic", lambda: later_clock)
+    later = client.get("/respondents").get_data(as_text=True)
+    assert "丙有限公司" in later and 'id="ranking-counted-at"' not in later
+    recent.forget()
