@@ -24,6 +24,7 @@ from app.cases.queries import china_day_start
 from app.centres.models import Centre
 from app.clocks.free import FreeSubject, describe
 from app.clocks.models import QUICK_CLOCKS, CaseClock, ClockName, counting_clock
+from app.core import recent
 from app.core.db import among
 from app.core.scope import centre_subtree_ids, visible
 from app.enterprises.models import Enterprise
@@ -69,6 +70,7 @@ class Board:
     due_soon_count: int = 0
     centres: list[BoardCentre] = field(default_factory=list)
     next_after: str | None = None
+    counted_at: datetime | None = None  # when the counts were counted (a minute ago at most)
 
     @property
     def overdue(self) -> list[BoardRow]:
@@ -149,16 +151,23 @@ def escalation(user, now: datetime, limit: int | None = None, after: str | None 
         .where(*free_on_board)
         .group_by(CaseClock.centre_id)
     )
-    # Both counts in one statement: (centre, overdue, on the board, under a case or not).
-    counted = db.session.execute(union_all(under_cases, under_none)).all()
-    has_cases = any(row[3] for row in counted)
-    has_free = any(not row[3] for row in counted)
+
+    def count():
+        # Both counts in one statement: (centre, overdue, on the board, under a case or not).
+        return [tuple(row) for row in db.session.execute(union_all(under_cases, under_none))], now
+
+    # The counts read every clock on the board in the subtree (the country's, for its supervisors), so
+    # they may be a minute old (``app.core.recent``; the page says so); the rows are read as of now.
+    counted, counted_at = recent.remembered(("board_counts", user.id, top.id), count)
+    fresh = counted_at >= now
+    has_cases = any(row[3] for row in counted) or not fresh
+    has_free = any(not row[3] for row in counted) or not fresh
     counted = [row[:3] for row in counted]
-    board = Board()
+    board = Board(counted_at=counted_at)
     board.centres = _summary(top, counted)
     board.overdue_count = sum(line.overdue for line in board.centres)
     board.due_soon_count = sum(line.due_soon for line in board.centres)
-    if not counted:
+    if not counted and fresh:
         return board
 
     cursor = parse_board_cursor(after)

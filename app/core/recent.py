@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 SIZE = 64
 _entries: OrderedDict = OrderedDict()
@@ -25,8 +25,8 @@ _lock = threading.Lock()
 
 def remembered(key: tuple, count: Callable):
     """``count()``'s value, or the one it gave for ``key`` less than ``REPORT_FIGURES_SECONDS`` ago."""
-    seconds = current_app.config.get("REPORT_FIGURES_SECONDS", 60)
-    if not seconds:
+    seconds = current_app.config.get("REPORT_FIGURES_SECONDS", 60) if has_app_context() else 0
+    if not seconds:  # kept by no one (and counted afresh outside a request or command, as in a script)
         return count()
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], *key)
     now = time.monotonic()

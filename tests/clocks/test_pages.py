@@ -547,3 +547,40 @@ def test_the_rates_may_be_a_minute_old_and_say_so(app, world, december, login, f
     assert "3 on time, 2 late" in again and 'id="rates-counted-at"' in again
     assert "Rates as of 2026-12-10 10:00" in again
     recent.forget()
+
+
+def test_the_board_counts_may_be_a_minute_old_and_say_so_while_its_rows_are_read_now(
+    app, world, december, login, frozen, monkeypatch, session
+):
+    import time
+
+    from app.core import recent
+
+    monkeypatch.setitem(app.config, "REPORT_FIGURES_SECONDS", 60)
+    recent.forget()
+    client = login(world.users["supervisor"])
+    frozen(NOW)
+    first = client.get("/escalation").get_data(as_text=True)
+    assert "1 overdue" in first and december["Y"].number in first and 'id="board-counted-at"' not in first
+    # Y's handling is met within the minute: its row leaves the board at once, the counts a minute later.
+    clock = session.execute(
+        select(CaseClock).where(CaseClock.case_id == december["Y"].id, CaseClock.name == ClockName.HANDLING)
+    ).scalar_one()
+    clock.met_at = NOW
+    session.commit()
+    frozen(NOW + timedelta(seconds=30))
+    again = client.get("/escalation").get_data(as_text=True)
+    assert december["Y"].number not in again
+    assert "1 overdue" in again and 'id="board-counted-at"' in again
+    assert "Counts as of 2026-12-10 10:00" in again
+    later_clock = time.monotonic() + 61
+    monkeypatch.setattr(recent.time, "monotonic", lambda: later_clock)
+    later = client.get("/escalation").get_data(as_text=True)
+    assert "0 overdue" in later and 'id="board-counted-at"' not in later
+    # Counted empty a moment ago, the board still reads its rows: a clock late since shows at once.
+    clock.met_at = None
+    session.commit()
+    frozen(NOW + timedelta(seconds=50))
+    latest = client.get("/escalation").get_data(as_text=True)
+    assert "0 overdue" in latest and 'id="board-counted-at"' in latest and december["Y"].number in latest
+    recent.forget()
