@@ -33,21 +33,28 @@ def yuan_in_capitals(fen: int) -> str:
     return cn2an.an2cn(str(Decimal(fen) / 100), "rmb")
 
 
+FULL_WIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
 def fen_from_text(raw) -> int | str | None:
-    """Yuan as a person types them (``15000``, ``15,000.50``, ``１５０００``) → fen; ``None`` when empty;
-    what is not a sum with at most two decimals is returned as typed, for a guard to refuse."""
+    """Yuan as a person types them (``15000``, ``15,000.50``, ``¥１５０００``) → fen; ``None`` when empty;
+    what is not a sum with at most two decimals is returned as typed, for a guard to refuse (the one
+    reading of a typed sum: plans, mediation agreements, referrals' penalties, the fund)."""
     from decimal import InvalidOperation
 
-    text = (raw or "").strip().replace(",", "").replace("，", "") if isinstance(raw, str) else raw
-    if text in (None, ""):
+    if raw is None or not isinstance(raw, str):
+        return raw
+    text = raw.strip()
+    for mark in (",", "，", "¥", "￥"):
+        text = text.replace(mark, "")
+    text = text.translate(FULL_WIDTH)
+    if text == "":
         return None
-    if not isinstance(text, str):
-        return text
     try:
         value = Decimal(text)
         # ``1e30`` is finite but too large to quantize in the default context (InvalidOperation).
         if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-            return text
+            return raw
     except InvalidOperation:
-        return text
+        return raw
     return int(value * 100)

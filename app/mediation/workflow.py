@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from app.auth.models import Role
 from app.cases.enums import DocumentKind
 from app.cases.feedback import to_applicant
+from app.core.money import fen_from_text
 from app.core.workdays import CHINA, china_day
 from app.core.workflow import MEET_ALL, STOP_ALL, Action, Input, Workflow, guard, meet, pause, resume, start
 from app.mediation.enums import OPEN_STATES, MediationState, NextRoute, ServiceMethod
@@ -75,16 +75,7 @@ def _terms_from_form(form):
 def _amount_from_form(form):
     """Yuan as typed (``15000``, ``15,000.50``) → fen; what is not a number stays as typed for the guard.
     The page's field carries the input's name (``amount_fen``), though what is typed there is yuan."""
-    raw = (form.get("amount_fen") or form.get("amount") or "").strip().replace(",", "").replace("，", "")
-    if raw == "":
-        return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        return raw
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        return raw
-    return int(value * 100)
+    return fen_from_text(form.get("amount_fen") or form.get("amount") or "")
 
 
 def parse_date(value) -> date | None:

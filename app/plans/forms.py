@@ -11,8 +11,9 @@ shows it (``field_of``), so the page puts every reason beside its field.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from app.core.money import fen_from_text
 from app.plans.content import MAX_ROWS
 from app.plans.enums import Route, Verdict
 
@@ -31,19 +32,9 @@ def yuan_text(fen) -> str:
 
 
 def fen_of(text: str):
-    """Yuan as typed (``15000``, ``15,000.50``, ``１５０００``) -> fen; what is not such a sum stays as typed
+    """Yuan as typed -> fen (``app.core.money.fen_from_text``): what is not such a sum stays as typed
     (the service refuses it with its reason); blank -> None."""
-    raw = (text or "").strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
-    raw = raw.translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
-    if raw == "":
-        return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        return text
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value.adjusted()) > 20:
-        return text
-    return int(value * 100)
+    return fen_from_text(text or "")
 
 
 @dataclass

@@ -104,3 +104,33 @@ def test_figures():
     assert yuan(1_500_000) == "15,000.00"
     assert yuan(1_000_507) == "10,005.07"
     assert yuan(10_000_000_000) == "100,000,000.00"
+
+
+@pytest.mark.parametrize(
+    ("typed", "fen"),
+    [
+        ("15000", 1_500_000),
+        ("15,000.50", 1_500_050),
+        ("¥１５，０００．５", 1_500_050),
+        ("￥0.01", 1),
+        ("  ", None),
+        ("", None),
+    ],
+)
+def test_a_typed_sum_of_yuan_is_read_as_fen(typed, fen):
+    from app.core.money import fen_from_text
+
+    assert fen_from_text(typed) == fen
+
+
+@pytest.mark.parametrize("typed", ["1E30", "1e400", "NaN", "Infinity", "-inf", "12.345", "x", "1,2.3.4"])
+def test_what_is_not_a_sum_of_yuan_comes_back_as_typed_for_the_guard_to_refuse(typed):
+    """``1E30`` is finite but too large to round to fen in the default decimal context: it once made the
+    plan editor answer 500 (found by its fuzz test)."""
+    from app.core.money import fen_from_text
+    from app.mediation.workflow import _amount_from_form
+    from app.plans.forms import fen_of
+
+    assert fen_from_text(typed) == typed
+    assert fen_of(typed) == typed
+    assert _amount_from_form({"amount_fen": typed}) == typed
