@@ -68,7 +68,7 @@ def test_a_narrow_scope_reads_its_cases_ids_and_reaches_the_same_cases(world, ca
     assert reachable(city, answers_for=False)[0] == {cases["city"], cases["county"]}
 
     # More cases than a narrow scope is meant to hold: the EXISTS form, and the same cases.
-    monkeypatch.setattr(scope, "NARROW_CASES", 1)
+    monkeypatch.setattr(scope, "NARROW_ROWS", 1)
     found, sql = reachable(city)
     assert "EXISTS" in sql.upper()
     assert found == {cases["city"], cases["county"], cases["answered_for"], cases["offered"]}
@@ -95,3 +95,27 @@ def test_a_list_that_joins_the_rows_case_itself_still_reads_the_rule_on_its_own(
     )
     expected = {cases["offered"]} if who == "city" else set()
     assert set(db.session.execute(stmt).scalars()) == expected
+
+
+def test_a_narrow_scopes_rows_are_read_once_until_anything_is_written(world, cases, session, count_statements):
+    from app.cases.scope import case_seen
+
+    city = world.users["caseworker"]
+
+    def handovers():
+        return set(session.execute(select(CaseHandover.id).where(case_seen(CaseHandover.case_id, city))).scalars())
+
+    before = handovers()
+    with count_statements() as statements:
+        assert handovers() == before  # the rows of the scope kept: one statement, the list's own
+    assert len(statements) == 1
+    added = CaseHandover(
+        case_id=cases["city"],
+        kind=HandoverKind.TRANSFER,
+        status=HandoverStatus.OFFERED,
+        from_centre_id=world.city.id,
+        to_centre_id=world.sibling.id,
+    )
+    session.add(added)
+    session.flush()
+    assert handovers() == before | {added.id}  # written since: read again
