@@ -119,6 +119,15 @@ class Case(Base):
             sqlite_where=text(BOARD_STATES_SQL),
             postgresql_where=text(BOARD_STATES_SQL),
         ),
+        # The board's cases of one state, the earliest due first (the home page's cases to acknowledge).
+        Index(
+            "ix_cases_state_due",
+            "state",
+            "next_due_at",
+            "id",
+            sqlite_where=text(BOARD_STATES_SQL),
+            postgresql_where=text(BOARD_STATES_SQL),
+        ),
         # The list's text search (LIKE '%words%') on PostgreSQL: a pg_trgm GIN index. SQLite has no
         # such index; there it is an empty partial index, so both schemas match these models.
         Index(

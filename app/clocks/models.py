@@ -115,6 +115,10 @@ def register_span(name: ClockName, function: Callable) -> Callable:
     return function
 
 
+# A running clock of a track (what is handled under a case or beside one), as the partial index has it.
+TRACKS_RUNNING = "met_at IS NULL AND stopped_at IS NULL AND subject_type <> 'case'"
+
+
 class CaseClock(Base):
     __tablename__ = "case_clocks"
     __table_args__ = (
@@ -135,6 +139,16 @@ class CaseClock(Base):
             postgresql_where=text("met_at IS NULL AND stopped_at IS NULL"),
         ),
         Index("ix_case_clocks_case_id_started_at", "case_id", "started_at"),
+        # The running clocks of tracks (a mediation's, a referral's, a visit's follow-up) by the person
+        # who answers for them, the earliest due first ("my work").
+        Index(
+            "ix_case_clocks_tracks_running",
+            "responsible_id",
+            "due_at",
+            "id",
+            sqlite_where=text(TRACKS_RUNNING),
+            postgresql_where=text(TRACKS_RUNNING),
+        ),
         # The running clocks of subjects handled under no case (a visit's follow-up), for the board.
         Index(
             "ix_case_clocks_free_running_due",

@@ -52,7 +52,9 @@ class MyWork:
 
 def _due_first(stmt):
     # Cases with a running deadline first, the earliest first; then the newest of the rest.
-    return stmt.order_by(Case.next_due_at.is_(None), Case.next_due_at, Case.created_at.desc(), Case.id.desc())
+    # ``NULLS LAST``: the order of the partial indexes of a person's cases (``ix_cases_owner_open``), read
+    # in it on PostgreSQL (SQLite, whose NULLs come first, sorts the person's few cases).
+    return stmt.order_by(Case.next_due_at.asc().nulls_last(), Case.created_at.desc(), Case.id.desc())
 
 
 def _case_loads():
@@ -111,7 +113,9 @@ def track_deadlines(user, limit: int = LIMIT) -> list[TrackDeadline]:
         CaseClock.met_at.is_(None),
         CaseClock.stopped_at.is_(None),
     )
-    order = (CaseClock.due_at.is_(None), CaseClock.due_at, CaseClock.id)
+    # The order of ``ix_case_clocks_tracks_running`` (NULLS LAST is PostgreSQL's ascending order): one
+    # person's running deadlines on tracks, read from it in order rather than sorted.
+    order = (CaseClock.due_at.asc().nulls_last(), CaseClock.id)
     rows = db.session.execute(
         select(CaseClock, Case)
         .join(Case, Case.id == CaseClock.case_id)
