@@ -109,6 +109,7 @@ class Case(Base):
             "ix_cases_owner_open",
             "owner_id",
             "next_due_at",
+            "state",  # for the counts of a person's cases in one state, read from the index alone
             sqlite_where=text(BOARD_STATES_SQL),
             postgresql_where=text(BOARD_STATES_SQL),
         ),
@@ -119,12 +120,22 @@ class Case(Base):
             sqlite_where=text(BOARD_STATES_SQL),
             postgresql_where=text(BOARD_STATES_SQL),
         ),
+        # The board's cases of one centre (a narrow scope's board: without it, PostgreSQL read a whole
+        # partial index of the board's cases to learn which of a workstation's cases are on it).
+        Index(
+            "ix_cases_board_centre",
+            "centre_id",
+            "id",
+            sqlite_where=text(BOARD_STATES_SQL),
+            postgresql_where=text(BOARD_STATES_SQL),
+        ),
         # The board's cases of one state, the earliest due first (the home page's cases to acknowledge).
         Index(
             "ix_cases_state_due",
             "state",
             "next_due_at",
             "id",
+            "centre_id",  # the scope, so that a count of a state reads the index alone
             sqlite_where=text(BOARD_STATES_SQL),
             postgresql_where=text(BOARD_STATES_SQL),
         ),
