@@ -39,7 +39,6 @@ from app.referrals import scope as _referrals_scope  # noqa: F401,E402
 from app.referrals.models import Referral, ReferralReplyToken  # noqa: F401,E402
 from app.reports.annual.models import AnnualReport  # noqa: F401,E402
 from app.reports.models import MonthlyReport  # noqa: F401,E402
-from app.respondents import indexes as _respondents_indexes  # noqa: F401,E402
 from app.respondents.keys import register_listeners as _register_respondent_keys  # noqa: E402
 from app.visits import compliance as _visits_compliance  # noqa: F401,E402
 from app.visits import reminders as _visits_reminders  # noqa: F401,E402

@@ -95,6 +95,9 @@ class Case(Base):
         # The escalation board's join from running clocks to their cases: each case's state and scope read
         # from this index alone. Its condition is the board's states (``app.clocks.queries.BOARD_STATES``:
         # the open ones and declined), written out so both databases can match it to the board's query.
+        # A period's cases with everything the respondents' ranking filters and counts by (state, scope,
+        # complainant, author of a draft), so its cases are read from the index alone.
+        Index("ix_cases_created_at_ranking", "created_at", "state", "centre_id", "enterprise_id", "filed_by_id", "id"),
         Index(
             "ix_cases_board",
             "id",
@@ -281,6 +284,9 @@ class CaseRight(Base):
     case: Mapped[Case] = relationship(back_populates="rights")
 
 
+RESPONDENT_KEYED = "credit_code IS NOT NULL OR name_key <> ''"  # a respondent the ranking can match
+
+
 class CaseRespondent(Base):
     """A party complained about (被投诉人/被请求人); position 0 is the main one."""
 
@@ -290,6 +296,16 @@ class CaseRespondent(Base):
         # A respondent's other cases (app.respondents): by credit code, else by normalised name.
         Index("ix_case_respondents_credit_code_case_id", "credit_code", "case_id"),
         Index("ix_case_respondents_name_key_case_id", "name_key", "case_id"),
+        # The respondents the ranking can match (a credit code or a name key), by case, with both keys:
+        # the only rows ``app.respondents.queries.ranking`` joins, read from this index alone.
+        Index(
+            "ix_case_respondents_keyed",
+            "case_id",
+            "credit_code",
+            "name_key",
+            sqlite_where=text(RESPONDENT_KEYED),
+            postgresql_where=text(RESPONDENT_KEYED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

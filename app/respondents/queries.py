@@ -252,7 +252,7 @@ def ranking(user, since: datetime | None = None, limit: int = 50, until: datetim
     On PostgreSQL the counts are taken of each respondent's distinct cases first (a hash of
     (respondent, case)), so no count is DISTINCT over the whole period and both steps hash rather than
     sort (SQLite sorts either way, and one GROUP BY sorts least); the indexes
-    ``ix_cases_created_at_ranking`` and ``ix_case_respondents_keyed`` hold every column read, so the
+    ``ix_cases_created_at_ranking`` and ``ix_case_respondents_keyed`` (``app.cases.models``) hold every column read, so the
     period's cases and the named respondents are read from the indexes alone. The complainants are
     counted for the ranked respondents only."""
     if not getattr(user, "is_staff", False):

@@ -18,7 +18,7 @@
 - ``ix_case_clocks_report``: the reports' on-time figures per centre and clock over a range of due times
   (SQLite reads it in the GROUP BY's order by a skip-scan instead of sorting the period's clocks).
 - ``ix_cases_created_at_ranking``, ``ix_case_respondents_keyed``: the respondents' ranking of a period,
-  its cases and their matchable respondents read from the indexes alone (``app.respondents.indexes``).
+  its cases and their matchable respondents read from the indexes alone (declared in ``app.cases.models``).
 
 Revision ID: e5f7a9b1c3d5
 Revises: d4e6f8a0b2c3
