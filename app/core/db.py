@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from flask.globals import _cv_app
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -148,7 +148,11 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         # No parallel workers for a statement: the pages read a page's worth of rows from indexes, and on
         # a small server starting two workers took 11-16 ms where the query itself took under 1 ms
         # (PostgreSQL goes parallel when it guesses a large scan, as for a LIMIT over a filtered index).
-        kwargs["connect_args"] = {"prepare_threshold": None, "options": "-c max_parallel_workers_per_gather=0"}
+        # Options given in the URL (``?options=-c lock_timeout=…``) are kept: connect_args would replace them.
+        given = make_url(url).query.get("options", "")
+        given = " ".join(given) if isinstance(given, tuple) else given
+        options = f"{given} -c max_parallel_workers_per_gather=0".strip()
+        kwargs["connect_args"] = {"prepare_threshold": None, "options": options}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

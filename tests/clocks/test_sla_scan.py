@@ -287,14 +287,14 @@ def _default_session_factory() -> None:
     db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
 
 
-def own_database_app(tmp_path_factory, app, name):
-    """An app on a database of its own (the scans commit for real); the session app is put back as the
-    fallback app afterwards."""
+def own_database_app(tmp_path_factory, app, name, url_suffix: str = ""):
+    """An app on a database of its own (the scans commit for real), its URL followed by ``url_suffix``
+    (connection options); the session app is put back as the fallback app afterwards."""
     from app.cases import documents
     from app.core import audit
 
     url = fresh_database_url(tmp_path_factory, name)
-    other = make_app(url, UPLOAD_FOLDER=str(tmp_path_factory.mktemp(f"{name}-uploads")))
+    other = make_app(url + url_suffix, UPLOAD_FOLDER=str(tmp_path_factory.mktemp(f"{name}-uploads")))
     _default_session_factory()
     try:
         yield other
@@ -417,21 +417,7 @@ def lock_app(tmp_path_factory, app):
     """An app whose connections give up waiting for a row lock after 300 ms (PostgreSQL)."""
     if not os.environ.get("TEST_DATABASE_URL"):
         pytest.skip("a lock timeout on one row needs PostgreSQL (SQLite locks the whole database)")
-    from app.cases import documents
-    from app.core import audit
-
-    url = fresh_database_url(tmp_path_factory, "slalock")
-    other = make_app(
-        url + "?options=-c%20lock_timeout%3D300", UPLOAD_FOLDER=str(tmp_path_factory.mktemp("slalock-uploads"))
-    )
-    _default_session_factory()
-    try:
-        yield other
-    finally:
-        _default_session_factory()
-        other.extensions["db_engine"].dispose()
-        audit.configure(app)
-        documents.remember_app(app)
+    yield from own_database_app(tmp_path_factory, app, "slalock", "?options=-c%20lock_timeout%3D300")
 
 
 @pytest.mark.e2e
