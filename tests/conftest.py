@@ -10,6 +10,7 @@ savepoint releases), so tests never see each other's rows.
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import itertools
 import os
@@ -128,6 +129,36 @@ def make_app(url: str, **overrides):
     for key, value in overrides.items():
         setattr(config, key, value)
     return create_app(config)
+
+
+def default_session_factory() -> None:
+    """The scoped session back to binding to the current app's engine (a test that bound it elsewhere,
+    or made another app, puts it back)."""
+    from app.extensions import db
+
+    db.session.remove()
+    db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
+
+
+@contextlib.contextmanager
+def own_database(tmp_path_factory, app, name: str, url_suffix: str = "", **overrides):
+    """An app on a new database of its own (what it commits is committed, as in production), its URL
+    followed by ``url_suffix`` (connection options) and its config by ``overrides``. Afterwards the
+    session app is put back: the key that seals chains and the folder that keeps documents outside
+    an app context are the last app's (``audit.configure``, ``documents.remember_app``)."""
+    from app.core import audit, documents
+
+    url = fresh_database_url(tmp_path_factory, name)
+    overrides.setdefault("UPLOAD_FOLDER", str(tmp_path_factory.mktemp(f"{name}-uploads")))
+    other = make_app(url + url_suffix, **overrides)
+    default_session_factory()
+    try:
+        yield other
+    finally:
+        default_session_factory()
+        other.extensions["db_engine"].dispose()
+        audit.configure(app)
+        documents.remember_app(app)
 
 
 @pytest.fixture(scope="session")

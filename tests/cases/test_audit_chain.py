@@ -28,7 +28,7 @@ from app.cases.models import CaseAuditHead, CaseEvent
 from app.core.audit import canonical
 from app.extensions import db
 from tests.cases.test_workflow_matrix import MOVES, WHO
-from tests.conftest import fresh_database_url, make_app
+from tests.conftest import own_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -280,15 +280,11 @@ def test_workflow_graph_as_graphviz(app):
 @pytest.mark.e2e
 def test_flask_audit_verify_as_a_process(tmp_path_factory, app):
     """``flask --app wsgi audit-verify`` on a database of its own: exit 0, then 1 naming the edited event."""
-    from app.cases import documents
-    from app.core import audit
-    from tests.cases.test_case_concurrency import _default_session_factory, file_case, seed_centre
+    from tests.cases.test_case_concurrency import file_case, seed_centre
 
-    url = fresh_database_url(tmp_path_factory, "auditcli")
     key = "audit-cli-test-key"
-    own = make_app(url, AUDIT_HMAC_KEY=key, UPLOAD_FOLDER=str(tmp_path_factory.mktemp("auditcli-uploads")))
-    _default_session_factory()
-    try:
+    with own_database(tmp_path_factory, app, "auditcli", AUDIT_HMAC_KEY=key) as own:
+        url = own.config["SQLALCHEMY_DATABASE_URI"]
         with own.app_context():
             people = seed_centre("AV")
             case = file_case(people["caseworker"], people["firm"])
@@ -318,12 +314,6 @@ def test_flask_audit_verify_as_a_process(tmp_path_factory, app):
         bad = subprocess.run(flask, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert bad.returncode == 1, bad.stdout + bad.stderr
         assert f"BROKEN chain {number}: event id {third} (position 3): edited after it was recorded" in bad.stderr
-
-    finally:
-        _default_session_factory()
-        own.extensions["db_engine"].dispose()
-        audit.configure(app)
-        documents.remember_app(app)
 
 
 @pytest.mark.parametrize("batch", [1, 3, 2000])

@@ -24,18 +24,12 @@ from app.cases.models import Case, CaseEvent
 from app.core.audit import verify_chain
 from app.core.errors import ConflictError
 from app.extensions import db
-from tests.conftest import ALL_CONDITIONS, VALID_UTILITY_MODEL, fresh_database_url, make_app
+from tests.conftest import ALL_CONDITIONS, VALID_UTILITY_MODEL, own_database
 from tests.helpers import valid_credit_code
 
 pytestmark = pytest.mark.e2e
 
 THREADS = 10
-
-
-def _default_session_factory() -> None:
-    """The shared session factory without the unit tests' connection binding: each app's own engine."""
-    db.session.remove()
-    db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
 
 
 def seed_centre(code: str, parent=None) -> dict:
@@ -113,19 +107,8 @@ def file_case(actor_id: int, firm_id: int, channel: str = "hotline") -> Case:
 @pytest.fixture(scope="module")
 def race_app(tmp_path_factory, app):
     """An app on a database of its own; the session app is put back as the fallback app afterwards."""
-    from app.cases import documents
-    from app.core import audit
-
-    url = fresh_database_url(tmp_path_factory, "caseconc")
-    race = make_app(url, UPLOAD_FOLDER=str(tmp_path_factory.mktemp("caseconc-uploads")))
-    _default_session_factory()
-    try:
+    with own_database(tmp_path_factory, app, "caseconc") as race:
         yield race
-    finally:
-        _default_session_factory()
-        race.extensions["db_engine"].dispose()
-        audit.configure(app)
-        documents.remember_app(app)
 
 
 def run_at_once(app, jobs):

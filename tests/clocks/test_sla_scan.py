@@ -23,7 +23,7 @@ from app.core.audit import verify_chain
 from app.core.workdays import CHINA
 from app.extensions import db
 from app.notifications.models import Notification
-from tests.conftest import VALID_UTILITY_MODEL, fresh_database_url, make_app
+from tests.conftest import VALID_UTILITY_MODEL, own_database
 
 MARKS = ("clock_due_soon", "clock_breached")
 
@@ -282,27 +282,10 @@ SCANS = 4
 CASES = 3
 
 
-def _default_session_factory() -> None:
-    db.session.remove()
-    db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
-
-
 def own_database_app(tmp_path_factory, app, name, url_suffix: str = ""):
-    """An app on a database of its own (the scans commit for real), its URL followed by ``url_suffix``
-    (connection options); the session app is put back as the fallback app afterwards."""
-    from app.cases import documents
-    from app.core import audit
-
-    url = fresh_database_url(tmp_path_factory, name)
-    other = make_app(url + url_suffix, UPLOAD_FOLDER=str(tmp_path_factory.mktemp(f"{name}-uploads")))
-    _default_session_factory()
-    try:
+    """An app on a database of its own (the scans commit for real) for a module's tests."""
+    with own_database(tmp_path_factory, app, name, url_suffix) as other:
         yield other
-    finally:
-        _default_session_factory()
-        other.extensions["db_engine"].dispose()
-        audit.configure(app)
-        documents.remember_app(app)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from app.cases.models import Document
 from app.core import document_numbers as numbers
 from app.core.errors import ServiceError
 from app.extensions import db
-from tests.conftest import fresh_database_url, make_app
+from tests.conftest import own_database
 from tests.helpers import post_form
 
 
@@ -130,13 +130,8 @@ THREADS = 8
 @pytest.mark.e2e
 def test_documents_issued_at_once_take_distinct_gapless_numbers(tmp_path_factory, app):
     from app.centres.models import Centre, CentreLevel
-    from app.core import audit
 
-    url = fresh_database_url(tmp_path_factory, "docnumbers")
-    race = make_app(url, UPLOAD_FOLDER=str(tmp_path_factory.mktemp("docnumbers-uploads")))
-    db.session.remove()
-    db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
-    try:
+    with own_database(tmp_path_factory, app, "docnumbers") as race:
         with race.app_context():
             centre = Centre(code="RACE", name_zh="并发中心", name_en="Race", level=CentreLevel.PROVINCIAL, path="/")
             db.session.add(centre)
@@ -162,9 +157,3 @@ def test_documents_issued_at_once_take_distinct_gapless_numbers(tmp_path_factory
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
             results = list(pool.map(take, range(THREADS)))
         assert sorted(results) == list(range(1, THREADS + 1)), results
-    finally:
-        db.session.remove()
-        db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
-        race.extensions["db_engine"].dispose()
-        audit.configure(app)
-        documents.remember_app(app)

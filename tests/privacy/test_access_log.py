@@ -160,16 +160,11 @@ def test_a_case_page_read_while_another_connection_commits_is_still_logged(tmp_p
     from app.auth.models import User
     from app.cases.attachments import add_attachment
     from app.cases.models import Case
-    from app.core import audit, documents
     from app.extensions import db
     from app.privacy.access_log import log_read
-    from tests.conftest import build_world, fresh_database_url, make_app, new_centre, new_enterprise, new_user
+    from tests.conftest import build_world, new_centre, new_enterprise, new_user, own_database
 
-    url = fresh_database_url(tmp_path_factory, "readlog")
-    other = make_app(url, UPLOAD_FOLDER=str(tmp_path_factory.mktemp("readlog-uploads")))
-    db.session.remove()
-    db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
-    try:
+    with own_database(tmp_path_factory, app, "readlog") as other:
         with other.app_context():
             world = build_world(
                 functools.partial(new_centre, db.session),
@@ -192,11 +187,6 @@ def test_a_case_page_read_while_another_connection_commits_is_still_logged(tmp_p
             logged = db.session.execute(select(PersonalDataRead.case_id, PersonalDataRead.user_id)).all()
             assert logged == [(case_id, reader_id)]
             db.session.rollback()
-    finally:
-        db.session.remove()
-        other.extensions["db_engine"].dispose()
-        audit.configure(app)
-        documents.remember_app(app)
 
 
 @pytest.mark.e2e
@@ -210,17 +200,12 @@ def test_an_applicant_reading_a_case_page_while_another_connection_commits_marks
 
     from app.auth.models import User
     from app.cases.attachments import add_attachment
-    from app.core import audit, documents
     from app.extensions import db
     from app.notifications.models import Notification
     from app.notifications.services import notify
-    from tests.conftest import build_world, fresh_database_url, make_app, new_centre, new_enterprise, new_user
+    from tests.conftest import build_world, new_centre, new_enterprise, new_user, own_database
 
-    url = fresh_database_url(tmp_path_factory, "readmark")
-    other = make_app(url, UPLOAD_FOLDER=str(tmp_path_factory.mktemp("readmark-uploads")))
-    db.session.remove()
-    db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
-    try:
+    with own_database(tmp_path_factory, app, "readmark") as other:
         with other.app_context():
             world = build_world(
                 functools.partial(new_centre, db.session),
@@ -245,8 +230,3 @@ def test_an_applicant_reading_a_case_page_while_another_connection_commits_marks
             unread = db.session.execute(select(Notification.id).where(Notification.read_at.is_(None))).all()
             assert unread == []
             db.session.rollback()
-    finally:
-        db.session.remove()
-        other.extensions["db_engine"].dispose()
-        audit.configure(app)
-        documents.remember_app(app)
