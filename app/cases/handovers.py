@@ -16,13 +16,18 @@ from app.auth.models import Role, User
 from app.cases.enums import HandoverKind, HandoverStatus
 from app.cases.models import Case, CaseHandover
 from app.centres.models import Centre
+from app.core.db import kept
 from app.extensions import db
 
 
 def open_offer(case: Case) -> CaseHandover | None:
-    return db.session.execute(
-        select(CaseHandover).where(CaseHandover.case_id == case.id, CaseHandover.status == HandoverStatus.OFFERED)
-    ).scalar_one_or_none()
+    """The case's open handover or transfer offer (read once for a page: its guards and its panel ask)."""
+    return kept(
+        ("open_offer", case.id),
+        lambda: db.session.execute(
+            select(CaseHandover).where(CaseHandover.case_id == case.id, CaseHandover.status == HandoverStatus.OFFERED)
+        ).scalar_one_or_none(),
+    )
 
 
 def _user_by_email(value) -> User | None:

@@ -1,12 +1,11 @@
 """Scope rules of cases and what hangs off them."""
 
-from sqlalchemy import event, or_
-from sqlalchemy.orm import Session
+from sqlalchemy import or_
 
 from app.cases.enums import CaseState
 from app.cases.models import Case
 from app.centres.models import CentreLevel
-from app.core.db import among
+from app.core.db import among, kept
 from app.core.scope import active_enterprise_ids, centre_subtree_ids, scope_rule
 from app.extensions import db
 
@@ -85,27 +84,14 @@ def _narrow_rows(case_id, user, answers_for: bool):
     column = getattr(case_id, "expression", case_id)
     table = column.table
     row_id = next(iter(table.primary_key))
-    session = db.session()
-    memo = session.info.setdefault(_MEMO, {})
-    key = (table.name if hasattr(table, "name") else id(table), user.id, user.centre_id, answers_for)
-    pending = session.new or session.dirty or session.deleted
-    if key not in memo or pending:
+
+    def read():
         parts = [visible(select(Case.id), user, Case)]
         parts += [select(Case.id).where(a.condition(user)) for a in ASSIGNMENTS if answers_for]
         cases = union(*parts) if len(parts) > 1 else parts[0]
-        stmt = select(row_id).where(column.in_(cases)).limit(NARROW_ROWS + 1)
-        ids = session.execute(stmt).scalars().all()
-        memo[key] = ids if len(ids) <= NARROW_ROWS else None
-    ids = memo[key]
+        ids = db.session.execute(select(row_id).where(column.in_(cases)).limit(NARROW_ROWS + 1)).scalars().all()
+        return ids if len(ids) <= NARROW_ROWS else None
+
+    name = table.name if hasattr(table, "name") else id(table)
+    ids = kept(("case_seen_rows", name, user.id, user.centre_id, answers_for), read)
     return None if ids is None else among(row_id, ids)
-
-
-_MEMO = "case_seen_rows"
-
-
-@event.listens_for(Session, "after_flush")
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_rows(session, *args):
-    """Anything written (or a new transaction) and the rows of a scope are read again."""
-    session.info.pop(_MEMO, None)

@@ -106,6 +106,38 @@ def among(column, ids, *, negate: bool = False):
     return column.not_in(ids) if negate else column.in_(ids)
 
 
+_KEPT = "kept_reads"
+
+
+def kept(key: tuple, read):
+    """``read()``'s value, read once for the session until anything is written (flushed), committed or
+    rolled back: for what a page asks several times of the same state (a case's open offer, a narrow
+    scope's rows). With changes pending it is read afresh (and the read's autoflush forgets the rest)."""
+    from app.extensions import db
+
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        return read()
+    memo = session.info.setdefault(_KEPT, {})
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_kept(session, *args) -> None:
+    session.info.pop(_KEPT, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_kept_on_write(state) -> None:
+    """An INSERT, UPDATE or DELETE run through the session (no flush: a bulk statement) forgets them too."""
+    if not state.is_select:
+        state.session.info.pop(_KEPT, None)
+
+
 @contextmanager
 def begin_mode(mode: str):
     token = sqlite_begin_mode.set(mode)

@@ -1,0 +1,27 @@
+"""``app.core.db.kept``: a read kept for the session until anything is written, committed or rolled back."""
+
+from sqlalchemy import func, select, update
+
+from app.centres.models import Centre
+from app.core.db import kept
+
+
+def test_a_read_is_kept_until_anything_is_written(world, session, count_statements):
+    def codes():
+        return kept(("codes",), lambda: sorted(session.execute(select(Centre.code)).scalars()))
+
+    first = codes()
+    with count_statements() as statements:
+        assert codes() == first
+    assert statements == []  # kept: no second read
+
+    session.add(Centre(code="NEW", name_zh="新中心", name_en="New", level=world.city.level, path="/"))
+    assert "NEW" in codes()  # pending changes: read afresh (its autoflush forgets the rest)
+    assert "NEW" in codes()
+
+    session.execute(update(Centre).where(Centre.code == "NEW").values(code="NEWER"))  # a bulk write, no flush
+    assert "NEWER" in codes() and "NEW" not in codes()
+
+    assert kept(("count",), lambda: session.execute(select(func.count(Centre.id))).scalar()) > 0
+    session.rollback()
+    assert kept(("count",), lambda: -1) == -1  # rolled back: forgotten
