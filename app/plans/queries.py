@@ -13,7 +13,7 @@ from app.cases.tracks import register_open_items
 from app.extensions import db
 from app.plans.enums import OPEN_STATES, PlanState
 from app.plans.models import Plan
-from app.plans.services import can_see_plan
+from app.plans.services import can_see_plan, plans_of
 
 
 def get_plan(plan_id, user) -> Plan | None:
@@ -31,10 +31,9 @@ def visible_plans(case: Case, user) -> list[Plan]:
     The plans of one case are few: each is judged by ``can_see_plan`` (the same rule as the scope's),
     which is cheaper than the scope's subquery over every case the user may see (48 ms at 100,000
     cases on SQLite, for a page that had already checked the case)."""
-    stmt = select(Plan).where(Plan.case_id == case.id).order_by(Plan.revision.desc())
     if not can_see_case(user, case):
         return []
-    return [p for p in db.session.execute(stmt).scalars() if can_see_plan(user, p)]
+    return [p for p in plans_of(case) if can_see_plan(user, p)]
 
 
 def current_of(plans: list[Plan]) -> tuple[Plan | None, Plan | None]:

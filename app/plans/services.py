@@ -26,7 +26,7 @@ from app.cases.events import record_applied, record_event, register_track_digest
 from app.cases.models import Case, CaseEvent
 from app.cases.permissions import can_see_case, is_case_member
 from app.core import engine
-from app.core.db import utcnow
+from app.core.db import kept, utcnow
 from app.core.engine import ActionRefused, Door, NotFound
 from app.core.errors import ConflictError, ServiceError
 from app.core.permissions import centre_in_scope
@@ -198,9 +198,13 @@ class Eligibility:
 
 
 def plans_of(case: Case) -> list[Plan]:
-    """Every plan of the case, newest revision first (callers check who may see them)."""
-    return list(
-        db.session.execute(select(Plan).where(Plan.case_id == case.id).order_by(Plan.revision.desc())).scalars()
+    """Every plan of the case, newest revision first (callers check who may see them); read once for a
+    page, whose panel and eligibility both ask (``app.core.db.kept``)."""
+    return kept(
+        ("plans_of", case.id),
+        lambda: list(
+            db.session.execute(select(Plan).where(Plan.case_id == case.id).order_by(Plan.revision.desc())).scalars()
+        ),
     )
 
 
