@@ -284,6 +284,13 @@ class CaseRight(Base):
     case: Mapped[Case] = relationship(back_populates="rights")
 
 
+def in_board_states():
+    """SQL: the case is among the board's states (open, or declined and not yet told), written out as
+    the partial indexes of the board's cases have it (``ix_cases_board`` and those after it), so that
+    both databases can match a query to them."""
+    return text(f"cases.{BOARD_STATES_SQL}")
+
+
 RESPONDENT_KEYED = "credit_code IS NOT NULL OR name_key <> ''"  # a respondent the ranking can match
 
 

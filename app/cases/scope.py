@@ -39,6 +39,13 @@ def _centre_column(user):
     return Case.centre_id
 
 
+def narrow_scope(user) -> bool:
+    """A member of staff whose scope is below the provincial centres: a few hundred cases (a few
+    thousand at a million), so the rules of what belongs to a case read its rows' ids (``case_seen``)."""
+    centre = user.centre
+    return user.is_staff and (centre is None or centre.level not in WIDE_LEVELS)
+
+
 def case_seen(case_id, user, *, answers_for: bool = True):
     """SQL for the scope rules of what belongs to a case (a referral, a plan, a mediation, a fund
     request): the row's case (``case_id``, its column) is one ``user``, a member of staff, may see,
@@ -58,8 +65,7 @@ def case_seen(case_id, user, *, answers_for: bool = True):
     from app.cases.assignments import sql_clause
     from app.core.scope import visible
 
-    centre = user.centre
-    if centre is None or centre.level not in WIDE_LEVELS:
+    if narrow_scope(user):
         found = _narrow_rows(case_id, user, answers_for)
         if found is not None:
             return found
@@ -92,6 +98,5 @@ def _narrow_rows(case_id, user, answers_for: bool):
         ids = db.session.execute(select(row_id).where(column.in_(cases)).limit(NARROW_ROWS + 1)).scalars().all()
         return ids if len(ids) <= NARROW_ROWS else None
 
-    name = table.name if hasattr(table, "name") else id(table)
-    ids = kept(("case_seen_rows", name, user.id, user.centre_id, answers_for), read)
+    ids = kept(("case_seen_rows", table.name, user.id, user.centre_id, answers_for), read)
     return None if ids is None else among(row_id, ids)

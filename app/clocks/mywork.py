@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.cases.enums import BOARD_STATES_SQL, OPEN_STATES, HandoverKind, HandoverStatus
-from app.cases.models import Case, CaseHandover
+from app.cases.enums import OPEN_STATES, HandoverKind, HandoverStatus
+from app.cases.models import Case, CaseHandover, in_board_states
 from app.clocks.free import FreeSubject, describe
 from app.clocks.models import CaseClock
 from app.extensions import db
@@ -74,9 +74,9 @@ def my_work(user, limit: int | None = None) -> MyWork:
         return work
     # Open cases, and a declined one whose decision has not reached the applicant yet (its
     # feedback clock still runs, so it has a due time).
-    # Both are among the board's states, written out as the partial indexes of a person's cases have
-    # them (``ix_cases_owner_open``, ``ix_cases_first_responder_open``) so both databases read those.
-    open_ = and_(text(f"cases.{BOARD_STATES_SQL}"), or_(Case.state.in_(OPEN_STATES), Case.next_due_at.is_not(None)))
+    # Both are among the board's states, said as the partial indexes of a person's cases have it
+    # (``ix_cases_owner_open``, ``ix_cases_first_responder_open``) so that both databases read those.
+    open_ = and_(in_board_states(), or_(Case.state.in_(OPEN_STATES), Case.next_due_at.is_not(None)))
     work.owned = list(
         db.session.execute(
             _due_first(select(Case).where(Case.owner_id == user.id, open_)).options(*_case_loads()).limit(limit + 1)

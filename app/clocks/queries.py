@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, func, literal, literal_column, or_, select, text, union_all
+from sqlalchemy import and_, func, literal, literal_column, or_, select, union_all
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
-from app.cases.enums import BOARD_STATES_SQL
-from app.cases.models import Case
+from app.cases.models import Case, in_board_states
 from app.cases.queries import china_day_start
 from app.centres.models import Centre
 from app.clocks.free import FreeSubject, describe
@@ -124,9 +123,9 @@ def escalation(user, now: datetime, limit: int | None = None, after: str | None 
         counting_clock(),
         *near_or_past(now),
         # Open cases, and declined ones: a decline's feedback clock runs until the applicant
-        # is told, and a breach of it belongs on the board as much as any other. Written out as the
-        # partial index ``ix_cases_board`` has it, so both databases read the cases from that index.
-        text(f"cases.{BOARD_STATES_SQL}"),
+        # is told, and a breach of it belongs on the board as much as any other. As the partial index
+        # ``ix_cases_board`` has it, so both databases read the cases from that index.
+        in_board_states(),
     )
     narrowed = (Case.centre_id.in_(in_subtree),) if centre is not None else ()
     late = func.coalesce(func.sum(sql_case((CaseClock.due_at < now, 1), else_=0)), 0)

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 from app.auth.models import User
-from app.cases.enums import BOARD_STATES_SQL, OPEN_STATES, CaseState
-from app.cases.models import Case, CaseEvent
+from app.cases.enums import OPEN_STATES, CaseState
+from app.cases.models import Case, CaseEvent, in_board_states
 from app.cases.queries import LIST_COLUMNS, MaterialRequest, china_day_start, open_material_requests
 from app.centres.models import Centre
 from app.clocks.display import due_soon_until
@@ -46,11 +46,6 @@ def _due_first(stmt):
     # cases (``ix_cases_state_due``, ``ix_cases_owner_open``) give the rows in it, so a page of five
     # reads five entries however many cases wait (SQLite, whose NULLs come first, sorts the few it reads).
     return stmt.order_by(Case.next_due_at.asc().nulls_last(), Case.id)
-
-
-def _on_board():
-    """SQL: among the board's states, written out as the partial indexes of the board's cases have it."""
-    return text(f"cases.{BOARD_STATES_SQL}")
 
 
 def _rows(stmt, limit: int) -> list[Case]:
@@ -128,12 +123,12 @@ class HandlerQueue:
 
 def _to_acknowledge(user):
     """Web submissions of the user's subtree that nobody has acknowledged yet."""
-    return visible(select(Case).where(Case.state == CaseState.SUBMITTED, _on_board()), user, Case)
+    return visible(select(Case).where(Case.state == CaseState.SUBMITTED, in_board_states()), user, Case)
 
 
 def _to_decide(user):
     """Cases the user owns that are acknowledged (material, if asked for, provided): accept or decline."""
-    return select(Case).where(Case.owner_id == user.id, Case.state == CaseState.ACKNOWLEDGED, _on_board())
+    return select(Case).where(Case.owner_id == user.id, Case.state == CaseState.ACKNOWLEDGED, in_board_states())
 
 
 def _due_soon(user, now: datetime):
@@ -142,7 +137,7 @@ def _due_soon(user, now: datetime):
         or_(Case.owner_id == user.id, Case.first_responder_id == user.id),
         Case.next_due_at.is_not(None),
         Case.next_due_at <= due_soon_until(now),
-        _on_board(),  # a running deadline is a case's on the board (open, or declined and not yet told)
+        in_board_states(),  # a running deadline is a case's on the board (open, or declined and not yet told)
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
 from app.agencies.models import Agency
 from app.cases.models import Case, CaseEvent, Document
 from app.cases.permissions import can_see_internal
-from app.cases.scope import WIDE_LEVELS
+from app.cases.scope import narrow_scope
 from app.cases.tracks import register_open_items
 from app.centres.models import Centre
 from app.clocks.display import clock_state
@@ -203,9 +203,10 @@ class Page:
         return self.next_cursor is not None
 
 
-def _overdue_ids(now: datetime, user=None) -> list[int]:
-    """The referrals with a running clock past its due time (a paused one does not count): a few
-    hundred in the whole country, read from the index of running clocks. Given to the segments as
+def _overdue_ids(now: datetime, user) -> list[int]:
+    """The referrals with a running clock past its due time (a paused one does not count), read from
+    the index of running clocks: the country's (a few thousand at a million cases) for a wide scope,
+    only the scope's own for a narrow one (``narrow_scope``). Given to the segments as
     values, so that PostgreSQL plans the late ones from them (as a subquery, it would hash every
     case of the scope to check a few dozen referrals)."""
     stmt = select(CaseClock.subject_id).where(
@@ -216,15 +217,10 @@ def _overdue_ids(now: datetime, user=None) -> list[int]:
         CaseClock.due_at < now,
         CaseClock.subject_id.is_not(None),
     )
-    if user is not None and _narrow(user):
+    if narrow_scope(user):
         # Only those of the scope's few rows (the rule gives their ids): thousands at a million cases.
         stmt = stmt.where(CaseClock.subject_id.in_(visible(select(Referral.id), user, Referral)))
     return list(db.session.execute(stmt.distinct()).scalars())
-
-
-def _narrow(user) -> bool:
-    """A scope below the provincial centres: its rule reads its rows' ids (``app.cases.scope.case_seen``)."""
-    return user.is_staff and user.centre is not None and user.centre.level not in WIDE_LEVELS
 
 
 def _segment(user, late: int, unheard: int, overdue_ids: list[int], states, after: Cursor | None):
@@ -234,7 +230,7 @@ def _segment(user, late: int, unheard: int, overdue_ids: list[int], states, afte
     # A narrow scope's rule gives its rows' ids (``app.cases.scope.case_seen``): those lead, and the
     # overdue ones (thousands at a million cases) are checked as an expression, which no index serves.
     # Offered both as ids, PostgreSQL weighed two lists against each other and read every referral.
-    stmt = stmt.where(among(Referral.id + 0 if _narrow(user) else Referral.id, overdue_ids, negate=not late))
+    stmt = stmt.where(among(Referral.id + 0 if narrow_scope(user) else Referral.id, overdue_ids, negate=not late))
     if states is not None:
         stmt = stmt.where(Referral.state.in_(states))
     if unheard:

@@ -151,35 +151,49 @@ def test_administrators_see_and_export_the_log_of_their_cases_only(world, cases,
 # ---- a read while others write, on a database of its own ------------------------------------------------
 
 
+def _world_in(password_hash):
+    """The shared world and this module's three cases (``_build``), built in the current app's database
+    (call inside the app context of a test's ``own_database``)."""
+    import functools
+
+    from app.cases.attachments import add_attachment
+    from app.extensions import db
+    from tests.conftest import build_world, new_centre, new_enterprise, new_user
+
+    world = build_world(
+        functools.partial(new_centre, db.session),
+        functools.partial(new_user, db.session, password_hash),
+        functools.partial(new_enterprise, db.session),
+    )
+    return world, _build(world, db.session, add_attachment)
+
+
+def _another_connection_commits(other, centre_id: int) -> None:
+    """Someone else writes meanwhile: another connection of ``other`` commits a change to a centre."""
+    with other.extensions["db_engine"].connect() as writer:
+        writer.execute(text("UPDATE centres SET phone = phone || '0' WHERE id = :id"), {"id": centre_id})
+        writer.commit()
+
+
 @pytest.mark.e2e
 def test_a_case_page_read_while_another_connection_commits_is_still_logged(tmp_path_factory, app, password_hash):
     """On SQLite a GET's read transaction cannot become a write once another connection has committed
     since it began ("database is locked" at once): the log's insert must not fail the page then."""
-    import functools
-
     from app.auth.models import User
-    from app.cases.attachments import add_attachment
     from app.cases.models import Case
     from app.extensions import db
     from app.privacy.access_log import log_read
-    from tests.conftest import build_world, new_centre, new_enterprise, new_user, own_database
+    from tests.conftest import own_database
 
     with own_database(tmp_path_factory, app, "readlog") as other:
         with other.app_context():
-            world = build_world(
-                functools.partial(new_centre, db.session),
-                functools.partial(new_user, db.session, password_hash),
-                functools.partial(new_enterprise, db.session),
-            )
-            person, _, _ = _build(world, db.session, add_attachment)
+            world, (person, _, _) = _world_in(password_hash)
             case_id, reader_id, number = person.id, world.users["caseworker"].id, person.number
         with other.test_request_context(f"/cases/{number}", method="GET"):
             other.preprocess_request()
             case = db.session.get(Case, case_id)  # the page's read begins
             log_read(db.session.get(User, reader_id), case, ReadKind.CASE_PAGE)
-            with other.extensions["db_engine"].connect() as writer:  # someone else writes meanwhile
-                writer.execute(text("UPDATE centres SET phone = phone || '0' WHERE id = :id"), {"id": case.centre_id})
-                writer.commit()
+            _another_connection_commits(other, case.centre_id)
             response = other.process_response(other.response_class("the page"))
             other.do_teardown_request()
         assert response.status_code == 200
@@ -194,34 +208,24 @@ def test_an_applicant_reading_a_case_page_while_another_connection_commits_marks
     tmp_path_factory, app, password_hash
 ):
     """The applicant's case page marks its notifications read: a write in a GET, as the read log's."""
-    import functools
-
     from flask_login import login_user
 
     from app.auth.models import User
-    from app.cases.attachments import add_attachment
     from app.extensions import db
     from app.notifications.models import Notification
     from app.notifications.services import notify
-    from tests.conftest import build_world, new_centre, new_enterprise, new_user, own_database
+    from tests.conftest import own_database
 
     with own_database(tmp_path_factory, app, "readmark") as other:
         with other.app_context():
-            world = build_world(
-                functools.partial(new_centre, db.session),
-                functools.partial(new_user, db.session, password_hash),
-                functools.partial(new_enterprise, db.session),
-            )
-            _, _, firm = _build(world, db.session, add_attachment)
+            world, (_, _, firm) = _world_in(password_hash)
             notify([world.applicant.id], "applicant_message", firm, {"comment": "x"})
             db.session.commit()
             number, applicant_id, centre_id = firm.ref, world.applicant.id, firm.centre_id
         with other.test_request_context(f"/cases/{number}", method="GET"):
             other.preprocess_request()
             login_user(db.session.get(User, applicant_id))  # the request's read begins
-            with other.extensions["db_engine"].connect() as writer:  # someone else writes meanwhile
-                writer.execute(text("UPDATE centres SET phone = phone || '0' WHERE id = :id"), {"id": centre_id})
-                writer.commit()
+            _another_connection_commits(other, centre_id)
             response = other.make_response(other.view_functions["cases.show"](number))
             response = other.process_response(response)
             other.do_teardown_request()
