@@ -398,3 +398,22 @@ def test_the_centres_below_count_the_whole_branch(world, login, make_centre):
 def test_a_centre_page_links_to_its_branch(world, login):
     client = login(world.province_admin)
     assert f'href="/centres?under={world.city.id}"' in client.get(f"/centres/{world.city.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", [{"q": "C"}, {}])
+def test_each_value_on_a_phone_card_is_labelled_with_its_column(world, login, query):
+    """On a phone the rows are cards and each value carries its column's name (``data-label``): the
+    search results' and the tree's labels follow their heads, the first column (the centre) unlabelled."""
+    import re
+
+    client = login(world.province_admin)
+    client.set_cookie("lang", "en")
+    html = client.get("/centres", query_string=query).get_data(as_text=True)
+    table = html.split('id="centre-list"', 1)[1].split("</table>", 1)[0]
+    heads = re.findall(r'<th scope="col">([^<]*)</th>', table)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S)
+    assert rows
+    for row in rows:
+        cells = re.findall(r"<td([^>]*)>", row)
+        labels = [re.search(r'data-label="([^"]*)"', c) for c in cells]
+        assert [m.group(1) if m else None for m in labels] == [None, *heads[1:]], row
