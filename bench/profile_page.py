@@ -40,6 +40,9 @@ def main() -> None:
     parser.add_argument("--token", default=None, help="a Bearer token instead of logging in (API paths)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--sort", default="cumulative", choices=["cumulative", "tottime", "ncalls"], help="the profile's order"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON line of the figures (no profile)")
     parser.add_argument(
         "--explain", type=int, default=0, metavar="N", help="print the plans of the N slowest statements"
@@ -165,7 +168,7 @@ def main() -> None:
     profile.enable()
     client.get(args.path, headers=headers)
     profile.disable()
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+    pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":

@@ -188,12 +188,13 @@ def planned_for(user, limit: int = PAGE_SIZE) -> list[Visit]:
     of them: their centre and their enterprises' names."""
     if not getattr(user, "is_staff", False):
         return []
+    # Planned visits are few (the weeks ahead) and each is asked whether the user goes on it, by the
+    # staff table's key: SQLite, given ``IN (their visits)``, read every visit the user ever went on
+    # (6,000 for a national caseworker of the generated data, 15 ms) to keep the planned ones.
+    goes = select(VisitStaff.visit_id).where(VisitStaff.visit_id == Visit.id, VisitStaff.user_id == user.id)
     stmt = (
         select(Visit)
-        .where(
-            Visit.state == VisitState.PLANNED,
-            Visit.id.in_(select(VisitStaff.visit_id).where(VisitStaff.user_id == user.id)),
-        )
+        .where(Visit.state == VisitState.PLANNED, goes.exists())
         .options(
             joinedload(Visit.centre),
             selectinload(Visit.enterprise_links).joinedload(VisitEnterprise.enterprise).load_only(Enterprise.name),
