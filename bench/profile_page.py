@@ -32,6 +32,10 @@ from bench.generate import PASSWORD
 from config import get_config, normalise_database_url
 
 
+def _shorten(statement: str, width: int) -> str:
+    return statement if len(statement) <= width else statement[: width // 2] + " … " + statement[-width // 2 :]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
@@ -44,6 +48,9 @@ def main() -> None:
         "--sort", default="cumulative", choices=["cumulative", "tottime", "ncalls"], help="the profile's order"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON line of the figures (no profile)")
+    parser.add_argument(
+        "--statements", action="store_true", help="print every statement, in the order first run, with its count"
+    )
     parser.add_argument(
         "--explain", type=int, default=0, metavar="N", help="print the plans of the N slowest statements"
     )
@@ -73,6 +80,7 @@ def main() -> None:
 
     sql = {"statements": 0, "ms": 0.0, "ms_in_templates": 0.0}
     per_statement: dict[str, float] = {}
+    runs: dict[str, int] = {}
     examples: dict[str, tuple] = {}  # a statement's text and parameters as last run, to explain it
     rendering = {"depth": 0, "started": 0.0, "ms": 0.0, "renders": 0}
     with app.app_context():
@@ -89,6 +97,7 @@ def main() -> None:
             sql["ms_in_templates"] += ms
         key = " ".join(statement.split())
         per_statement[key] = per_statement.get(key, 0.0) + ms
+        runs[key] = runs.get(key, 0) + 1
         examples[key] = (statement, parameters)
 
     def render_starts(sender, template, context, **extra):
@@ -147,9 +156,12 @@ def main() -> None:
         f"template {template_ms:.1f} ({rendering['renders'] / args.repeat:.0f} renders, SQL excluded), "
         f"other (Python) {other_ms:.1f}"
     )
+    if args.statements:
+        for statement, ms in per_statement.items():
+            print(f"{runs[statement] / args.repeat:4.0f} × {ms / args.repeat:5.1f} ms  {_shorten(statement, 300)}")
+        print()
     for statement, ms in sorted(per_statement.items(), key=lambda kv: -kv[1])[:5]:
-        short = statement if len(statement) <= 300 else statement[:150] + " … " + statement[-150:]
-        print(f"  {ms / args.repeat:8.1f} ms  {short}")
+        print(f"  {ms / args.repeat:8.1f} ms  {_shorten(statement, 300)}")
     slowest = sorted(per_statement.items(), key=lambda kv: -kv[1])[: args.explain]
     for key, _ms in slowest:
         statement, parameters = examples[key]

@@ -113,6 +113,29 @@ def test_the_other_cases_read_a_fixed_number_of_statements(world, against, count
     assert len(many) == len(few) <= 5
 
 
+def test_a_respondent_named_in_no_other_case_costs_one_statement(world, against, count_statements):
+    case = against(ACME)
+    against("深圳市另一家科技有限公司")
+    with count_statements() as statements:
+        assert other_cases(case, world.users["caseworker"]) == []
+    assert len(statements) == 1
+
+
+def test_a_respondent_named_in_many_cases_is_asked_for_in_the_scoped_statement(
+    world, against, make_user, monkeypatch
+):
+    """Above ``OTHER_CANDIDATES`` the candidates are not passed by id: the same cases, the same scope."""
+    from app.auth.models import Role
+    from app.respondents import queries
+
+    monkeypatch.setattr(queries, "OTHER_CANDIDATES", 1)
+    city, county, sibling = against(ACME), against(ACME, who="county"), against(ACME, who="sibling")
+    against(ACME, state="draft")
+    assert _numbers(other_cases(city, world.users["caseworker"])) == {county.number}
+    province = make_user(Role.SUPERVISOR, centre=world.province)
+    assert _numbers(other_cases(city, province)) == {county.number, sibling.number}
+
+
 # ---- the transfer letter's earlier cases ------------------------------------------------------------------
 
 
