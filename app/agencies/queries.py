@@ -54,12 +54,13 @@ def region_of(centre: Centre) -> str:
     return centre.region or centre.name_zh
 
 
-def competent_agencies(centre: Centre, ip_type) -> list[Agency]:
-    """The active agencies that serve ``centre``'s region (on the centre or a centre above it) and take
-    ``ip_type``: the nearest region first, then by kind (``KIND_ORDER``) and name."""
+def line_agencies(centre: Centre, ip_type) -> tuple[list[Agency], list[Agency]]:
+    """The active agencies that serve ``centre``'s region (on the centre or a centre above it), in one
+    statement: those that take ``ip_type`` and the others, each the nearest region first, then by
+    kind (``KIND_ORDER``) and name (as the database orders names)."""
     line = centre.ancestor_ids  # from the root down to the centre itself
     if not line:
-        return []
+        return [], []
     found = db.session.execute(
         select(Agency)
         .where(Agency.centre_id.in_(line), Agency.is_active.is_(True))
@@ -67,8 +68,17 @@ def competent_agencies(centre: Centre, ip_type) -> list[Agency]:
         .order_by(kind_rank(), Agency.name, Agency.id)
     ).scalars()
     distance = {centre_id: len(line) - i for i, centre_id in enumerate(line)}
-    fitting = [a for a in found if a.takes(ip_type)]
-    return sorted(fitting, key=lambda a: distance[a.centre_id])  # stable: kind and name kept within a region
+    fitting, others = [], []
+    for agency in found:
+        (fitting if agency.takes(ip_type) else others).append(agency)
+    # Stable sorts: kind and name are kept within a region.
+    return sorted(fitting, key=lambda a: distance[a.centre_id]), sorted(others, key=lambda a: distance[a.centre_id])
+
+
+def competent_agencies(centre: Centre, ip_type) -> list[Agency]:
+    """The active agencies that serve ``centre``'s region (on the centre or a centre above it) and take
+    ``ip_type``: the nearest region first, then by kind (``KIND_ORDER``) and name."""
+    return line_agencies(centre, ip_type)[0]
 
 
 def _lazy_label(member):

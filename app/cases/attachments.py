@@ -175,15 +175,21 @@ def get_attachment(case: Case, attachment_id) -> Attachment | None:
 
 
 def list_attachments(case: Case) -> list[Attachment]:
-    """The case's files, oldest first, with their uploaders loaded."""
-    return list(
-        db.session.execute(
-            select(Attachment)
-            .where(Attachment.case_id == case.id)
-            .order_by(Attachment.created_at, Attachment.id)
-            .options(selectinload(Attachment.uploaded_by))
-        ).scalars()
-    )
+    """The case's files, oldest first, with their uploaders loaded; read once for the session until
+    anything is written (``kept``): the case page's evidence list and its referral form both ask."""
+    from app.core.db import kept
+
+    def read():
+        return list(
+            db.session.execute(
+                select(Attachment)
+                .where(Attachment.case_id == case.id)
+                .order_by(Attachment.created_at, Attachment.id)
+                .options(selectinload(Attachment.uploaded_by))
+            ).scalars()
+        )
+
+    return list(kept(("case_attachments", case.id), read))
 
 
 def open_attachment(attachment: Attachment) -> Path:

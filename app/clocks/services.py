@@ -53,12 +53,18 @@ def load_calendar() -> WorkingCalendar:
 
 
 def clocks_of(case: Case) -> list[CaseClock]:
-    """The case's clocks, oldest first."""
-    return list(
-        db.session.execute(
-            select(CaseClock).where(CaseClock.case_id == case.id).order_by(CaseClock.started_at, CaseClock.id)
-        ).scalars()
-    )
+    """The case's clocks, oldest first, its tracks' (a referral's, a mediation's…) among them; read once
+    for the session until anything is written (``kept``): the case page's panels each ask."""
+    from app.core.db import kept
+
+    def read():
+        return list(
+            db.session.execute(
+                select(CaseClock).where(CaseClock.case_id == case.id).order_by(CaseClock.started_at, CaseClock.id)
+            ).scalars()
+        )
+
+    return list(kept(("case_clocks", case.id), read))
 
 
 def _pauses(clock: CaseClock) -> list[tuple[datetime, datetime]]:

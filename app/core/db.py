@@ -133,8 +133,10 @@ def _forget_kept(session, *args) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _forget_kept_on_write(state) -> None:
-    """An INSERT, UPDATE or DELETE run through the session (no flush: a bulk statement) forgets them too."""
-    if not state.is_select:
+    """An INSERT, UPDATE or DELETE run through the session (no flush: a bulk statement) forgets them
+    too, and so does a row lock (``SELECT … FOR UPDATE``): what was read before it may have changed
+    while it waited, and what a write decides is read under the lock."""
+    if not state.is_select or getattr(state.statement, "_for_update_arg", None) is not None:
         state.session.info.pop(_KEPT, None)
 
 

@@ -181,9 +181,10 @@ def open_mediation_of(case: Case) -> Mediation | None:
     ).scalar_one_or_none()
 
 
-def eligibility(case: Case, actor, *, for_display: bool = True, confirmed=None) -> Eligibility:
+def eligibility(case: Case, actor, *, for_display: bool = True, confirmed=None, mediations=None) -> Eligibility:
     """Whether ``actor`` may request a fast mediation on ``case`` now, and every reason it is blocked
-    (``for_display`` leaves out the confirmation the form asks for)."""
+    (``for_display`` leaves out the confirmation the form asks for). ``mediations``: the case's
+    mediations when the caller has just read them all (the case page's panel), else they are asked."""
     reasons = []
     if actor is None or actor.role not in STARTERS:
         return Eligibility((_l("Only caseworkers and supervisors start a mediation."),))
@@ -195,7 +196,8 @@ def eligibility(case: Case, actor, *, for_display: bool = True, confirmed=None) 
         reasons.append(_l("The case names no right to mediate about."))
     if not any((r.name or "").strip() for r in case.respondents):
         reasons.append(_l("The case names no respondent; mediation needs a named respondent."))
-    if open_mediation_of(case) is not None:
+    under_way = any(m.is_open for m in mediations) if mediations is not None else open_mediation_of(case) is not None
+    if under_way:
         reasons.append(_l("A mediation of this case is already under way."))
     if not for_display and confirmed is not True:
         reasons.append(

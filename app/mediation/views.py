@@ -162,7 +162,11 @@ def panel_context(case, user):
             form, errors = kept["form"], kept["errors"]
         else:
             form, errors = StartMediationForm(formdata=None).fill_choices(services.mediator_choices(case)), []
-        start = {"eligibility": services.eligibility(case, user), "form": form, "errors": errors}
+        start = {
+            "eligibility": services.eligibility(case, user, mediations=mediations),
+            "form": form,
+            "errors": errors,
+        }
     return {"mediations": _summaries(case, mediations), "start": start, "staff": user.is_staff}
 
 

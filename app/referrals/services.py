@@ -173,19 +173,14 @@ def eligibility(case: Case, actor) -> list:
 
 def agency_choices(case: Case) -> list[tuple[Agency, list]]:
     """The agencies a lead of ``case`` may go to: the competent ones first (each with no mismatch),
-    then the others of the case's region line, each with why it does not fit."""
-    from app.agencies.queries import competent_agencies, mismatch_reasons
+    then the others of the case's region line, each with why it does not fit; each part the nearest
+    region first, then by kind and name."""
+    from app.agencies.queries import line_agencies, mismatch_reasons
 
     right = referred_right(case)
     if right is None:
         return []
-    competent = competent_agencies(case.centre, right.type)
-    seen = {a.id for a in competent}
-    others = db.session.execute(
-        select(Agency)
-        .where(Agency.is_active.is_(True), Agency.centre_id.in_(case.centre.ancestor_ids), Agency.id.not_in(seen))
-        .order_by(Agency.centre_id.desc(), Agency.kind, Agency.name)
-    ).scalars()
+    competent, others = line_agencies(case.centre, right.type)
     return [(a, []) for a in competent] + [(a, mismatch_reasons(a, case.centre, right.type)) for a in others]
 
 

@@ -7,19 +7,20 @@ silent. Every action goes through ``services.transition`` by the one track actio
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.auth.models import Role
-from app.cases.models import Attachment
 from app.cases.permissions import can_see_internal
 from app.cases.track_actions import action_inputs, run_action
 from app.cases.tracks import TrackPanel, register_panel
 from app.cases.views import case_or_404
 from app.clocks.display import TRACK_PAGES, clock_rows
+from app.clocks.services import clocks_of
 from app.core.db import utcnow
 from app.core.engine import ActionRefused
 from app.core.enums import label_of, member_of
@@ -79,11 +80,9 @@ def referral_yuan(fen) -> str:
 
 
 def _case_attachments(case):
-    return list(
-        db.session.execute(
-            select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.created_at, Attachment.id)
-        ).scalars()
-    )
+    from app.cases.attachments import list_attachments
+
+    return list_attachments(case)
 
 
 def panel_context(case, user):
@@ -92,7 +91,11 @@ def panel_context(case, user):
     if not referrals and (not may_start or not case.state.is_open):
         return None
     now = utcnow()
-    clocks = queries.clocks_by_referral(r.id for r in referrals)
+    # The referrals' clocks run under the case: among the case's own, which the page reads anyway.
+    clocks = defaultdict(list)
+    for clock in clocks_of(case):
+        if clock.subject_type == "referral":
+            clocks[clock.subject_id].append(clock)
     documents = queries.documents_by_referral(case.id, [r.id for r in referrals])
     items = [
         {

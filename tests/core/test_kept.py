@@ -25,3 +25,12 @@ def test_a_read_is_kept_until_anything_is_written(world, session, count_statemen
     assert kept(("count",), lambda: session.execute(select(func.count(Centre.id))).scalar()) > 0
     session.rollback()
     assert kept(("count",), lambda: -1) == -1  # rolled back: forgotten
+
+
+def test_a_row_lock_forgets_what_was_read_before_it(world, session):
+    """A write reads under its lock what it decides on: another transaction may have changed it
+    while the lock was waited for."""
+    assert kept(("answer",), lambda: 1) == 1
+    assert kept(("answer",), lambda: 2) == 1
+    session.execute(select(Centre).where(Centre.id == world.city.id).with_for_update()).scalar_one()
+    assert kept(("answer",), lambda: 3) == 3

@@ -121,9 +121,7 @@ def test_a_respondent_named_in_no_other_case_costs_one_statement(world, against,
     assert len(statements) == 1
 
 
-def test_a_respondent_named_in_many_cases_is_asked_for_in_the_scoped_statement(
-    world, against, make_user, monkeypatch
-):
+def test_a_respondent_named_in_many_cases_is_asked_for_in_the_scoped_statement(world, against, make_user, monkeypatch):
     """Above ``OTHER_CANDIDATES`` the candidates are not passed by id: the same cases, the same scope."""
     from app.auth.models import Role
     from app.respondents import queries
