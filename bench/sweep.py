@@ -7,7 +7,9 @@ SQL statements and time, template time and size, as one JSON object.
 The same pages, as the same people, as ``bench.pages`` (``the_mix``). Each person logs in once (a
 generated applicant agrees to the privacy notice first); each page is requested once to warm up,
 then ``--repeat`` times. ``over_30ms`` and ``over_150kb`` name the pages past the targets of
-in-process time and size. The figures are one process's, one request at a time: the page's own
+in-process time and size. ``floor_ms`` is the login page's p50, signed out, in the same process
+(before and after the pages): the machine's speed; each page's ``x_floor`` is its p50 over it. The
+figures are one process's, one request at a time: the page's own
 cost, where ``bench.pages`` measures it under load.
 """
 
@@ -87,6 +89,20 @@ def main() -> None:
         if rendering["depth"] == 0:
             rendering["ms"] += (time.perf_counter() - rendering["started"]) * 1000
 
+    def floor() -> list[float]:
+        # The page every request costs at least: the login page, signed out (a form, its CSRF token,
+        # the layout; no database read), in the same process: this machine's speed, to read the
+        # pages' figures against (``x_floor``) when runs on different machines are compared.
+        anonymous = app.test_client()
+        anonymous.get("/login")
+        timings = []
+        for _ in range(max(args.repeat, 9)):
+            started = time.perf_counter()
+            anonymous.get("/login")
+            timings.append((time.perf_counter() - started) * 1000)
+        return timings
+
+    floor_timings = floor()
     results = {}
     for name, (who, path) in mix.pages.items():
         headers = {}
@@ -123,10 +139,15 @@ def main() -> None:
             "template_ms": round((rendering["ms"] - sql["in_templates"]) / args.repeat, 1),
             "kb": round(len(first.data) / 1024, 1),
         }
+    floor_timings += floor()  # before and after the pages: the machine's speed over the whole run
+    floor_ms = statistics.median(floor_timings)
+    for result in results.values():
+        result["x_floor"] = round(result["p50_ms"] / floor_ms, 1)
     print(
         json.dumps(
             {
                 "database": url.split(":", 1)[0],
+                "floor_ms": round(floor_ms, 2),
                 "cases": mix.cases,
                 "repeat": args.repeat,
                 "load_average_1m": round(os.getloadavg()[0], 2),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from app.auth.forms import NewPasswordMixin
 from app.auth.models import STAFF_ROLES
 from app.centres.models import CentreLevel
-from app.core.forms import AppForm, email_format, lower_filter, max_length, required, strip_filter
+from app.core.forms import AppForm, SelectField, email_format, lower_filter, max_length, required, strip_filter
 
 
 class CentreForm(AppForm):

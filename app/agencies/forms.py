@@ -5,13 +5,22 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, SelectMultipleField, StringField, ValidationError, widgets
+from wtforms import StringField, ValidationError, widgets
 from wtforms.validators import Optional
 
 from app.agencies.models import AgencyKind
 from app.agencies.services import LIMITS
 from app.cases.enums import IPType
-from app.core.forms import AppForm, email_format, lower_filter, max_length, required, strip_filter
+from app.core.forms import (
+    AppForm,
+    SelectField,
+    SelectMultipleField,
+    email_format,
+    lower_filter,
+    max_length,
+    required,
+    strip_filter,
+)
 
 
 class CheckboxesField(SelectMultipleField):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, ValidationError
+from wtforms import BooleanField, EmailField, PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Optional
 
 from app.auth.passwords import MAX_LENGTH, password_problems
-from app.core.forms import AppForm, email_format, lower_filter, max_length, required, strip_filter
+from app.core.forms import AppForm, SelectField, email_format, lower_filter, max_length, required, strip_filter
 from app.enterprises.forms import CreditCodeField, EnterpriseFieldsMixin
 
 

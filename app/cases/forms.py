@@ -20,7 +20,6 @@ from wtforms import (
     DateTimeLocalField,
     HiddenField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
     ValidationError,
@@ -28,7 +27,16 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from app.cases.enums import CaseKind, Channel, ComplainantType, IPType
-from app.core.forms import AppForm, CreditCode, FigureField, max_length, not_negative, required, strip_filter
+from app.core.forms import (
+    AppForm,
+    CreditCode,
+    FigureField,
+    SelectField,
+    max_length,
+    not_negative,
+    required,
+    strip_filter,
+)
 from app.core.identifiers import IdentifierError, normalise_right_number
 from app.enterprises.forms import CreditCodeField
 from app.enterprises.sme_size import Industry, needs_assets

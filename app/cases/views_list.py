@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
-from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import Optional
 
 from app.cases.enums import CaseKind, CaseState, Channel, IPType
@@ -27,7 +27,7 @@ from app.centres.models import Centre
 from app.centres.queries import centre_label
 from app.core.db import utcnow
 from app.core.errors import error_response
-from app.core.forms import AppForm, DateRangeChecks, max_length, strip_filter
+from app.core.forms import AppForm, DateRangeChecks, SelectField, SelectMultipleField, max_length, strip_filter
 from app.core.i18n import DISPLAY_TZ
 from app.core.permissions import staff_required
 from app.core.scope import active_enterprise_ids

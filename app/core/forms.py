@@ -10,8 +10,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
+from markupsafe import Markup, escape
 from wtforms import DecimalField, ValidationError
+from wtforms import SelectField as _SelectField
+from wtforms import SelectMultipleField as _SelectMultipleField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, StopValidation
+from wtforms.widgets import Select
 
 from app.core.identifiers import IdentifierError, normalise_credit_code
 
@@ -29,6 +33,33 @@ class AppForm(FlaskForm):
             if formdata is _Auto:
                 return request.form if _is_submitted() else None
             return formdata
+
+
+class FastSelect(Select):
+    """WTForms' select, its plain options written directly: WTForms builds each option's attributes
+    through ``html_params`` (sorting, escaping and joining them one by one), and a filter of every
+    centre of the country (497 options) cost a list page 60 ms on two cores. The output is the same,
+    character for character; an option with attributes of its own is left to WTForms."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        label = escape(choice.label or choice.value)
+        return Markup(f'<option {"selected " if choice.selected else ""}value="{escape(value)}">{label}</option>')
+
+
+class SelectField(_SelectField):
+    """A select (``FastSelect``): every form of the app takes it from here."""
+
+    widget = FastSelect()
+
+
+class SelectMultipleField(_SelectMultipleField):
+    """A multiple select (``FastSelect``): every form of the app takes it from here."""
+
+    widget = FastSelect(multiple=True)
 
 
 class Required(InputRequired):

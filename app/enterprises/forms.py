@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, ValidationError
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, ValidationError
 from wtforms.validators import Optional
 
-from app.core.forms import AppForm, CreditCode, FigureField, max_length, not_negative, required, strip_filter
+from app.core.forms import (
+    AppForm,
+    CreditCode,
+    FigureField,
+    SelectField,
+    max_length,
+    not_negative,
+    required,
+    strip_filter,
+)
 from app.enterprises.sme_size import Industry, needs_assets
 
 

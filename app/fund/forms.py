@@ -9,10 +9,10 @@ the request is saved.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from app.core.forms import AppForm, max_length, strip_filter
+from app.core.forms import AppForm, SelectField, max_length, strip_filter
 from app.fund.enums import CostKind, DisputeType
 
 MAX_ROWS = 50

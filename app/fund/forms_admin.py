@@ -9,11 +9,11 @@ page shows beside it.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import AppForm, max_length, required, strip_filter
+from app.core.forms import AppForm, SelectField, SelectMultipleField, max_length, required, strip_filter
 from app.core.money import fen_from_text, yuan
 from app.fund.enums import DisputeType, EntryKind
 from app.fund.models import RULE_BOUNDS

@@ -8,10 +8,10 @@ reason it cannot start at once, so the form checks only what a browser could sen
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Optional
 
-from app.core.forms import AppForm, max_length, strip_filter
+from app.core.forms import AppForm, SelectField, max_length, strip_filter
 from app.mediation import workflow
 from app.mediation.enums import MediationScope
 

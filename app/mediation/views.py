@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import BooleanField, SelectField, ValidationError
+from wtforms import BooleanField, ValidationError
 
 from app.auth.models import Role
 from app.cases.enums import DocumentKind
@@ -29,7 +29,7 @@ from app.core.db import utcnow
 from app.core.engine import ActionRefused
 from app.core.enums import label_of, member_of
 from app.core.errors import ServiceError
-from app.core.forms import AppForm
+from app.core.forms import AppForm, SelectField
 from app.core.i18n import DISPLAY_TZ
 from app.core.money import yuan, yuan_in_capitals
 from app.core.permissions import roles_required

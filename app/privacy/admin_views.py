@@ -18,14 +18,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import Optional
 
 from app.auth.models import Role, User
 from app.cases.models import Case
 from app.centres.models import Centre
 from app.core.db import utcnow
-from app.core.forms import AppForm, DateRangeChecks, max_length, strip_filter
+from app.core.forms import AppForm, DateRangeChecks, SelectField, max_length, strip_filter
 from app.core.i18n import DISPLAY_TZ
 from app.core.permissions import admin_required
 from app.core.scope import centre_subtree_ids, visible

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Optional
 
-from app.core.forms import AppForm, max_length, strip_filter
+from app.core.forms import AppForm, SelectField, SelectMultipleField, max_length, strip_filter
 from app.referrals import workflow
 from app.referrals.enums import Ground
 

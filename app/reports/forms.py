@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import Optional
 
 from app.cases.enums import CaseKind, IPType
-from app.core.forms import AppForm, max_length, strip_filter
+from app.core.forms import AppForm, SelectField, max_length, strip_filter
 
 SCOPES = ("subtree", "alone")
 

@@ -15,7 +15,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import DateField, SelectField, ValidationError
+from wtforms import DateField, ValidationError
 from wtforms.validators import Optional
 
 from app.auth.models import Role
@@ -23,7 +23,7 @@ from app.cases.queries import MAX_QUERY, china_day_start
 from app.cases.tracks import TrackPanel, register_panel
 from app.core import recent
 from app.core.db import utcnow
-from app.core.forms import AppForm, DateRangeChecks
+from app.core.forms import AppForm, DateRangeChecks, SelectField
 from app.core.i18n import DISPLAY_TZ
 from app.core.permissions import roles_required
 from app.respondents import queries

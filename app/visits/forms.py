@@ -19,8 +19,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     widgets,
@@ -28,7 +26,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from app.cases.enums import IPType
-from app.core.forms import AppForm, max_length, strip_filter
+from app.core.forms import AppForm, SelectField, SelectMultipleField, max_length, strip_filter
 from app.visits.enums import Topic, VisitState
 
 MAX_ROWS = 30  # rows of one kind a form takes (a phone adds them one by one)
