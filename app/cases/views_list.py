@@ -16,15 +16,13 @@ from flask import Response, current_app, render_template, request, stream_with_c
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
 from wtforms import DateField, StringField
 from wtforms.validators import Optional
 
 from app.cases.enums import CaseKind, CaseState, Channel, IPType
 from app.cases.queries import DATE_FIELDS, MAX_QUERY, SORTS, CaseFilters, case_list, export_rows, staff_choices
 from app.cases.views import bp
-from app.centres.models import Centre
-from app.centres.queries import centre_label
+from app.centres.queries import centre_filter_choices
 from app.core.db import utcnow
 from app.core.errors import error_response
 from app.core.forms import AppForm, DateRangeChecks, SelectField, SelectMultipleField, max_length, strip_filter
@@ -155,33 +153,6 @@ class CaseFilterForm(DateRangeChecks, AppForm):
             ),
             self.sort.data if self.sort.data in SORTS else "newest",
         )
-
-
-def centre_filter_choices(user, selected_id) -> list[tuple[int, str]]:
-    """The user's centre and the centres just below it; once one is chosen, also the way down to it
-    and the centres just below that one. A national caseworker drills down through 31 provinces
-    instead of scrolling a list of every centre in the country (497 in the benchmark)."""
-    own = user.centre
-    if own is None:
-        return []
-    selected = db.session.get(Centre, selected_id) if selected_id else None
-    if selected is not None and not selected.path.startswith(own.path):
-        selected = None
-    parents = {own.id}
-    on_the_way = {own.id}
-    if selected is not None:
-        parents.add(selected.id)
-        on_the_way.update(selected.ancestor_ids[own.depth :])
-    stmt = (
-        select(Centre)
-        .where(
-            Centre.is_active.is_(True),
-            Centre.path.startswith(own.path, autoescape=True),
-            or_(Centre.id.in_(on_the_way), Centre.parent_id.in_(parents)),
-        )
-        .order_by(Centre.path)
-    )
-    return [(c.id, centre_label(c, c.depth - own.depth)) for c in db.session.execute(stmt).scalars()]
 
 
 def case_url(number: str) -> str:

@@ -96,3 +96,33 @@ def centre_choices(user=None, active_only: bool = True) -> list[tuple[int, str]]
         return [(c.id, centre_label(c, c.depth - user.centre.depth)) for c in centres_in_scope(user, active_only)]
     centres = db.session.execute(select(Centre).where(Centre.is_active.is_(True)).order_by(Centre.path)).scalars()
     return [(c.id, centre_label(c)) for c in centres]
+
+
+def centre_filter_choices(user, selected_id, active_only: bool = True) -> list[tuple[int, str]]:
+    """A list's centre filter: the user's centre and the centres just below it; once one is chosen,
+    also the way down to it and the centres just below that one (a chosen centre outside the user's
+    subtree is not). A national caseworker drills down through 31 provinces instead of scrolling a
+    list of every centre in the country (497 in the benchmark), which cost a page 40 ms to read and
+    write. ``active_only=False`` keeps closed centres (their visits stay in the list)."""
+    own = user.centre
+    if own is None:
+        return []
+    selected = db.session.get(Centre, selected_id) if selected_id else None
+    if selected is not None and not selected.path.startswith(own.path):
+        selected = None
+    parents = {own.id}
+    on_the_way = {own.id}
+    if selected is not None:
+        parents.add(selected.id)
+        on_the_way.update(selected.ancestor_ids[own.depth :])
+    stmt = (
+        select(Centre)
+        .where(
+            Centre.path.startswith(own.path, autoescape=True),
+            or_(Centre.id.in_(on_the_way), Centre.parent_id.in_(parents)),
+        )
+        .order_by(Centre.path)
+    )
+    if active_only:
+        stmt = stmt.where(Centre.is_active.is_(True))
+    return [(c.id, centre_label(c, c.depth - own.depth)) for c in db.session.execute(stmt).scalars()]

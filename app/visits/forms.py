@@ -76,8 +76,9 @@ class FilterForm(AppForm):
     state = SelectField(_l("State"), validate_choice=False)
     enterprise = StringField(_l("Enterprise"), filters=[strip_filter], validators=[Optional(), max_length(300)])
 
-    def fill(self, centres) -> FilterForm:
-        self.centre.choices = [("", _l("Every centre in your scope"))] + [(str(c.id), c.name) for c in centres]
+    def fill(self, centres: list[tuple[int, str]]) -> FilterForm:
+        """``centres``: (id, label) of the centre filter (``centre_filter_choices``)."""
+        self.centre.choices = [("", _l("Every centre in your scope"))] + [(str(i), label) for i, label in centres]
         self.state.choices = [("", _l("Every state"))] + VisitState.choices()
         return self
 

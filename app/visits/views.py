@@ -32,7 +32,8 @@ from app.auth.models import Role
 from app.cases.forms import ActionForm
 from app.cases.models import Case
 from app.cases.track_actions import run_action
-from app.centres.queries import centres_in_scope
+from app.centres.models import Centre
+from app.centres.queries import centre_filter_choices
 from app.core.db import utcnow
 from app.core.engine import ActionRefused, NotFound
 from app.core.errors import ConflictError, ServiceError
@@ -131,14 +132,19 @@ def enterprise_visits(enterprise):
 def index():
     """The visits of the user's centre and the centres below it, the latest first, filtered by month,
     centre, state and enterprise."""
-    centres = centres_in_scope(current_user)
-    form = FilterForm(formdata=request.args).fill(centres)
+    # The centre filter drills down as the case list's does: the user's centre, the centres below it
+    # and the way to the one chosen (closed centres kept: their visits stay listed).
+    wanted = request.args.get("centre", "")
+    choices = centre_filter_choices(
+        current_user, int(wanted) if wanted.isascii() and wanted.isdigit() and len(wanted) <= 10 else None, False
+    )
+    form = FilterForm(formdata=request.args).fill(choices)
     form.validate()
     problems = []
     month = parse_month(form.month.data)
     if form.month.data and month is None:
         problems.append(_("Give the month as YYYY-MM."))
-    centre_ids = {str(c.id): c.id for c in centres}
+    centre_ids = {str(i): i for i, _label in choices}
     centre_id = centre_ids.get(form.centre.data or "")
     if form.centre.data and centre_id is None:
         problems.append(_("Choose one of the centres listed."))
@@ -175,7 +181,7 @@ def index():
             filter_args=args,
             problems=problems,
             this_month=today().strftime("%Y-%m"),
-            centre=next((c for c in centres if c.id == centre_id), None),
+            centre=db.session.get(Centre, centre_id) if centre_id else None,
             month=month,
         ),
         422 if problems else 200,

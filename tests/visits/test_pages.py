@@ -385,6 +385,38 @@ def test_the_list_filters_by_month_centre_state_and_enterprise(world, en_login, 
     assert ids(f"/visits?centre={world.sibling.id}")[0] == 422  # not a centre of the scope
 
 
+def test_the_centre_filter_drills_down_from_the_users_centre(world, en_login, make_centre, make_user, session):
+    """As the case list's: the user's centre and those just below it; a centre chosen further down
+    brings the way to it and its own children; a centre outside the subtree is refused."""
+    from app.auth.models import Role
+    from app.centres.models import CentreLevel
+
+    station = make_centre("CACW", parent=world.county, level=CentreLevel.WORKSTATION)
+    closed = make_centre("CBX", parent=world.sibling, level=CentreLevel.COUNTY)
+    closed.is_active = False
+    supervisor = make_user(Role.SUPERVISOR, centre=world.province)
+    session.commit()
+    client = en_login(supervisor)
+
+    def offered(url):
+        response = client.get(url)
+        select = re.search(r'<select[^>]*name="centre".*?</select>', response.get_data(as_text=True), re.S).group(0)
+        return response.status_code, [int(i) for i in re.findall(r'value="(\d+)"', select)]
+
+    assert offered("/visits") == (200, [world.province.id, world.city.id, world.sibling.id])
+    status, ids = offered(f"/visits?centre={station.id}")
+    assert status == 200 and set(ids) == {
+        world.province.id,
+        world.city.id,
+        world.sibling.id,
+        world.county.id,
+        station.id,
+    }
+    status, ids = offered(f"/visits?centre={world.sibling.id}")
+    assert status == 200 and closed.id in ids  # a closed centre's visits stay listed
+    assert offered(f"/visits?centre={world.other_province.id}")[0] == 422
+
+
 def test_the_list_pages_by_keyset(world, en_login, session, record, monkeypatch):
     from app.visits import views
 
