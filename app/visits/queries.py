@@ -54,14 +54,24 @@ def _loads(user):
     return options
 
 
-def _list_loads(user):
-    options = [
-        joinedload(Visit.centre),
-        selectinload(Visit.staff_links).joinedload(VisitStaff.user),
-        selectinload(Visit.enterprise_links).joinedload(VisitEnterprise.enterprise),
-        selectinload(Visit.follow_ups),
-        selectinload(Visit.problems),
-    ]
+def _list_loads(user, shown_only: bool = False):
+    """What a page of visits loads with them: everything (the API's list gives each visit whole), or
+    with ``shown_only`` what the list page shows of them (names, the follow-ups' state; no problems)."""
+    if shown_only:
+        options = [
+            joinedload(Visit.centre).load_only(Centre.code, Centre.name_zh, Centre.name_en),
+            selectinload(Visit.staff_links).joinedload(VisitStaff.user).load_only(User.name),
+            selectinload(Visit.enterprise_links).joinedload(VisitEnterprise.enterprise).load_only(Enterprise.name),
+            selectinload(Visit.follow_ups).load_only(VisitFollowUp.done_at),
+        ]
+    else:
+        options = [
+            joinedload(Visit.centre),
+            selectinload(Visit.staff_links).joinedload(VisitStaff.user),
+            selectinload(Visit.enterprise_links).joinedload(VisitEnterprise.enterprise),
+            selectinload(Visit.follow_ups),
+            selectinload(Visit.problems),
+        ]
     if not user.is_staff:
         options.append(defer(Visit.notes, raiseload=True))
     return options
@@ -159,9 +169,11 @@ def list_visits(
     subtree: bool = False,
     cursor: str | Cursor | None = None,
     limit: int = PAGE_SIZE,
+    shown_only: bool = False,
 ) -> Page:
     """One page of the visits ``user`` may see (filters as ``list_stmt``), the latest day first, then
-    the newest; ``cursor`` (a ``Cursor`` or its text) is where the page starts."""
+    the newest; ``cursor`` (a ``Cursor`` or its text) is where the page starts. ``shown_only``: loaded
+    with what the list page shows only (``_list_loads``)."""
     start = cursor if isinstance(cursor, Cursor) else Cursor.decode(cursor)
     stmt = list_stmt(user, month=month, centre_id=centre_id, state=state, enterprise_id=enterprise_id, subtree=subtree)
     day = day_of()
@@ -169,7 +181,9 @@ def list_visits(
         # "day <= start" first: the index of the list's order is then read from the cursor on, not scanned.
         stmt = stmt.where(day <= start.day, or_(day < start.day, and_(day == start.day, Visit.id < start.id)))
     rows = list(
-        db.session.execute(stmt.options(*_list_loads(user)).order_by(day.desc(), Visit.id.desc()).limit(limit + 1))
+        db.session.execute(
+            stmt.options(*_list_loads(user, shown_only)).order_by(day.desc(), Visit.id.desc()).limit(limit + 1)
+        )
         .unique()
         .scalars()
     )

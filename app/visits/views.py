@@ -162,6 +162,7 @@ def index():
         enterprise_id=enterprise.id if enterprise else None,
         cursor=request.args.get("cursor") or None,
         limit=PAGE_SIZE,
+        shown_only=True,
     )
     args = {
         k: v
