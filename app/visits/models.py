@@ -35,6 +35,15 @@ class Visit(Base):
         # The list's order (``queries``: the visit's day, newest first, then id) with the scope's centre, so
         # a page is read backwards from the index instead of sorting every visit of a national scope.
         Index("ix_visits_day_id", text("coalesce(visited_on, planned_on)"), "id", "centre_id"),
+        # The planned visits, the soonest first ("my work": each asked whether the user goes on it, until
+        # a page is found, instead of every visit the user ever went on hashed against every planned one).
+        Index(
+            "ix_visits_planned",
+            "planned_on",
+            "id",
+            sqlite_where=text("state = 'planned'"),
+            postgresql_where=text("state = 'planned'"),
+        ),
         CheckConstraint("state NOT IN ('done', 'closed') OR visited_on IS NOT NULL", name="done_has_date"),
         CheckConstraint("state <> 'planned' OR planned_on IS NOT NULL", name="planned_has_date"),
         CheckConstraint("state <> 'closed' OR closed_at IS NOT NULL", name="closed_has_time"),
