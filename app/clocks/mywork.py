@@ -24,6 +24,7 @@ from app.cases.enums import OPEN_STATES, HandoverKind, HandoverStatus
 from app.cases.models import Case, CaseHandover, in_board_states
 from app.clocks.free import FreeSubject, describe
 from app.clocks.models import CaseClock
+from app.clocks.queries import attach_names
 from app.extensions import db
 
 LIMIT = 50  # per section, the earliest due first; the case list (linked when there are more) has them all
@@ -58,12 +59,9 @@ def _due_first(stmt):
 
 
 def _case_loads():
-    return (
-        joinedload(Case.enterprise),
-        joinedload(Case.centre),
-        joinedload(Case.owner),
-        joinedload(Case.first_responder),
-    )
+    # The owner's and first responder's names come after, for both sections in one statement
+    # (``attach_names``): two joins of ``users`` more cost PostgreSQL 3-4 ms of planning per section.
+    return (joinedload(Case.enterprise), joinedload(Case.centre))
 
 
 def my_work(user, limit: int | None = None) -> MyWork:
@@ -97,6 +95,7 @@ def my_work(user, limit: int | None = None) -> MyWork:
         ).scalars()
     )
     work.first_taken, work.first_taken_more = work.first_taken[:limit], len(work.first_taken) > limit
+    attach_names([], work.owned + work.first_taken)
     work.offers = offers_for(user, limit)
     work.tracks = track_deadlines(user, limit)
     return work

@@ -416,7 +416,9 @@ def test_a_bad_period_answers_422_with_the_message_beside_its_field(world, login
     assert "Correct the period to see the rates." in html
 
 
-def test_the_pages_run_a_bounded_number_of_statements(world, board, make_case, login, count_statements, frozen):
+def test_the_pages_run_a_bounded_number_of_statements(
+    world, board, make_case, make_user, login, count_statements, frozen
+):
     frozen(NOW)
     worker = world.users["caseworker"]
     client = login(world.users["supervisor"])
@@ -424,9 +426,11 @@ def test_the_pages_run_a_bounded_number_of_statements(world, board, make_case, l
     few = statements_for(client, count_statements, "/escalation")
     few_mine = statements_for(worker_client, count_statements, "/my-work")
     city = board[1]
-    for _ in range(6):
+    for i in range(6):
         case = make_case(world.applicant, world.enterprise, state="acknowledged", staff=worker)
         assert case.next_due_at is not None
+        if i % 2:  # handed over to colleagues, each another: "first taken up", with their owners' names
+            case.owner_id = make_user(Role.CASEWORKER, centre=world.city).id
     from app.extensions import db
 
     for clock in db.session.execute(select(CaseClock).where(CaseClock.case_id != city.id)).scalars():
