@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.auth.models import Role
+from app.cases.attachments import list_attachments
 from app.cases.permissions import can_see_internal
 from app.cases.track_actions import action_inputs, run_action
 from app.cases.tracks import TrackPanel, register_panel
@@ -79,12 +80,6 @@ def referral_yuan(fen) -> str:
 # ---- the panel on the case page ------------------------------------------------------------------------
 
 
-def _case_attachments(case):
-    from app.cases.attachments import list_attachments
-
-    return list_attachments(case)
-
-
 def panel_context(case, user):
     referrals = queries.case_referrals(case, user)
     may_start = user.role in services.STARTERS
@@ -114,7 +109,7 @@ def panel_context(case, user):
             form, errors = kept["form"], kept["errors"]
         else:
             agencies = services.agency_choices(case) if not reasons else []
-            form, errors = ReferForm(formdata=None).fill_choices(agencies, _case_attachments(case)), []
+            form, errors = ReferForm(formdata=None).fill_choices(agencies, list_attachments(case)), []
             # Offered from a failed mediation: the referral says where the lead came from.
             wanted = request.args.get("mediation", "")
             if wanted.isascii() and wanted.isdigit() and len(wanted) <= 10:
@@ -139,7 +134,7 @@ def start(number: str):
     case = case_or_404(number)
     if current_user.role not in services.STARTERS:
         abort(403)
-    form = ReferForm().fill_choices(services.agency_choices(case), _case_attachments(case))
+    form = ReferForm().fill_choices(services.agency_choices(case), list_attachments(case))
     if form.validate_on_submit():
         try:
             r = services.refer(

@@ -125,7 +125,7 @@ def other_cases(case, user, limit: int = 20, respondents=None) -> list[OtherCase
     if not candidates:
         return []
     named_ids = among(Case.id, candidates) if len(candidates) <= OTHER_CANDIDATES else Case.id.in_(named)
-    base = select(Case.id).where(named_ids, Case.id != case.id, Case.state != CaseState.DRAFT)
+    base = select(Case.id).where(named_ids, Case.state != CaseState.DRAFT)  # ``named`` leaves the case out
     ids = visible(base, user, Case)
     if getattr(user, "is_staff", False):
         # Outside the subtree, the cases the user answers for (first responder after a transfer…).

@@ -39,6 +39,7 @@ from app.core.engine import ActionRefused, NotFound
 from app.core.errors import ConflictError, ServiceError
 from app.core.forms import version_of
 from app.core.permissions import roles_required
+from app.core.views import id_arg
 from app.core.workdays import china_day
 from app.extensions import db
 from app.visits import queries, services, workflow
@@ -134,10 +135,7 @@ def index():
     centre, state and enterprise."""
     # The centre filter drills down as the case list's does: the user's centre, the centres below it
     # and the way to the one chosen (closed centres kept: their visits stay listed).
-    wanted = request.args.get("centre", "")
-    choices = centre_filter_choices(
-        current_user, int(wanted) if wanted.isascii() and wanted.isdigit() and len(wanted) <= 10 else None, False
-    )
+    choices = centre_filter_choices(current_user, id_arg("centre"), active_only=False)
     form = FilterForm(formdata=request.args).fill(choices)
     form.validate()
     problems = []
