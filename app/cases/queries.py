@@ -56,7 +56,8 @@ def get_case_by_number(number: str, user) -> Case | None:
         where = (Case.number == number,)
     else:
         return None
-    options = (selectinload(Case.rights), selectinload(Case.respondents))
+    # The enterprise too (a primary key's row, joined): every reader of a case names it.
+    options = (selectinload(Case.rights), selectinload(Case.respondents), joinedload(Case.enterprise))
     stmt = visible(select(Case).where(*where), user, Case).options(*options)
     case = db.session.execute(stmt).scalar_one_or_none()
     if case is None and getattr(user, "is_staff", False):

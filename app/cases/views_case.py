@@ -160,6 +160,11 @@ def render_case(case: Case, status: int = 200, **extra):
     An answer to a handover or transfer offer is shown only to whoever it is offered to, and
     "decision told" only while a decision waits to be told; neither is listed as blocked (every
     other staff member would see them on every case)."""
+    from app.clocks.services import clocks_of
+
+    # The case's clocks first: the guards (a decision's feedback still running), the clock panel and
+    # the tracks' panels all read them, once (``kept``).
+    clocks_of(case)
     checks = services.available_actions(case, current_user)
     # An offer waiting for this viewer's answer comes first: it is what they came for.
     allowed = sorted((c for c in checks if c.allowed), key=lambda c: not c.action.offer_answer)

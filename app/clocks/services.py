@@ -52,6 +52,9 @@ def load_calendar() -> WorkingCalendar:
     return WorkingCalendar(dict(entered))
 
 
+_CLOCKS_KEY = ("case_clocks",)
+
+
 def clocks_of(case: Case) -> list[CaseClock]:
     """The case's clocks, oldest first, its tracks' (a referral's, a mediation's…) among them; read once
     for the session until anything is written (``kept``): the case page's panels each ask."""
@@ -64,7 +67,7 @@ def clocks_of(case: Case) -> list[CaseClock]:
             ).scalars()
         )
 
-    return list(kept(("case_clocks", case.id), read))
+    return list(kept(_CLOCKS_KEY + (case.id,), read))
 
 
 def _pauses(clock: CaseClock) -> list[tuple[datetime, datetime]]:
@@ -284,9 +287,22 @@ def hand_over(subject_type: str, subject_id: int, user_id: int) -> None:
 
 
 def decision_feedback_open(case: Case) -> bool:
-    """A decision of this case has not reached the applicant yet."""
-    from app.cases.workflow import DECISIONS
+    """A decision of this case has not reached the applicant yet: its feedback clock runs.
 
+    Told by the case's clocks when the page has read them already (``clocks_of``, kept until anything
+    is written or locked); otherwise, as under a transition's row lock, asked of the database."""
+    from app.cases.workflow import DECISIONS
+    from app.core.db import already_kept
+
+    clocks = already_kept(_CLOCKS_KEY + (case.id,))
+    if clocks is not None:
+        return any(
+            clock.name == ClockName.FEEDBACK
+            and clock.trigger in DECISIONS
+            and clock.met_at is None
+            and clock.stopped_at is None
+            for clock in clocks
+        )
     return (
         db.session.execute(
             select(CaseClock.id).where(

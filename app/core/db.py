@@ -124,6 +124,17 @@ def kept(key: tuple, read):
     return memo[key]
 
 
+def already_kept(key: tuple):
+    """What ``kept`` holds for ``key`` now, without reading it; None when nothing is kept (never read,
+    or forgotten since by a write or a row lock) or changes are pending."""
+    from app.extensions import db
+
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        return None
+    return session.info.get(_KEPT, {}).get(key)
+
+
 @event.listens_for(Session, "after_flush")
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")

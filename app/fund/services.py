@@ -708,8 +708,10 @@ def record_income(actor, fund: Fund, kind, amount_fen, *, occurred_on, reference
 # ---- requests ----------------------------------------------------------------------------------------------------
 
 
-def start_eligibility(case: Case, actor) -> list:
-    """Every reason ``actor`` may not start a fund request on ``case`` now (empty: they may)."""
+def start_eligibility(case: Case, actor, first_only: bool = False) -> list:
+    """Every reason ``actor`` may not start a fund request on ``case`` now (empty: they may); with
+    ``first_only``, the reasons found before the funds are asked for, if any (the case page's panel
+    only asks whether they may: most cases need no read of the funds to tell)."""
     if actor is None:
         return [_l("Log in first.")]
     if actor.is_staff:
@@ -722,6 +724,8 @@ def start_eligibility(case: Case, actor) -> list:
         reasons.append(_l("Only an enterprise asks the fund for support; this case names none."))
     if case.state not in HANDLING_CASE_STATES:
         reasons.append(_l("The case must be accepted before the fund is asked."))
+    if reasons and first_only:
+        return reasons
     if not funds_for_case(case):
         reasons.append(_l("No fund of the case's centre or a centre above it takes requests."))
     return reasons

@@ -230,7 +230,7 @@ def working_of(r: FundRequest, today: date):
 
 def panel_context(case, user):
     requests = case_requests(case, user)
-    may_start = not services.start_eligibility(case, user)
+    may_start = not services.start_eligibility(case, user, first_only=True)
     if not requests and not may_start:
         return None
     return {"requests": requests, "may_start": may_start, "staff": user.is_staff}

@@ -34,3 +34,16 @@ def test_a_row_lock_forgets_what_was_read_before_it(world, session):
     assert kept(("answer",), lambda: 2) == 1
     session.execute(select(Centre).where(Centre.id == world.city.id).with_for_update()).scalar_one()
     assert kept(("answer",), lambda: 3) == 3
+
+
+def test_already_kept_tells_what_is_kept_without_reading_it(world, session):
+    from app.core.db import already_kept
+
+    assert already_kept(("answer",)) is None  # never read: nothing is read now either
+    kept(("answer",), lambda: [1])
+    assert already_kept(("answer",)) == [1]
+    session.execute(select(Centre).where(Centre.id == world.city.id).with_for_update()).scalar_one()
+    assert already_kept(("answer",)) is None  # forgotten by the lock
+    kept(("answer",), lambda: [2])
+    session.add(Centre(code="NEW", name_zh="新中心", name_en="New", level=world.city.level, path="/"))
+    assert already_kept(("answer",)) is None  # changes pending

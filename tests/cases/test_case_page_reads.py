@@ -1,0 +1,53 @@
+"""What the case page reads: each thing once, and nothing it does not show.
+
+At national scale each statement costs about a millisecond whatever it reads (planning, the round
+trip, building the objects), so the page's statements are counted here, each for what it is."""
+
+import re
+
+from app.cases import services
+
+
+def _page(client, case, count_statements):
+    with count_statements() as statements:
+        response = client.get(f"/cases/{case.number}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True), statements
+
+
+def _reading(statements, pattern):
+    return [s for s in statements if re.search(pattern, " ".join(s.split()))]
+
+
+def test_a_decision_waiting_to_be_told_is_told_by_the_clocks_the_page_reads_once(
+    world, login, make_case, count_statements
+):
+    worker = world.users["caseworker"]
+    case = make_case(world.applicant, world.enterprise, state="accepted", staff=worker)
+    client = login(worker)
+
+    html, statements = _page(client, case, count_statements)
+    assert f"/cases/{case.number}/actions/inform_decision" in html  # the feedback clock runs
+    assert len(_reading(statements, r"\bFROM case_clocks\b")) == 1
+
+    services.transition(case, "inform_decision", worker, comment="电话告知", data={"method": "phone"})
+    html, statements = _page(client, case, count_statements)
+    assert f"/cases/{case.number}/actions/inform_decision" not in html  # told: the clock is met
+    assert len(_reading(statements, r"\bFROM case_clocks\b")) == 1
+
+
+def test_the_viewer_s_centre_and_the_case_s_enterprise_come_with_their_rows(world, login, make_case, count_statements):
+    worker = world.users["caseworker"]
+    case = make_case(world.applicant, world.enterprise, state="submitted")
+    html, statements = _page(login(worker), case, count_statements)
+    assert world.enterprise.name in html
+    assert not _reading(statements, r"FROM centres WHERE centres\.id = ")  # loaded with the user
+    assert not _reading(statements, r"FROM enterprises WHERE enterprises\.id = ")  # joined to the case
+
+
+def test_the_funds_are_not_read_for_a_case_that_cannot_ask_them(world, login, make_case, count_statements):
+    """A submitted case may not ask the fund whatever funds there are: the panel does not read them."""
+    worker = world.users["caseworker"]
+    case = make_case(world.applicant, world.enterprise, state="submitted")
+    _, statements = _page(login(worker), case, count_statements)
+    assert not _reading(statements, r"\bFROM funds\b")
