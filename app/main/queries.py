@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, load_only
 
 from app.auth.models import User
@@ -23,6 +23,7 @@ from app.centres.models import Centre
 from app.clocks.display import due_soon_until
 from app.clocks.mywork import offers_count, offers_for
 from app.clocks.queries import Board, Rate, escalation, period_rate
+from app.core.db import among
 from app.core.scope import visible
 from app.enterprises.models import Enterprise
 from app.extensions import db
@@ -50,6 +51,39 @@ def _due_first(stmt):
 
 def _rows(stmt, limit: int) -> list[Case]:
     return list(db.session.execute(stmt.options(*_row_loads()).limit(limit)).unique().scalars())
+
+
+def _due_order(case: Case) -> tuple:
+    """``_due_first``'s order, in Python."""
+    due = case.next_due_at
+    return (due is None, due.timestamp() if due is not None else 0.0, case.id)
+
+
+def _first_rows(sections: list, limit: int) -> list[list[Case]]:
+    """The first ``limit`` rows, due first, of each of ``sections`` (statements selecting cases, or None
+    for a section known to be empty): the ids of them all in one statement, each section's own index
+    read in its order, then the rows by primary key in one more. Three sections read apart cost three
+    plannings of the rows' joins (of the enterprise, the centre and the owner), which on PostgreSQL
+    took longer than reading them."""
+    members = [
+        select(literal(i).label("section"), part.c.id)
+        for i, stmt in enumerate(sections)
+        if stmt is not None
+        for part in [_due_first(stmt).with_only_columns(Case.id).limit(limit).subquery()]
+    ]
+    found: list[list[Case]] = [[] for _ in sections]
+    if not members:
+        return found
+    pairs = db.session.execute(union_all(*members) if len(members) > 1 else members[0]).all()
+    ids = sorted({case_id for _, case_id in pairs})
+    cases = {
+        c.id: c
+        for c in db.session.execute(select(Case).where(among(Case.id, ids)).options(*_row_loads())).unique().scalars()
+    }
+    for section, case_id in pairs:
+        if case_id in cases:
+            found[section].append(cases[case_id])
+    return [sorted(rows, key=_due_order) for rows in found]
 
 
 # ---- the applicant -----------------------------------------------------------------------------------
@@ -158,9 +192,12 @@ def handler_queue(user, now: datetime, limit: int = ROWS) -> HandlerQueue:
             offers_count(user),
         )
     ).one()
-    queue.to_acknowledge = Section(_rows(_due_first(_to_acknowledge(user)), limit), int(counts[0]))
-    queue.to_decide = Section(_rows(_due_first(_to_decide(user)), limit), int(counts[1]))
-    queue.due_soon = Section(_rows(_due_first(_due_soon(user, now)), limit), int(counts[2]))
+    sections = [_to_acknowledge(user), _to_decide(user), _due_soon(user, now)]
+    # A section counted empty is not read.
+    rows = _first_rows([stmt if counts[i] else None for i, stmt in enumerate(sections)], limit)
+    queue.to_acknowledge = Section(rows[0], int(counts[0]))
+    queue.to_decide = Section(rows[1], int(counts[1]))
+    queue.due_soon = Section(rows[2], int(counts[2]))
     queue.offers = Section(offers_for(user, limit) if counts[3] else [], int(counts[3]))
     queue.material_provided = material_provided([c.id for c in queue.to_decide.rows])
     return queue

@@ -286,3 +286,80 @@ def test_the_enterprises_of_a_scope_are_counted_up_to_a_cap(world, login, make_e
     assert 'class="visually-hidden"' in figure
     monkeypatch.setattr(views, "ENTERPRISE_COUNT_CAP", 10_000)
     assert _enterprise_figure(client.get("/").get_data(as_text=True)) == "3"
+
+
+def test_the_sections_rows_are_read_together_and_a_section_counted_empty_is_not_read(
+    world, login, make_case, count_statements, session
+):
+    """The three sections' first rows: their ids in one statement (each section's own index, in its
+    order), the rows themselves in one more; a case in two sections is in both."""
+    caseworker = world.users["caseworker"]
+    submitted = make_case(world.applicant, world.enterprise, state="submitted")
+    mine = make_case(world.applicant, world.enterprise, state="acknowledged", staff=caseworker)
+    make_due(session, mine, utcnow() + timedelta(minutes=5))
+    late = make_case(world.applicant, world.enterprise, state="in_progress", staff=caseworker)
+    make_due(session, late, utcnow() - timedelta(days=2))
+    client = login(caseworker)
+
+    with count_statements() as statements:
+        html = client.get("/").get_data(as_text=True)
+    assert numbers(html, "home-acknowledge") == {submitted.number}
+    assert numbers(html, "home-decide") == {mine.number}
+    due = section(html, "home-due")
+    assert numbers(html, "home-due") == {mine.number, late.number}
+    assert due.index(late.number) < due.index(mine.number)  # the most late first
+    loads = [s for s in statements if "cases.number" in s]
+    assert len(loads) == 1, loads
+    ids = [s for s in statements if "UNION ALL" in s]
+    assert len(ids) == 1 and ids[0].count("UNION ALL") == 2
+
+    act(mine, "accept", caseworker)  # nothing left to decide
+    session.commit()
+    with count_statements() as statements:
+        html = client.get("/").get_data(as_text=True)
+    assert numbers(html, "home-decide") == set()
+    ids = [s for s in statements if "UNION ALL" in s]
+    assert len(ids) == 1 and ids[0].count("UNION ALL") == 1  # two sections read, not three
+
+
+def _figure(html: str, href: str) -> str:
+    return re.search(rf'<div class="display-6">([^<]*)</div><a href="{href}">', html).group(1)
+
+
+def test_the_scope_s_figures_are_kept_a_minute_and_the_join_requests_are_counted_now(
+    app, world, login, make_enterprise, make_user, session, monkeypatch
+):
+    """The enterprises, centres and staff of a national scope read ten thousand rows: they may be a
+    minute old (the page says so). The join requests awaiting approval are the viewer's to answer."""
+    from app.core import recent
+    from app.enterprises.models import EnterpriseMember, MembershipStatus
+
+    monkeypatch.setitem(app.config, "REPORT_FIGURES_SECONDS", 60)
+    recent.forget()
+    client = login(world.users["caseworker"])
+    html = client.get("/").get_data(as_text=True)
+    assert _figure(html, "/enterprises") == "2" and _figure(html, "/enterprises/requests") == "0"
+    assert 'id="stats-counted-at"' not in html  # counted just now
+
+    make_enterprise(world.county)
+    session.add(
+        EnterpriseMember(
+            enterprise=world.enterprise,
+            user=make_user(Role.APPLICANT, email="new@firm.cn"),
+            status=MembershipStatus.PENDING,
+        )
+    )
+    session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert _figure(html, "/enterprises") == "2"  # kept
+    assert _figure(html, "/enterprises/requests") == "1"  # as of now
+    assert "Figures as of" in section_text(html, "stats-counted-at")
+
+    recent.forget()  # the minute is over
+    html = client.get("/").get_data(as_text=True)
+    assert _figure(html, "/enterprises") == "3"
+    assert 'id="stats-counted-at"' not in html
+
+
+def section_text(html: str, element_id: str) -> str:
+    return re.search(rf'id="{element_id}"[^>]*>(.*?)</', html, re.S).group(1)
