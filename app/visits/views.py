@@ -109,11 +109,12 @@ def visit_or_404(visit_id: int):
 def visits_my_work():
     """What "my work" lists of visits for the user: the planned visits they go on (None for those who
     do not visit); the follow-ups they own are clocks, among the deadlines they answer for."""
+    from app.clocks import mywork
+
     if not current_user.is_authenticated or current_user.role not in ACTORS:
         return None
-    return {
-        "planned": queries.planned_for(current_user),
-    }
+    planned = queries.planned_for(current_user, mywork.LIMIT + 1)
+    return {"planned": planned[: mywork.LIMIT], "more": len(planned) > mywork.LIMIT}
 
 
 @bp.app_template_global()

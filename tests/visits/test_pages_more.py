@@ -155,6 +155,35 @@ def test_my_work_lists_my_planned_visits_and_the_follow_ups_i_owe_once(world, en
     assert "补充提交检索报告" not in other and "No visit is planned for you." in other
 
 
+def test_my_work_shows_the_soonest_planned_visits_and_says_there_are_more(world, en_login, session, monkeypatch):
+    import app.clocks.mywork as mywork
+    from app.visits import services
+
+    cw = world.users["caseworker"]
+    visits = [
+        services.plan_visit(
+            world.users["supervisor"],
+            centre=world.city,
+            planned_on=real_day(n),
+            staff=[cw],
+            enterprises=[world.enterprise],
+        )
+        for n in (3, 1, 2)
+    ]
+    session.commit()
+    monkeypatch.setattr(mywork, "LIMIT", 2)
+    section = (
+        en_login(cw).get("/my-work").get_data(as_text=True).split('id="my-visits"', 1)[1].split("</section>", 1)[0]
+    )
+    assert re.findall(r'href="/visits/(\d+)"', section) == [str(visits[1].id), str(visits[2].id)]  # the soonest
+    assert ">2+<" in section and "The 2 soonest are shown." in section
+    monkeypatch.setattr(mywork, "LIMIT", 3)
+    section = (
+        en_login(cw).get("/my-work").get_data(as_text=True).split('id="my-visits"', 1)[1].split("</section>", 1)[0]
+    )
+    assert len(re.findall(r'href="/visits/(\d+)"', section)) == 3 and ">3<" in section and "soonest" not in section
+
+
 def test_the_enterprise_page_shows_its_visits_and_never_the_internal_notes(world, en_login, session, record):
     from app.visits import services
 
