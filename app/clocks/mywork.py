@@ -18,13 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app.cases.enums import OPEN_STATES, HandoverKind, HandoverStatus
 from app.cases.models import Case, CaseHandover, in_board_states
+from app.cases.queries import LIST_COLUMNS
+from app.centres.models import Centre
 from app.clocks.free import FreeSubject, describe
 from app.clocks.models import CaseClock
 from app.clocks.queries import attach_names
+from app.enterprises.models import Enterprise
 from app.extensions import db
 
 # Rows per section, the earliest due first: a screen or two of what is most urgent. The case list
@@ -63,7 +66,12 @@ def _due_first(stmt):
 def _case_loads():
     # The owner's and first responder's names come after, for both sections in one statement
     # (``attach_names``): two joins of ``users`` more cost PostgreSQL 3-4 ms of planning per section.
-    return (joinedload(Case.enterprise), joinedload(Case.centre))
+    # What a row shows of its case, as the case list (no long texts).
+    return (
+        load_only(*(getattr(Case, name) for name in LIST_COLUMNS)),
+        joinedload(Case.enterprise).load_only(Enterprise.name),
+        joinedload(Case.centre).load_only(Centre.code, Centre.name_zh, Centre.name_en),
+    )
 
 
 def my_work(user, limit: int | None = None) -> MyWork:

@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.cases.models import Case, in_board_states
-from app.cases.queries import china_day_start
+from app.cases.queries import LIST_COLUMNS, china_day_start
 from app.centres.models import Centre
 from app.clocks.free import FreeSubject, describe
 from app.clocks.models import QUICK_CLOCKS, CaseClock, ClockName, counting_clock
@@ -179,6 +179,8 @@ def escalation(user, now: datetime, limit: int | None = None, after: str | None 
         .join(Case, Case.id == CaseClock.case_id)
         .where(*on_board, *narrowed, *page)
         .options(
+            # What a row shows of its case, as the case list (no long texts: the rows are built faster).
+            load_only(*(getattr(Case, name) for name in LIST_COLUMNS)),
             joinedload(Case.centre).load_only(Centre.code, Centre.name_zh, Centre.name_en),
             joinedload(Case.enterprise).load_only(Enterprise.name),
         )
@@ -320,6 +322,11 @@ class RateRow:
     by_clock: dict[ClockName, Rate] = field(default_factory=lambda: {name: Rate() for name in QUICK_CLOCKS})
     total: Rate = field(default_factory=Rate)
 
+    @property
+    def cells(self) -> list[Rate]:
+        """The row's figures as its table shows them: each quick clock's, then all of them."""
+        return [*(self.by_clock[name] for name in QUICK_CLOCKS), self.total]
+
 
 @dataclass
 class OnTimeRates:
@@ -361,7 +368,9 @@ def period_rate(user, date_from: date, date_to: date, now: datetime) -> Rate:
     return Rate(on_time=int(met_on_time), late=int(counted) - int(met_on_time))
 
 
-PEOPLE_SHOWN = 100  # the per-person table of a wide scope shows the most late first, up to this many
+# The per-person table of a wide scope shows the most late first, up to this many (the rest are counted
+# below it): a national scope has thousands of people, and a table of a hundred is not read to its end.
+PEOPLE_SHOWN = 30
 
 
 def on_time_rates(user, date_from: date, date_to: date, now: datetime) -> OnTimeRates:
