@@ -92,6 +92,7 @@ def index():
         }
         for n in rows
     ]
+    unread = g._unread_notifications = unread_count(current_user)  # the navigation's count too, counted once
     return render_template(
         "notifications/index.html",
         items=items,
@@ -99,7 +100,7 @@ def index():
         form=MarkReadForm(),
         next_before=rows[-1].id if more else None,
         on_later_page=before is not None,
-        any_unread=unread_count(current_user) > 0,
+        any_unread=unread > 0,
     )
 
 
