@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.auth.models import Role
 from app.cases.enums import CaseState
+from app.core.db import kept
 from app.core.permissions import centre_in_scope
 from app.extensions import db
 
@@ -16,16 +17,21 @@ def is_active_member(user, enterprise_id: int) -> bool:
 
     if user is None or not user.is_authenticated or user.role is not Role.APPLICANT:
         return False
-    return (
-        db.session.execute(
-            select(EnterpriseMember.id).where(
-                EnterpriseMember.user_id == user.id,
-                EnterpriseMember.enterprise_id == enterprise_id,
-                EnterpriseMember.status == MembershipStatus.ACTIVE,
-            )
-        ).first()
-        is not None
-    )
+
+    def read() -> bool:
+        return (
+            db.session.execute(
+                select(EnterpriseMember.id).where(
+                    EnterpriseMember.user_id == user.id,
+                    EnterpriseMember.enterprise_id == enterprise_id,
+                    EnterpriseMember.status == MembershipStatus.ACTIVE,
+                )
+            ).first()
+            is not None
+        )
+
+    # Asked by each panel of the case page (five times): read once until anything is written or locked.
+    return kept(("active_member", user.id, enterprise_id), read)
 
 
 def is_case_member(user, case) -> bool:

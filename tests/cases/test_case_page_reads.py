@@ -51,3 +51,27 @@ def test_the_funds_are_not_read_for_a_case_that_cannot_ask_them(world, login, ma
     case = make_case(world.applicant, world.enterprise, state="submitted")
     _, statements = _page(login(worker), case, count_statements)
     assert not _reading(statements, r"\bFROM funds\b")
+
+
+def test_the_applicant_s_membership_is_read_once_for_every_panel(world, login, make_case, count_statements):
+    case = make_case(world.applicant, world.enterprise, state="accepted", staff=world.users["caseworker"])
+    html, statements = _page(login(world.applicant), case, count_statements)
+    assert case.number in html
+    assert len(_reading(statements, r"^SELECT enterprise_members\.id FROM enterprise_members WHERE")) == 1
+
+
+def test_a_membership_ended_is_read_again_after_a_write(world, session, make_case):
+    """What was kept of a membership is forgotten by any write: the next check reads it afresh."""
+    from sqlalchemy import update
+
+    from app.cases.permissions import is_case_member
+    from app.enterprises.models import EnterpriseMember, MembershipStatus
+
+    case = make_case(world.applicant, world.enterprise, state="submitted")
+    assert is_case_member(world.applicant, case)
+    session.execute(
+        update(EnterpriseMember)
+        .where(EnterpriseMember.user_id == world.applicant.id)
+        .values(status=MembershipStatus.REJECTED)
+    )
+    assert not is_case_member(world.applicant, case)
