@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from sqlalchemy.sql import expression
 
@@ -289,6 +300,19 @@ def in_board_states():
     the partial indexes of the board's cases have it (``ix_cases_board`` and those after it), so that
     both databases can match a query to them."""
     return text(f"cases.{BOARD_STATES_SQL}")
+
+
+def in_board_state(state):
+    """SQL: the case is in ``state``, one of the board's states, written so that each database matches
+    the partial indexes of the board's cases: SQLite matches one only to the terms it is written with
+    (``in_board_states`` too); PostgreSQL proves it from the state alone, and given both it multiplies
+    their selectivities as if they were independent (at a million cases it guessed 69 of a caseworker's
+    276 acknowledged cases and counted them by intersecting two whole indexes, 10-18 ms)."""
+    from app.extensions import db
+
+    if db.session.get_bind().dialect.name == "sqlite":
+        return and_(Case.state == state, in_board_states())
+    return Case.state == state
 
 
 RESPONDENT_KEYED = "credit_code IS NOT NULL OR name_key <> ''"  # a respondent the ranking can match

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, load_only
 
 from app.auth.models import User
 from app.cases.enums import OPEN_STATES, CaseState
-from app.cases.models import Case, CaseEvent, in_board_states
+from app.cases.models import Case, CaseEvent, in_board_state, in_board_states
 from app.cases.queries import LIST_COLUMNS, MaterialRequest, china_day_start, open_material_requests
 from app.centres.models import Centre
 from app.clocks.display import due_soon_until
@@ -157,12 +157,12 @@ class HandlerQueue:
 
 def _to_acknowledge(user):
     """Web submissions of the user's subtree that nobody has acknowledged yet."""
-    return visible(select(Case).where(Case.state == CaseState.SUBMITTED, in_board_states()), user, Case)
+    return visible(select(Case).where(in_board_state(CaseState.SUBMITTED)), user, Case)
 
 
 def _to_decide(user):
     """Cases the user owns that are acknowledged (material, if asked for, provided): accept or decline."""
-    return select(Case).where(Case.owner_id == user.id, Case.state == CaseState.ACKNOWLEDGED, in_board_states())
+    return select(Case).where(Case.owner_id == user.id, in_board_state(CaseState.ACKNOWLEDGED))
 
 
 def _due_soon(user, now: datetime):
