@@ -56,8 +56,14 @@ def get_case_by_number(number: str, user) -> Case | None:
         where = (Case.number == number,)
     else:
         return None
-    # The enterprise too (a primary key's row, joined): every reader of a case names it.
-    options = (selectinload(Case.rights), selectinload(Case.respondents), joinedload(Case.enterprise))
+    # The enterprise and the centre too (a primary key's row each, joined): every reader of a case names
+    # them, and the case of a centre below the viewer's would read its centre in a statement of its own.
+    options = (
+        selectinload(Case.rights),
+        selectinload(Case.respondents),
+        joinedload(Case.enterprise),
+        joinedload(Case.centre),
+    )
     stmt = visible(select(Case).where(*where), user, Case).options(*options)
     case = db.session.execute(stmt).scalar_one_or_none()
     if case is None and getattr(user, "is_staff", False):

@@ -75,3 +75,18 @@ def test_a_membership_ended_is_read_again_after_a_write(world, session, make_cas
         .values(status=MembershipStatus.REJECTED)
     )
     assert not is_case_member(world.applicant, case)
+
+
+def test_the_case_s_centre_comes_with_the_case(world, login, make_case, make_user, session, count_statements):
+    """A case of a centre below the viewer's (the county's, seen from the city)."""
+    from app.auth.models import Role
+    from app.enterprises.models import EnterpriseMember, MembershipStatus
+
+    applicant = make_user(Role.APPLICANT, email="applicant@county-firm.cn")
+    session.add(EnterpriseMember(enterprise=world.county_enterprise, user=applicant, status=MembershipStatus.ACTIVE))
+    session.commit()
+    case = make_case(applicant, world.county_enterprise, state="submitted")
+    assert case.centre_id == world.county.id
+    html, statements = _page(login(world.users["caseworker"]), case, count_statements)
+    assert world.county.name_zh in html
+    assert not _reading(statements, r"FROM centres WHERE centres\.id = ")
