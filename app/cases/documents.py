@@ -192,6 +192,25 @@ def case_documents(case: Case) -> list[Document]:
     )
 
 
+def documents_of_case(case: Case) -> list[Document]:
+    """Every document of the case, its tracks' (a referral's letters…) among them, oldest first; read once
+    for the session until anything is written (``kept``): the case page lists them and its panels pick
+    their own."""
+    from app.core.db import kept
+
+    return list(kept(("case_documents", case.id), lambda: case_documents(case)))
+
+
+def readable_by(documents, user) -> list[Document]:
+    """``documents`` (already read) narrowed to those ``user`` may list and download: ``readable``'s rule."""
+    from app.core.documents import staff_only_kinds
+
+    if user is not None and getattr(user, "is_staff", False):
+        return list(documents)
+    kinds = set(staff_only_kinds())
+    return [d for d in documents if d.kind not in kinds]
+
+
 def readable(stmt, user):
     """``stmt`` (selecting documents) narrowed to those ``user`` may list and download: staff every
     one; the applicant's side none of the staff-only kinds (``DocumentSpec.staff_only``)."""

@@ -62,10 +62,10 @@ def _related(case: Case) -> list[Case]:
 
 
 def _documents(case: Case) -> list[Document]:
-    from app.cases.documents import readable
+    from app.cases.documents import documents_of_case, readable_by
 
-    stmt = select(Document).where(Document.case_id == case.id).order_by(Document.created_at, Document.id)
-    return list(db.session.execute(readable(stmt, current_user)).scalars())
+    # Read with the tracks' own (the referral panel picks its letters from them): one statement.
+    return readable_by(documents_of_case(case), current_user)
 
 
 def _evidence_context(case: Case) -> dict:

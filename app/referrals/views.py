@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from app.auth.models import Role
 from app.cases.attachments import list_attachments
+from app.cases.documents import documents_of_case
 from app.cases.permissions import can_see_internal
 from app.cases.track_actions import action_inputs, run_action
 from app.cases.tracks import TrackPanel, register_panel
@@ -91,7 +92,13 @@ def panel_context(case, user):
     for clock in clocks_of(case):
         if clock.subject_type == "referral":
             clocks[clock.subject_id].append(clock)
-    documents = queries.documents_by_referral(case.id, [r.id for r in referrals])
+    # The referrals' letters (shown to staff only): among the case's documents, which the page reads anyway.
+    documents = defaultdict(list)
+    if user.is_staff:
+        ids = {r.id for r in referrals}
+        for document in documents_of_case(case):
+            if document.subject_type == "referral" and document.subject_id in ids:
+                documents[document.subject_id].append(document)
     items = [
         {
             "r": r,

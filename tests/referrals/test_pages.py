@@ -193,3 +193,20 @@ def test_a_fine_typed_on_the_page_is_read_in_yuan_and_a_negative_one_refused(
 def test_an_unknown_state_filter_is_refused_with_a_message(world, en_login):
     response = en_login(world.users["supervisor"]).get("/referrals?state=nonsense")
     assert response.status_code == 422 and "Choose one of the states listed." in response.get_data(as_text=True)
+
+
+def test_the_case_page_reads_the_case_s_documents_once_for_its_list_and_the_panel(
+    app, world, accepted, agencies, evidence, en_login, session, count_statements
+):
+    """The referral's letter is among the case's documents: the panel picks it from those the page
+    lists (one statement). The applicant sees neither it nor any other letter only staff may read."""
+    _sent(app, world, accepted, agencies, evidence, session)
+    with count_statements() as statements:
+        html = en_login(world.users["caseworker"]).get(f"/cases/{accepted.number}").get_data(as_text=True)
+    panel = html.split('id="referral-panel"', 1)[1].split("</section>", 1)[0]
+    assert "Transfer letter" in panel
+    assert len([s for s in statements if re.search(r"\bFROM documents\b", s)]) == 1
+    letter = re.search(r'href="(/cases/[^"]+/documents/\d+)"', panel).group(1)
+
+    html = en_login(world.applicant).get(f"/cases/{accepted.number}").get_data(as_text=True)
+    assert letter not in html and "Transfer letter" not in html
