@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
 from app.auth.models import User
 from app.cases.models import Document
@@ -210,7 +210,9 @@ def planned_for(user, limit: int = PAGE_SIZE) -> list[Visit]:
         select(Visit)
         .where(Visit.state == VisitState.PLANNED, goes.exists())
         .options(
-            joinedload(Visit.centre),
+            # What the list shows: the day, the centre's name, the enterprises' (no notes, no topics).
+            load_only(Visit.id, Visit.centre_id, Visit.state, Visit.planned_on, Visit.visited_on),
+            joinedload(Visit.centre).load_only(Centre.code, Centre.name_zh, Centre.name_en),
             selectinload(Visit.enterprise_links).joinedload(VisitEnterprise.enterprise).load_only(Enterprise.name),
         )
         .order_by(Visit.planned_on, Visit.id)

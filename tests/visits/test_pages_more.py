@@ -317,3 +317,31 @@ def test_a_late_follow_up_on_the_home_page_board_links_to_its_visit(world, en_lo
     assert response.status_code == 200
     board = response.get_data(as_text=True).split('id="home-overdue"', 1)[1].split("</section>", 1)[0]
     assert f'href="/visits/{late.id}"' in board and "补充提交检索报告" in board and "Visit follow-up" in board
+
+
+def test_my_work_reads_the_planned_visits_in_the_same_statements_however_many(
+    world, en_login, session, count_statements
+):
+    from app.visits import services
+    from tests.helpers import statements_for
+
+    cw = world.users["caseworker"]
+
+    def plan(n):
+        for i in range(n):
+            services.plan_visit(
+                world.users["supervisor"],
+                centre=world.city,
+                planned_on=real_day(i + 1),
+                staff=[cw],
+                enterprises=[world.enterprise, world.county_enterprise],
+            )
+        session.commit()
+
+    plan(1)
+    client = en_login(cw)
+    few = statements_for(client, count_statements, "/my-work")
+    plan(3)
+    html = client.get("/my-work").get_data(as_text=True)
+    assert html.count('/record"') >= 4 and world.county_enterprise.name in html
+    assert statements_for(client, count_statements, "/my-work") == few
