@@ -129,7 +129,7 @@ def track_deadlines(user, limit: int = LIMIT) -> list[TrackDeadline]:
         select(CaseClock, Case)
         .join(Case, Case.id == CaseClock.case_id)
         .where(*mine)
-        .options(joinedload(Case.enterprise), joinedload(Case.centre))
+        .options(*_case_loads())
         .order_by(*order)
         .limit(limit)
     ).all()
