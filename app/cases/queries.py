@@ -405,6 +405,17 @@ LIST_COLUMNS = (
 )
 
 
+def list_row_loads() -> tuple:
+    """What a row of a list of cases shows of its case: ``LIST_COLUMNS`` (no long texts), the enterprise's
+    name and the centre's code and names, joined. The case list, the home page, "my work" and the
+    escalation board add their own (the people's names) as they read them."""
+    return (
+        load_only(*(getattr(Case, name) for name in LIST_COLUMNS)),
+        joinedload(Case.enterprise).load_only(Enterprise.name),
+        joinedload(Case.centre).load_only(Centre.code, Centre.name_zh, Centre.name_en),
+    )
+
+
 def case_list(
     user, filters: CaseFilters | None = None, cursor: str | None = None, limit: int = 50, sort: str = "newest"
 ) -> CasePage:
@@ -426,9 +437,7 @@ def case_list(
         .options(
             # Only the columns a list row shows (and the sort keys): long texts and the people's
             # password hashes stay in the database, and building 50 rows costs less.
-            load_only(*(getattr(Case, name) for name in LIST_COLUMNS)),
-            joinedload(Case.enterprise).load_only(Enterprise.name),
-            joinedload(Case.centre).load_only(Centre.code, Centre.name_zh, Centre.name_en),
+            *list_row_loads(),
             joinedload(Case.first_responder).load_only(User.name),
             joinedload(Case.owner).load_only(User.name),
         )

@@ -18,16 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.cases.enums import OPEN_STATES, HandoverKind, HandoverStatus
 from app.cases.models import Case, CaseHandover, in_board_states
-from app.cases.queries import LIST_COLUMNS
-from app.centres.models import Centre
+from app.cases.queries import list_row_loads
 from app.clocks.free import FreeSubject, describe
 from app.clocks.models import CaseClock
 from app.clocks.queries import attach_names
-from app.enterprises.models import Enterprise
 from app.extensions import db
 
 # Rows per section, the earliest due first: a screen or two of what is most urgent. The case list
@@ -63,17 +61,6 @@ def _due_first(stmt):
     return stmt.order_by(Case.next_due_at.asc().nulls_last(), Case.created_at.desc(), Case.id.desc())
 
 
-def _case_loads():
-    # The owner's and first responder's names come after, for both sections in one statement
-    # (``attach_names``): two joins of ``users`` more cost PostgreSQL 3-4 ms of planning per section.
-    # What a row shows of its case, as the case list (no long texts).
-    return (
-        load_only(*(getattr(Case, name) for name in LIST_COLUMNS)),
-        joinedload(Case.enterprise).load_only(Enterprise.name),
-        joinedload(Case.centre).load_only(Centre.code, Centre.name_zh, Centre.name_en),
-    )
-
-
 def my_work(user, limit: int | None = None) -> MyWork:
     """What ``user`` (staff) answers for now, at most ``limit`` (``LIMIT``) of each; empty for anyone else."""
     limit = limit or LIMIT
@@ -87,7 +74,7 @@ def my_work(user, limit: int | None = None) -> MyWork:
     open_ = and_(in_board_states(), or_(Case.state.in_(OPEN_STATES), Case.next_due_at.is_not(None)))
     work.owned = list(
         db.session.execute(
-            _due_first(select(Case).where(Case.owner_id == user.id, open_)).options(*_case_loads()).limit(limit + 1)
+            _due_first(select(Case).where(Case.owner_id == user.id, open_)).options(*list_row_loads()).limit(limit + 1)
         ).scalars()
     )
     work.owned, work.owned_more = work.owned[:limit], len(work.owned) > limit
@@ -100,11 +87,13 @@ def my_work(user, limit: int | None = None) -> MyWork:
                     open_,
                 )
             )
-            .options(*_case_loads())
+            .options(*list_row_loads())
             .limit(limit + 1)
         ).scalars()
     )
     work.first_taken, work.first_taken_more = work.first_taken[:limit], len(work.first_taken) > limit
+    # The owner's and first responder's names come after, for both sections in one statement: two joins
+    # of ``users`` more in the rows' statements cost PostgreSQL 3-4 ms of planning per section.
     attach_names([], work.owned + work.first_taken)
     work.offers = offers_for(user, limit)
     work.tracks = track_deadlines(user, limit)
@@ -129,7 +118,7 @@ def track_deadlines(user, limit: int = LIMIT) -> list[TrackDeadline]:
         select(CaseClock, Case)
         .join(Case, Case.id == CaseClock.case_id)
         .where(*mine)
-        .options(*_case_loads())
+        .options(*list_row_loads())
         .order_by(*order)
         .limit(limit)
     ).all()
@@ -167,7 +156,7 @@ def offers_for(user, limit: int = LIMIT) -> list[CaseHandover]:
             .join(Case, Case.id == CaseHandover.case_id)
             .where(_offered_to(user))
             .options(
-                selectinload(CaseHandover.case).options(*_case_loads()),
+                selectinload(CaseHandover.case).options(*list_row_loads()),
                 joinedload(CaseHandover.from_user),
                 joinedload(CaseHandover.from_centre),
             )

@@ -14,19 +14,18 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, func, literal, literal_column, or_, select, union_all
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.cases.models import Case, in_board_states
-from app.cases.queries import LIST_COLUMNS, china_day_start
+from app.cases.queries import china_day_start, list_row_loads
 from app.centres.models import Centre
 from app.clocks.free import FreeSubject, describe
 from app.clocks.models import QUICK_CLOCKS, CaseClock, ClockName, counting_clock
 from app.core import recent
 from app.core.db import among
 from app.core.scope import centre_subtree_ids, visible
-from app.enterprises.models import Enterprise
 from app.extensions import db
 
 BOARD_LIMIT = 50  # rows on one page of the escalation board; the next page continues after the last (keyset)
@@ -179,10 +178,7 @@ def escalation(user, now: datetime, limit: int | None = None, after: str | None 
         .join(Case, Case.id == CaseClock.case_id)
         .where(*on_board, *narrowed, *page)
         .options(
-            # What a row shows of its case, as the case list (no long texts: the rows are built faster).
-            load_only(*(getattr(Case, name) for name in LIST_COLUMNS)),
-            joinedload(Case.centre).load_only(Centre.code, Centre.name_zh, Centre.name_en),
-            joinedload(Case.enterprise).load_only(Enterprise.name),
+            *list_row_loads(),  # what a row shows of its case, as the case list (no long texts)
         )
         .order_by(CaseClock.due_at, CaseClock.id)
         .limit(limit + 1)

@@ -52,7 +52,9 @@ def load_calendar() -> WorkingCalendar:
     return WorkingCalendar(dict(entered))
 
 
-_CLOCKS_KEY = ("case_clocks",)
+def _clocks_key(case: Case) -> tuple:
+    """Where ``kept`` holds the case's clocks (``clocks_of``)."""
+    return ("case_clocks", case.id)
 
 
 def clocks_of(case: Case) -> list[CaseClock]:
@@ -67,7 +69,7 @@ def clocks_of(case: Case) -> list[CaseClock]:
             ).scalars()
         )
 
-    return list(kept(_CLOCKS_KEY + (case.id,), read))
+    return list(kept(_clocks_key(case), read))
 
 
 def _pauses(clock: CaseClock) -> list[tuple[datetime, datetime]]:
@@ -294,7 +296,7 @@ def decision_feedback_open(case: Case) -> bool:
     from app.cases.workflow import DECISIONS
     from app.core.db import already_kept
 
-    clocks = already_kept(_CLOCKS_KEY + (case.id,))
+    clocks = already_kept(_clocks_key(case))
     if clocks is not None:
         return any(
             clock.name == ClockName.FEEDBACK

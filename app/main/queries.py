@@ -13,19 +13,17 @@ from datetime import date, datetime
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, literal, or_, select, union_all
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.cases.enums import OPEN_STATES, CaseState
 from app.cases.models import Case, CaseEvent, in_board_state, in_board_states
-from app.cases.queries import LIST_COLUMNS, MaterialRequest, china_day_start, open_material_requests
-from app.centres.models import Centre
+from app.cases.queries import MaterialRequest, china_day_start, list_row_loads, open_material_requests
 from app.clocks.display import due_soon_until
 from app.clocks.mywork import offers_count, offers_for
 from app.clocks.queries import Board, Rate, escalation, period_rate
 from app.core.db import among
 from app.core.scope import visible
-from app.enterprises.models import Enterprise
 from app.extensions import db
 
 ROWS = 5  # rows per section of a staff home page
@@ -34,12 +32,7 @@ APPLICANT_ROWS = 10
 
 def _row_loads():
     """What a home row shows, and nothing more (no long texts)."""
-    return (
-        load_only(*(getattr(Case, name) for name in LIST_COLUMNS)),
-        joinedload(Case.enterprise).load_only(Enterprise.name),
-        joinedload(Case.centre).load_only(Centre.code, Centre.name_zh, Centre.name_en),
-        joinedload(Case.owner).load_only(User.name),
-    )
+    return (*list_row_loads(), joinedload(Case.owner).load_only(User.name))
 
 
 def _due_first(stmt):
