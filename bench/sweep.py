@@ -56,12 +56,14 @@ def main() -> None:
     mix = the_mix(url, args.only, "all", [n for n in args.pages.split(",") if n] or None)
 
     from app import create_app
+    from app.core.memory import settle
     from app.extensions import db
 
     config = get_config("development")
     config.SQLALCHEMY_DATABASE_URI = url
     config.RATELIMIT_ENABLED = False
     app = create_app(config)
+    settle(app)  # as wsgi.py does for a serving worker
     with app.app_context():
         engine = db.session.get_bind()
     token = issue_api_token(url, NATIONAL) if any(who == "api" for who, _ in mix.pages.values()) else None
