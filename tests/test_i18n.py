@@ -134,3 +134,29 @@ def test_translations_found_once_still_follow_a_forced_locale(app):
         g._flask_babel.babel_locale = None  # as a language switch does before refresh()
         refresh()
         assert texts() == english
+
+
+def test_enum_labels_are_translated_once_per_language(app):
+    """A list row's labels (state, kind, type, channel) come from a table made once per enum and
+    language (``app.core.enums._translated``), not from a lazy string translated at each row; a
+    language that comes later gets its own table."""
+    from flask_babel import force_locale, get_translations
+
+    from app.cases.enums import CaseState, IPType
+
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        catalog = get_translations()
+        catalog.__dict__.pop("_ipaid_labels", None)  # as a new process finds it (earlier tests filled it)
+        looked_up = []
+        original = catalog.ugettext
+        catalog.ugettext = lambda text: looked_up.append(text) or original(text)  # counts, still translates
+        try:
+            rows = [(CaseState.CLOSED.label, IPType.TRADEMARK.label) for _ in range(50)]
+        finally:
+            del catalog.ugettext
+        assert rows[0] == rows[-1] == ("Closed", "Trademark")
+        # One lookup per member of each of the two enums, not one per row.
+        assert len(looked_up) == len(CaseState) + len(IPType), looked_up
+        with force_locale("zh_CN"):
+            assert (CaseState.CLOSED.label, IPType.TRADEMARK.label) == ("已结案", "商标")
+        assert IPType.TRADEMARK.label == "Trademark"

@@ -21,14 +21,37 @@ class LabelledEnum(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        labels = _LABELS.get(type(self))
+        cls = type(self)
+        labels = _LABELS.get(cls)
         if labels is None:  # built once per enum: the lazy strings translate at each use
-            labels = _LABELS[type(self)] = self._labels()
+            labels = _LABELS[cls] = cls._labels()
+        translated = _translated(cls, labels)
+        if translated is not None:
+            return translated.get(self, self.value)
         return str(labels.get(self, self.value))
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(m.value, m.label) for m in cls]
+
+
+def _translated(cls: type, labels: dict) -> dict | None:
+    """``labels`` translated into the request's language, once per enum and language: kept on the
+    language's translations object, which lives as long as the process. A list row shows three or
+    four labels (state, kind, type, channel), and each one used to be a lazy string looked up anew:
+    on a page of 50 rows a tenth of its time. None outside an application context."""
+    from app.core.i18n import request_translations
+
+    translations = request_translations()
+    if translations is None:
+        return None
+    kept = translations.__dict__.get("_ipaid_labels")
+    if kept is None:
+        kept = translations.__dict__["_ipaid_labels"] = {}
+    found = kept.get(cls)
+    if found is None:
+        found = kept[cls] = {member: str(text) for member, text in labels.items()}
+    return found
 
 
 def member_of(enum_cls: type[enum.Enum], value):
