@@ -43,18 +43,32 @@ def aimed(app, session, make_centre, make_user, make_enterprise, token_for):
         app.config["API_RATE_LIMIT"] = previous
 
 
+def _request_key(case, who: int) -> tuple:
+    query = tuple(sorted((str(k), repr(v)) for k, v in (case.query or {}).items()))
+    return (case.method, case.formatted_path, query, repr(case.headers), who)
+
+
 @schema.parametrize()
 @FUZZ
 def test_the_report_operations_conform_to_the_document(case, app, aimed):
-    for headers in aimed["headers"]:
+    # A request already answered and checked in this test is not sent again: nothing changes the data
+    # between examples, and a repeated one (the aimed request below most often) renders the same PDF,
+    # a second or more each time.
+    seen = aimed.setdefault("seen", set())
+    for who, headers in enumerate(aimed["headers"]):
+        if _request_key(case, who) in seen:
+            continue
         response = case.call(headers=headers, app=app)
         case.validate_response(response, checks=CHECKS)
+        seen.add(_request_key(case, who))
     # The same, aimed at the province and its month (past the lookups), as its supervisor.
     query = dict(case.query or {})
     if "month" in query or "centre" in query:
         case.query = {**query, "centre": aimed["centre"], "month": gen.MONTH.key}
-        response = case.call(headers=aimed["headers"][0], app=app)
-        case.validate_response(
-            response, checks=[c for c in CHECKS if c.__name__ != "negative_data_rejection_bar_headers"]
-        )
+        if _request_key(case, 0) not in seen:
+            response = case.call(headers=aimed["headers"][0], app=app)
+            case.validate_response(
+                response, checks=[c for c in CHECKS if c.__name__ != "negative_data_rejection_bar_headers"]
+            )
+            seen.add(_request_key(case, 0))
         case.query = query
