@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import Role
 from app.cases import services, workflow
@@ -37,7 +37,7 @@ from app.privacy.models import ReadKind
 def _timeline(case: Case) -> list[CaseEvent]:
     stmt = (
         select(CaseEvent)
-        .options(selectinload(CaseEvent.actor))
+        .options(joinedload(CaseEvent.actor))  # with the events: one statement (a case has a few actors)
         .where(CaseEvent.case_id == case.id)
         .order_by(CaseEvent.seq)
     )

@@ -158,15 +158,14 @@ def panel_context(case, user):
     kept = g.get("mediation_start")
     # Nothing to start on a case no longer open, nor beside a mediation under way.
     if may_start and (kept is not None or (case.state.is_open and not any(m.is_open for m in mediations))):
+        eligibility = services.eligibility(case, user, mediations=mediations)
         if kept is not None:
             form, errors = kept["form"], kept["errors"]
-        else:
+        elif eligibility.allowed:
             form, errors = StartMediationForm(formdata=None).fill_choices(services.mediator_choices(case)), []
-        start = {
-            "eligibility": services.eligibility(case, user, mediations=mediations),
-            "form": form,
-            "errors": errors,
-        }
+        else:  # the panel shows only why it cannot start: no form, and no mediators read for it
+            form, errors = None, []
+        start = {"eligibility": eligibility, "form": form, "errors": errors}
     return {"mediations": _summaries(case, mediations), "start": start, "staff": user.is_staff}
 
 

@@ -90,3 +90,22 @@ def test_the_case_s_centre_comes_with_the_case(world, login, make_case, make_use
     html, statements = _page(login(world.users["caseworker"]), case, count_statements)
     assert world.county.name_zh in html
     assert not _reading(statements, r"FROM centres WHERE centres\.id = ")
+
+
+def test_no_mediators_are_read_when_no_mediation_can_start(world, login, make_case, count_statements):
+    """The panel then shows only why (no form to offer them in); an eligible case offers them
+    (tests/mediation/test_pages.py)."""
+    case = make_case(world.applicant, world.enterprise, state="acknowledged", staff=world.users["caseworker"])
+    html, statements = _page(login(world.users["supervisor"]), case, count_statements)
+    assert 'id="mediation-not-possible"' in html
+    assert world.users["mediator"].email not in html
+    assert not _reading(statements, r"^SELECT users\.email, users\.name, centres\.name_zh FROM users")
+
+
+def test_the_timeline_s_authors_come_with_its_events(world, login, make_case, count_statements):
+    case = make_case(world.applicant, world.enterprise, state="accepted", staff=world.users["caseworker"])
+    html, statements = _page(login(world.users["supervisor"]), case, count_statements)
+    assert world.users["caseworker"].name in html  # who recorded the steps, shown to staff
+    events = _reading(statements, r"\bFROM case_events\b")
+    assert len(events) == 1 and re.search(r"JOIN users", events[0])
+    assert not _reading(statements, r"FROM users WHERE users\.id IN \(")
