@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 
+from flask import has_app_context
 from sqlalchemy import Enum as SAEnum
+
+from app.core.i18n import translations as current_translations
 
 _LABELS: dict[type, dict] = {}
 
@@ -23,7 +26,7 @@ class LabelledEnum(enum.StrEnum):
     def label(self) -> str:
         cls = type(self)
         labels = _LABELS.get(cls)
-        if labels is None:  # built once per enum: the lazy strings translate at each use
+        if labels is None:  # built once per enum; translated once per language below
             labels = _LABELS[cls] = cls._labels()
         translated = _translated(cls, labels)
         if translated is not None:
@@ -36,15 +39,13 @@ class LabelledEnum(enum.StrEnum):
 
 
 def _translated(cls: type, labels: dict) -> dict | None:
-    """``labels`` translated into the request's language, once per enum and language: kept on the
-    language's translations object, which lives as long as the process. A list row shows three or
-    four labels (state, kind, type, channel), and each one used to be a lazy string looked up anew:
-    on a page of 50 rows a tenth of its time. None outside an application context."""
-    from app.core.i18n import request_translations
-
-    translations = request_translations()
-    if translations is None:
+    """``labels`` translated into the current language, once per enum and language: kept on the
+    language's translations object, which flask_babel keeps for the process. A list row shows three or
+    four labels (state, kind, type, channel); each used to be a lazy string looked up anew (4.4 µs a
+    label, 2 µs now). None outside an application context, where there is no such object."""
+    if not has_app_context():
         return None
+    translations = current_translations()
     kept = translations.__dict__.get("_ipaid_labels")
     if kept is None:
         kept = translations.__dict__["_ipaid_labels"] = {}

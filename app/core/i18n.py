@@ -117,12 +117,6 @@ class FastDomain(Domain):
         return found
 
 
-def request_translations():
-    """The translations of the current language, kept by flask_babel for the process (one object per
-    language), or None outside an application context (where flask_babel makes a new empty one)."""
-    return translations() if has_app_context() else None
-
-
 def translations():
     """The current translations (the templates' ``_()`` calls this for every string)."""
     return _cached_translations() or get_translations()

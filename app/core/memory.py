@@ -24,16 +24,15 @@ from __future__ import annotations
 import gc
 import itertools
 
-from flask import Flask, after_this_request
+from flask import Flask
 
 WARM_REQUESTS = 300
 
 
-def freeze() -> int:
-    """Collect what is already garbage, then set aside what is alive; the objects now set aside."""
+def freeze() -> None:
+    """Collect what is already garbage, then set aside what is alive."""
     gc.collect()
     gc.freeze()
-    return gc.get_freeze_count()
 
 
 def settle(app: Flask, warm_requests: int = WARM_REQUESTS) -> None:
@@ -43,12 +42,8 @@ def settle(app: Flask, warm_requests: int = WARM_REQUESTS) -> None:
     freeze()
     served = itertools.count(1)  # next() on it is atomic under the GIL: threaded servers count right
 
-    @app.before_request
-    def _freeze_once_warm():
-        if next(served) != warm_requests:
-            return
-
-        @after_this_request
-        def _after(response):
+    @app.after_request
+    def _freeze_once_warm(response):
+        if next(served) == warm_requests:
             response.call_on_close(freeze)
-            return response
+        return response
