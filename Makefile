@@ -16,6 +16,15 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ipaid_test
 # its own). TEST_WORKERS=0 runs it all in this process.
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+# The browser journeys and the tests that commit for real (marked e2e) run apart, after the rest: only the
+# files that hold them are collected (collecting the others costs each process about 20 s, to deselect them).
+# tests/conftest.py checks that every test marked e2e is in a file this finds.
+E2E_FILES = $(shell grep -rlE 'pytest\.mark\.e2e' tests --include='test_*.py' | sort)
+# Bytecode, and pytest's rewritten test modules and plugins, are cached under the virtualenv whatever the
+# shell says (PYTHONDONTWRITEBYTECODE): without the cache every test process compiles them again, about
+# 20 s each. Nothing is written in the source tree.
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -68,13 +77,13 @@ seed: db-upgrade
 test-sqlite: setup
 	@echo "== Test suite on SQLite =="
 	@TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not e2e"
-	@TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m e2e
+	@TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m e2e $(E2E_FILES)
 
 test-postgres: setup
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== Test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
 	  TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not e2e" && \
-	  TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m e2e; \
+	  TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m e2e $(E2E_FILES); \
 	else \
 	  echo "== PostgreSQL leg SKIPPED: no server answers on 127.0.0.1:5432 =="; \
 	  if [ -n "$$REQUIRE_POSTGRES" ]; then echo "REQUIRE_POSTGRES is set: failing"; exit 1; fi; \

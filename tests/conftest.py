@@ -66,8 +66,27 @@ def pytest_collection_modifyitems(config, items):
 
             item._id = coerce_node_id(item.nodeid + item.name[item.name.index("[") :])
     assert len({item.nodeid for item in items}) == len(items), "two tests have the same node id"
+    _e2e_files_found(items)
     for item in items:
         item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+E2E_MARK_TEXT = "pytest.mark." + "e2e"  # what the Makefile's E2E_FILES looks for in test_*.py files
+
+
+def _e2e_files_found(items) -> None:
+    """``make test`` runs the tests marked e2e apart, collecting only the ``test_*.py`` files whose text
+    names the mark (``E2E_FILES``): a test marked some other way would never run there, nor in the run
+    of the others (``-m "not e2e"``). Any run that collects it fails here instead."""
+    sources: dict = {}
+    for item in items:
+        if item.get_closest_marker("e2e") is None:
+            continue
+        path = item.path
+        if path not in sources:
+            sources[path] = path.name.startswith("test_") and E2E_MARK_TEXT in path.read_text(encoding="utf-8")
+        if not sources[path]:
+            raise pytest.UsageError(f"{item.nodeid} is marked e2e, but make's E2E_FILES would not find its file")
 
 
 def pytest_configure(config):
