@@ -18,6 +18,7 @@ from datetime import timedelta
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
 from app.api.errors import ApiError
 from app.api.models import ApiToken
@@ -68,18 +69,22 @@ def authenticate() -> User:
     value = bearer_value()
     if value is None:
         raise ApiError(401)
+    # One statement: the token's user, with the centre every scope rule reads (as ``load_user`` loads a page's
+    # user), and the token's id and last use.
     row = db.session.execute(
-        select(ApiToken.id, ApiToken.last_used_at, ApiToken.user_id)
-        .join(User, User.id == ApiToken.user_id)
+        select(User, ApiToken.id, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .options(joinedload(User.centre))
         .where(ApiToken.token_hash == hash_token(value), ApiToken.revoked_at.is_(None), User.is_active.is_(True))
     ).one_or_none()
     if row is None:
         raise ApiError(401)
-    token_id, last_used_at, user_id = row
-    _touch(token_id, last_used_at)
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active:  # deactivated between the two reads
-        raise ApiError(401)
+    user, token_id, last_used_at = row
+    user_id = user.id
+    if _touch(token_id, last_used_at):  # its commit expired the user: read again, deactivated meanwhile?
+        user = db.session.get(User, user_id)
+        if user is None or not user.is_active:
+            raise ApiError(401)
     g.api_user = user
     g.api_token_id = token_id
     # flask_login reads g._login_user first: current_user is this user for this request only,
@@ -88,16 +93,17 @@ def authenticate() -> User:
     return user
 
 
-def _touch(token_id: int, last_used_at) -> None:
+def _touch(token_id: int, last_used_at) -> bool:
     """Record the use of a token, at most once a minute, in a transaction of its own.
 
     The write commits at once (before the request does anything), so a request that then
     fails still counts as a use, and a read-only request upgrades no read transaction to a
-    write one (on SQLite the write transaction starts IMMEDIATE).
+    write one (on SQLite the write transaction starts IMMEDIATE). True when it wrote: what the
+    request had read is then expired, and is read again on its next use.
     """
     now = utcnow()
     if last_used_at is not None and now - last_used_at < TOUCH_EVERY:
-        return
+        return False
     db.session.rollback()  # nothing written yet: end the read transaction
     with begin_mode("IMMEDIATE"):
         db.session.execute(
@@ -110,3 +116,4 @@ def _touch(token_id: int, last_used_at) -> None:
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
+    return True

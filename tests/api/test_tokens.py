@@ -5,6 +5,7 @@ minute; the API is rate-limited per token."""
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -131,6 +132,19 @@ def test_last_used_is_recorded_at_most_once_a_minute(api, world, session):
     assert client.get("/api/v1/cases").status_code == 200
     session.expire_all()
     assert token.last_used_at > first
+
+
+def test_a_request_reads_its_token_user_and_centre_in_one_statement(api, world, count_statements):
+    """Every API request authenticates: its token, its user and the user's centre (which the scope rules
+    read) come in one statement, not one each."""
+    client = api(world.users["caseworker"])
+    assert client.get("/api/v1/cases").status_code == 200  # the token's first use is written
+    with count_statements() as statements:
+        assert client.get("/api/v1/cases").status_code == 200
+    reads = [s for s in statements if re.search(r"\bapi_tokens\b|^SELECT (users|centres)\.", s.lstrip())]
+    assert len(reads) == 1, reads
+    assert all(re.search(rf"\b{table}\b", reads[0]) for table in ("api_tokens", "users", "centres")), reads[0]
+    assert len(statements) == 2, statements  # and the page of cases
 
 
 def test_rate_limit_answers_429_json(app, api, world):
