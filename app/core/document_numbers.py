@@ -201,14 +201,6 @@ def verify_url(code: str) -> str:
     return f"{public_base_url()}/verify/{grouped(code)}"
 
 
-def qr_svg(data: str) -> str:
-    """A QR code of ``data`` as an inline SVG element (no XML declaration), sized by the stylesheet."""
-    import segno
-
-    qr = segno.make(data, error="m", micro=False)
-    return qr.svg_inline(scale=1, border=2, dark="#000", light="#fff", omitsize=True, svgclass="qr")
-
-
 @dataclass(frozen=True)
 class Stamp:
     """What an issued document carries to be checked: its number (if its kind is numbered) and code."""
@@ -220,14 +212,13 @@ class Stamp:
     def context(self, number_preview: str = "") -> dict:
         """The plain values the PDF templates read as ``stamp``."""
         if self.code is None:  # a preview: nothing is taken, nothing can be verified
-            return {"number": number_preview, "code": "", "url": "", "base_url": "", "qr": "", "preview": True}
+            return {"number": number_preview, "code": "", "url": "", "base_url": "", "preview": True}
         url = verify_url(self.code)
         return {
             "number": self.number.text if self.number else "",
             "code": grouped(self.code),
             "url": url,
             "base_url": public_base_url(),
-            "qr": qr_svg(url),
             "preview": False,
         }
 

@@ -221,7 +221,7 @@ def pdf_bytes(loaded: Loaded, lang: str | None) -> bytes:
         if loaded.issued is not None and loaded.issued.document is not None:
             # A reading copy in another language carries the issued report's number and verification
             # code (the verification page answers for the issued original).
-            from app.core.document_numbers import grouped, public_base_url, qr_svg, verify_url
+            from app.core.document_numbers import grouped, public_base_url, verify_url
 
             document = loaded.issued.document
             context["reading_copy_of"] = document.number or ""
@@ -232,7 +232,6 @@ def pdf_bytes(loaded: Loaded, lang: str | None) -> bytes:
                     "code": grouped(document.verification_code),
                     "url": url,
                     "base_url": public_base_url(),
-                    "qr": qr_svg(url),
                     "preview": False,
                 }
     context.setdefault("kind", KIND.value)

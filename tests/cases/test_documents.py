@@ -359,6 +359,14 @@ def test_the_url_fetcher_serves_only_static_files(app, tmp_path):
     ):
         with pytest.raises(pdf.RefusedURL):
             fetcher.fetch(url)
+    # The images the renderer made for one document (its QR codes) are served to that document only.
+    png = b"\x89PNG\r\n\x1a\n made for this document"
+    made = pdf.static_url_fetcher(app, {"qr-1": png})
+    response = made.fetch("ipaid-image:qr-1")
+    assert response.read() == png and response.content_type == "image/png"
+    for other, url in ((made, "ipaid-image:qr-2"), (made, "ipaid-image:"), (fetcher, "ipaid-image:qr-1")):
+        with pytest.raises(pdf.RefusedURL):
+            other.fetch(url)
 
 
 def test_the_renderer_takes_plain_values_only(world, app):

@@ -22,6 +22,7 @@ from tests.helpers import csrf_token
 
 ENTERPRISE = "本市企业有限公司"
 RESPONDENT = "某某科技有限公司"
+PDFIMAGES_COLUMNS = ("page", "num", "type", "width", "height", "color", "comp", "bpc", "enc", "interp")
 
 
 @pytest.fixture(autouse=True)
@@ -82,6 +83,24 @@ def test_the_qr_code_of_an_issued_pdf_leads_to_the_page_of_that_very_file(accept
     # Nothing personal: not the enterprise, the applicant, the respondent, the caseworker or the case number.
     for private in (ENTERPRISE, world.applicant.name, RESPONDENT, world.users["caseworker"].name, case.number):
         assert private not in page
+
+
+def test_the_qr_code_is_one_sharp_image_of_whole_modules(accepted, tmp_path, app):
+    """The QR code is a PNG the renderer made for the document, eight pixels a module, drawn without
+    smoothing: the modules stay sharp at any zoom and in any printer."""
+    import segno
+
+    _case, doc = accepted
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(documents.read_document(doc))
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True, text=True).stdout
+    [image] = [line.split() for line in listing.splitlines()[2:] if line.strip()]
+    columns = dict(zip(PDFIMAGES_COLUMNS, image[: len(PDFIMAGES_COLUMNS)], strict=True))
+    with app.app_context():
+        url = document_numbers.verify_url(doc.verification_code)
+    modules = segno.make(url, error="m").symbol_size(border=2)[0]
+    assert columns["type"] == "image" and columns["interp"] == "no" and columns["color"] == "gray"
+    assert int(columns["width"]) == int(columns["height"]) == 8 * modules
 
 
 def test_the_pdf_shows_its_number_code_and_the_centres_particulars(accepted, world):
