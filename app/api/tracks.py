@@ -135,12 +135,14 @@ def register_track_actions(bp, t: TrackActions) -> None:
     """Add the action routes of ``t``'s workflow to the API's blueprint."""
     noun, after = t.noun, (200, t.detail_model, f"The {t.noun} after the action.")
 
+    # The body is read before the track: a body refused (422) costs no load of the track and its parts,
+    # and says nothing of whether the track exists or is the caller's (an unknown id answers the same).
     def take_action(**path):
-        track = t.load(path[t.param])
         action = path[f"{noun}_action"]
         if action not in t.workflow:
             raise ApiError(404, _l("There is no such action."))
-        return t.apply(track, action, t.parse(t.request_model, json_body(), action))
+        body = t.parse(t.request_model, json_body(), action)
+        return t.apply(t.load(path[t.param]), action, body)
 
     # The views count as the declaring module's (where the routes' other views are, and the load).
     module = t.load.__module__
@@ -154,11 +156,10 @@ def register_track_actions(bp, t: TrackActions) -> None:
         return jsonify([action_check(c) for c in t.available_actions(track, g.api_user)])
 
     def post(self, **path):
-        track = t.load(path[t.param])
         raw = json_body()
         action = raw.get("action")
         body = t.parse(t.post_model, raw, action if isinstance(action, str) else None)
-        return t.apply(track, body.action, body)
+        return t.apply(t.load(path[t.param]), body.action, body)
 
     get.__doc__ = f"What the caller may do on the {noun} now, and why the rest is blocked"
     post.__doc__ = f"Apply one action of the {noun}'s workflow, named in the body"

@@ -402,3 +402,28 @@ def test_a_page_of_visits_is_read_in_a_fixed_number_of_statements(api, world, at
     five = statements_for_the_list()
     assert (one[0], five[0]) == (1, 5)
     assert five[1] == one[1]
+
+
+def test_a_refused_body_is_answered_before_the_visit_is_read(api, world, recorded, count_statements):
+    """An action's body is checked first: a refused one costs no read of the visit and its parts, and answers
+    the same whether the visit exists or not (nothing is told of another's)."""
+    client = api(world.users["caseworker"])
+    answers = {}
+    for visit_id in (recorded["id"], 987654):
+        for route, (path, body) in enumerate(
+            (
+                (f"/api/v1/visits/{visit_id}/actions/complete_follow_up", {"version": "one", "data": {"follow_up": 0}}),
+                (f"/api/v1/visits/{visit_id}/actions", {"action": "complete_follow_up", "version": -1}),
+            )
+        ):
+            with count_statements() as statements:
+                response = client.post(path, json=body)
+            read = [s for s in statements if " visit" in s.lower()]
+            assert response.status_code == 422 and not read, read
+            answers.setdefault(route, []).append(error_of(response)["details"]["fields"])
+    assert all(a == b for a, b in answers.values()), answers
+    # A valid body still meets the scope rule: an unknown visit is 404.
+    response = client.post(
+        "/api/v1/visits/987654/actions/complete_follow_up", json={"version": 1, "data": {"follow_up": 0}}
+    )
+    assert response.status_code == 404
