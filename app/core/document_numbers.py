@@ -213,14 +213,19 @@ class Stamp:
         """The plain values the PDF templates read as ``stamp``."""
         if self.code is None:  # a preview: nothing is taken, nothing can be verified
             return {"number": number_preview, "code": "", "url": "", "base_url": "", "preview": True}
-        url = verify_url(self.code)
-        return {
-            "number": self.number.text if self.number else "",
-            "code": grouped(self.code),
-            "url": url,
-            "base_url": public_base_url(),
-            "preview": False,
-        }
+        return stamp_values(self.number.text if self.number else "", self.code)
+
+
+def stamp_values(number: str, code: str) -> dict:
+    """The plain values the PDF templates read as ``stamp`` for an issued document's number and verification
+    code (a document issued now, or the original a reading copy in another language stands for)."""
+    return {
+        "number": number,
+        "code": grouped(code),
+        "url": verify_url(code),
+        "base_url": public_base_url(),
+        "preview": False,
+    }
 
 
 def stamp_for(centre, series: str | None, issued_at: datetime) -> Stamp:

@@ -221,19 +221,12 @@ def pdf_bytes(loaded: Loaded, lang: str | None) -> bytes:
         if loaded.issued is not None and loaded.issued.document is not None:
             # A reading copy in another language carries the issued report's number and verification
             # code (the verification page answers for the issued original).
-            from app.core.document_numbers import grouped, public_base_url, verify_url
+            from app.core.document_numbers import stamp_values
 
             document = loaded.issued.document
             context["reading_copy_of"] = document.number or ""
             if document.verification_code:
-                url = verify_url(document.verification_code)
-                context["stamp"] = {
-                    "number": document.number or "",
-                    "code": grouped(document.verification_code),
-                    "url": url,
-                    "base_url": public_base_url(),
-                    "preview": False,
-                }
+                context["stamp"] = stamp_values(document.number or "", document.verification_code)
     context.setdefault("kind", KIND.value)
     context.setdefault("issued_at", now)
     context.setdefault("case", {"number": ""})

@@ -47,6 +47,24 @@ def test_every_active_centre_once_however_often_it_runs(app, session, world):
     assert world.province.name_zh in text and "预览" not in text
 
 
+def test_a_reading_copy_in_another_language_carries_the_issued_reports_number_and_code(app, session, world):
+    """The issued report is Chinese; an English reader gets a copy rendered now that names the original's number
+    and verification code (the verification page answers for the original), and says it is a reading copy."""
+    from app.cases.documents import read_document
+    from app.core.document_numbers import grouped
+
+    monthly.issue_all(gen.MONTH, now=AFTER)
+    loaded = monthly.load(world.province, gen.MONTH)
+    doc = loaded.issued.document
+    with app.app_context():  # as the report's page and the API call it
+        copy = monthly.pdf_bytes(loaded, "en")
+    assert copy != read_document(doc)
+    text = subprocess.run(["pdftotext", "-", "-"], input=copy, capture_output=True, check=True).stdout.decode()
+    flat = "".join(text.split())  # pdftotext spaces Latin text from Chinese
+    assert "".join(doc.number.split()) in flat and "".join(grouped(doc.verification_code).split()) in flat
+    assert "Reading copy" in text and "PREVIEW" not in text
+
+
 def test_a_month_still_open_is_not_issued(app, session, world):
     with pytest.raises(monthly.NotYetOver):
         monthly.issue_month(world.province, gen.MONTH, now=gen.MONTH.bounds()[0] + timedelta(days=3))
