@@ -181,6 +181,17 @@ def _text(pdf: bytes) -> str | None:
     return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
+def _timed(render) -> tuple[float, float]:
+    """One call of ``render``: its wall-clock and CPU milliseconds."""
+    started, started_cpu = time.perf_counter(), time.process_time()
+    render()
+    return (time.perf_counter() - started) * 1000, (time.process_time() - started_cpu) * 1000
+
+
+def _p50_p95(values) -> dict:
+    return {"p50": round(statistics.median(values), 1), "p95": round(percentile(list(values), 95), 1)}
+
+
 def _measure(app, cases: dict, runs: int, warmup: int) -> dict:
     """Wall-clock and CPU milliseconds per render (CPU time is steadier on a busy machine)."""
     from app.cases import documents
@@ -197,16 +208,12 @@ def _measure(app, cases: dict, runs: int, warmup: int) -> dict:
     gc.freeze()
     for _ in range(runs):
         for name, case in cases.items():
-            started, started_cpu = time.perf_counter(), time.process_time()
-            documents.preview_pdf(case, DocumentKind.ACCEPTANCE_NOTICE)
-            cpu[name].append((time.process_time() - started_cpu) * 1000)
-            wall[name].append((time.perf_counter() - started) * 1000)
+            wall_ms, cpu_ms = _timed(lambda case=case: documents.preview_pdf(case, DocumentKind.ACCEPTANCE_NOTICE))
+            wall[name].append(wall_ms)
+            cpu[name].append(cpu_ms)
     out: dict = {}
     for label, series in (("wall_ms", wall), ("cpu_ms", cpu)):
-        figures = {
-            name: {"p50": round(statistics.median(v), 1), "p95": round(percentile(v, 95), 1)}
-            for name, v in series.items()
-        }
+        figures = {name: _p50_p95(v) for name, v in series.items()}
         figures["ratio_p50"] = round(figures["zh"]["p50"] / figures["latin"]["p50"], 2)
         figures["ratio_p95"] = round(figures["zh"]["p95"] / figures["latin"]["p95"], 2)
         out[label] = figures
@@ -235,16 +242,8 @@ def _measure_issued(case, runs: int, warmup: int) -> dict:
     """Milliseconds per render of the Chinese notice as an issued copy (its QR code and verification box)."""
     for _ in range(warmup):
         _issued_copy(case)
-    wall, cpu = [], []
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        _issued_copy(case)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-        wall.append((time.perf_counter() - started) * 1000)
-    return {
-        label: {"p50": round(statistics.median(v), 1), "p95": round(percentile(v, 95), 1)}
-        for label, v in (("wall_ms", wall), ("cpu_ms", cpu))
-    }
+    wall, cpu = zip(*(_timed(lambda: _issued_copy(case)) for _ in range(runs)), strict=True)
+    return {"wall_ms": _p50_p95(wall), "cpu_ms": _p50_p95(cpu)}
 
 
 def _stand_in_catalog(workdir: Path, base_dirs: str) -> tuple[str, dict]:
