@@ -71,7 +71,7 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
-E2E_MARK_TEXT = "pytest.mark." + "e2e"  # what the Makefile's E2E_FILES looks for in test_*.py files
+E2E_MARK_TEXT = "pytest.mark.e2e"  # what the Makefile's E2E_FILES looks for in test_*.py files
 
 
 def _e2e_files_found(items) -> None:
