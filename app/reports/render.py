@@ -40,6 +40,18 @@ def _line(line: tables.Line, periods: list[str]) -> dict:
     }
 
 
+# The longest figure (in characters, of a run that cannot break) that fits the fixed columns of a table: a
+# section's 13 % at 9 pt holds "153,308.00"; the breakdown's narrower columns at 7.5 pt hold "1,234.5".
+FITS_FIXED = {"figures": 10, "breakdown": 7}
+
+
+def _wide(texts, table: str) -> bool:
+    """A table holding a figure too long for its fixed columns (a fund's balance in the tens of millions) is laid
+    out by its content instead (``table.wide``): its columns widen and its labels wrap, rather than the figures
+    running into each other. Only then: measuring the content makes a table dearer to lay out."""
+    return any(len(run) > FITS_FIXED[table] for text in texts for run in str(text).split())
+
+
 def _notes(data: dict) -> list[str]:
     notes = []
     if data.get("years_missing"):
@@ -66,6 +78,8 @@ def context(data: dict, language: str, *, preview: bool) -> dict:
             }
             for s in tables.sections(data)
         ]
+        for section in sections:
+            section["wide"] = _wide((v for ln in section["lines"] for v in [*ln["values"], *ln["changes"]]), "figures")
         breakdown = [
             {
                 "name": row.name,
@@ -97,6 +111,7 @@ def context(data: dict, language: str, *, preview: bool) -> dict:
             "sections": sections,
             "breakdown_labels": [str(label) for label in tables.breakdown_labels()],
             "breakdown": breakdown if len(data["groups"]) > 1 else [],
+            "breakdown_wide": _wide((v for row in breakdown for v in row["values"]), "breakdown"),
             "notes": _notes(data),
             "charts": {name: Markup(svg) for name, svg in svgs.items()},
             "centre": _letterhead(data, lang),

@@ -65,6 +65,20 @@ def test_a_reading_copy_in_another_language_carries_the_issued_reports_number_an
     assert "Reading copy" in text and "PREVIEW" not in text
 
 
+def test_every_figure_fits_its_column(app, session, world):
+    """The fund's balance (close to a hundred million yuan in the generated month) and every other figure fit their
+    columns: pdftotext reads each as a word of its own, never two amounts or changes run into each other."""
+    import re
+
+    with app.app_context():
+        pdf = monthly.pdf_bytes(monthly.load(world.province, gen.MONTH), "zh_CN")
+    boxes = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    words = re.findall(r">([^<]+)</word>", boxes)
+    assert any(re.fullmatch(r"\d{2},\d{3},\d{3}\.\d\d", w) for w in words)  # tens of millions: the widest figure
+    run_together = [w for w in words if re.search(r"\.\d\d[\d−+-]|%[\d−+-]", w)]
+    assert not run_together
+
+
 def test_a_month_still_open_is_not_issued(app, session, world):
     with pytest.raises(monthly.NotYetOver):
         monthly.issue_month(world.province, gen.MONTH, now=gen.MONTH.bounds()[0] + timedelta(days=3))
